@@ -1,5 +1,6 @@
 """GUMRegressor: robust regression by EM over a Gaussian-uniform residual mixture."""
 
+import sys
 import warnings
 from dataclasses import dataclass, field
 from numbers import Integral, Real
@@ -42,6 +43,12 @@ class _EMFit:
     n_iter: int = 0
     converged: bool = True
     history: list = field(default_factory=list)
+
+
+def _is_skorch_net(estimator):
+    """Whether ``estimator`` is a skorch net, without importing skorch."""
+    skorch = sys.modules.get("skorch")
+    return skorch is not None and isinstance(estimator, skorch.NeuralNet)
 
 
 def _resolve_groups(granularity, n_outputs):
@@ -297,12 +304,15 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
             Fitted estimator.
         """
         _raise_for_params(fit_params, self, "fit")
+        if _is_skorch_net(self._get_estimator()):
+            from .nn import fit_network_gum
+
+            return fit_network_gum(self, X, y, sample_weight, fit_params)
         refit, y_ndim = self._prepare(X, y, sample_weight, fit_params)
         self._y_ndim = y_ndim
         self.groups_ = _resolve_groups(self.outlier_granularity, refit.targets.shape[1])
         self.weighting_ = refit.weighting
-        fit_ = self._fit_em(refit)
-        self._store(fit_)
+        self._store(*self._fit_em(refit))
         return self
 
     def _prepare(self, X, y, sample_weight, fit_params):
@@ -482,18 +492,15 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
             )
             for k in range(len(self.groups_))
         ])
-        keep = evidence > 0 if self.outlier_component == "auto" else np.ones_like(
-            evidence, dtype=bool
-        )
-        self._evidence = evidence
-        self._keep = keep
-        if keep.all():
-            return best
+        keep = evidence > 0
+        if self.outlier_component == "always" or keep.all():
+            return best, evidence, np.ones_like(keep)
         if not keep.any():
             gaussian.n_iter, gaussian.converged = best.n_iter, best.converged
             gaussian.history = best.history
-            return gaussian
-        return self._run_em(refit, refit.predict(best.estimator, factor=best.factor), keep)
+            return gaussian, evidence, keep
+        start = refit.predict(best.estimator, factor=best.factor)
+        return self._run_em(refit, start, keep), evidence, keep
 
     def _gaussian_fit(self, refit, plain, residuals):
         """The plain fit seen as a pure Gaussian model of its residuals."""
@@ -511,8 +518,12 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         resp, log_lik = self._e_step(residuals, params)
         return _EMFit(plain, None, params, resp, log_lik, self._mean(log_lik, refit))
 
-    def _store(self, fit_):
-        """Fitted attributes from the kept model."""
+    def _store(self, fit_, evidence, keep):
+        """Fitted attributes from the kept model.
+
+        ``fit_`` is the kept EM state; ``evidence`` and ``keep`` hold, per
+        group, the outlier evidence and whether the uniform was kept.
+        """
         one = len(self.groups_) == 1 and self.outlier_granularity == "sample"
         squeeze = (lambda a: a[..., 0].item() if np.ndim(a) == 1 else a[:, 0]) if one else (
             lambda a: a
@@ -526,8 +537,8 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         self.inlier_prior_ = squeeze(np.array([p.inlier_prior for p in fit_.params]))
         self.uniform_volume_ = squeeze(np.exp([p.log_volume for p in fit_.params]))
         self.covariance_ = _block_covariance(fit_.params, self.groups_, n_outputs)
-        self.has_outliers_ = squeeze(self._keep.copy())
-        self.outlier_evidence_ = squeeze(self._evidence)
+        self.has_outliers_ = squeeze(np.asarray(keep, dtype=bool))
+        self.outlier_evidence_ = squeeze(np.asarray(evidence, dtype=float))
         self.n_iter_ = fit_.n_iter
         self.converged_ = fit_.converged
         self.log_likelihood_ = fit_.log_likelihood
