@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import (
     BaseEstimator,
     MetaEstimatorMixin,
@@ -49,6 +50,19 @@ def _is_skorch_net(estimator):
     """Whether ``estimator`` is a skorch net, without importing skorch."""
     skorch = sys.modules.get("skorch")
     return skorch is not None and isinstance(estimator, skorch.NeuralNet)
+
+
+def _check_2d(X):
+    """Reject 1-D X early, with scikit-learn's usual advice."""
+    if sp.issparse(X):
+        return
+    ndim = len(X.shape) if hasattr(X, "shape") else np.asarray(X, dtype=object).ndim
+    if ndim < 2:
+        raise ValueError(
+            "Expected a 2D array for X, got a 1D array instead. Reshape your "
+            "data using array.reshape(-1, 1) if it has a single feature or "
+            "array.reshape(1, -1) if it contains a single sample."
+        )
 
 
 def _resolve_groups(granularity, n_outputs):
@@ -203,6 +217,11 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     gain is a few nats, so the mixture is rejected and the fit equals the
     plain fit; a handful of gross outliers adds tens of nats each.
 
+    The moment and range rules for ``gamma`` are not likelihood maximisers
+    (the maximum-likelihood box would shrink onto the data), so the
+    log-likelihood need not increase at every iteration; convergence is
+    declared on its relative change.
+
     The first E-step takes its scale from the half of the starting residuals
     with the smallest Mahalanobis distances (consistency-corrected, as in the
     minimum covariance determinant) and ``rho = 0.5``.
@@ -317,6 +336,11 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
 
     def _prepare(self, X, y, sample_weight, fit_params):
         """Validate the data and bundle what every refit needs."""
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        _check_2d(X)
         validate_data(self, X, skip_check_array=True)
         y = check_array(
             y, ensure_2d=False, dtype="numeric", input_name="y", ensure_all_finite=True
@@ -473,7 +497,9 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
             targets = expanded * refit.targets + (1 - expanded) * prediction
             return refit.sample_weight, None, targets
         if refit.weighting == "soft":
-            return refit.sample_weight * resp[:, 0], None, None
+            # A floor keeps the weights valid when every sample looks like an
+            # outlier (degenerate data); it does not move a non-degenerate fit.
+            return refit.sample_weight * np.maximum(resp[:, 0], 1e-12), None, None
         inliers = ((1 - resp[:, 0]) < self.threshold) & (refit.sample_weight > 0)
         rows = np.flatnonzero(inliers)
         if len(rows) <= refit.targets.shape[1]:
@@ -567,6 +593,7 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         """
         check_is_fitted(self)
+        _check_2d(X)
         validate_data(self, X, skip_check_array=True, reset=False)
         _raise_for_params(predict_params, self, "predict")
         if _routing_enabled():
@@ -606,6 +633,12 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         resp, _ = self._e_step(residuals, self._params)
         proba = 1 - resp
         return proba[:, 0] if np.ndim(self.outlier_proba_) == 1 else proba
+
+    def _html_repr(self):
+        # scikit-learn's diagram followed by a summary of the fitted mixture.
+        from ._html import gum_html_repr
+
+        return gum_html_repr(self)
 
     def get_metadata_routing(self):
         """Get metadata routing of this object.
