@@ -112,10 +112,13 @@ def uniform_log_volume(residuals, resp, sample_weight, covariance, uniform):
 
     The rule (``"moments"``, ``"range"`` or a fixed positive volume) gives a
     first volume. For the rules, each side of the box is then widened to span
-    every residual the uniform explains (outlier responsibility above 0.5).
-    Whatever the rule, the volume is at least ``1 / N(0; 0, Sigma)``, so the
-    uniform density never exceeds the Gaussian's peak: without these two
-    floors the moment rule can collapse onto the centre of clean residuals.
+    every residual the uniform explains (outlier responsibility above 0.5)
+    and to at least ``sqrt(2 pi Sigma_jj)``, so that no marginal density of
+    the uniform exceeds the Gaussian's. Whatever the rule, the volume is at
+    least ``1 / N(0; 0, Sigma)``: the uniform density never exceeds the
+    Gaussian's peak. Without these floors the moment rule can collapse onto
+    the centre of clean residuals, and a constant output column (zero
+    residual spread) would make the uniform infinitely dense.
 
     Parameters
     ----------
@@ -140,7 +143,11 @@ def uniform_log_volume(residuals, resp, sample_weight, covariance, uniform):
         with np.errstate(divide="ignore"):
             span = np.log(explained.max(axis=0) - explained.min(axis=0))
         log_widths = np.maximum(log_widths, span)
-    return max(np.sum(log_widths), floor)
+    # Per column, the box is at least sqrt(2 pi Sigma_jj) wide: no marginal
+    # uniform density above the marginal Gaussian peak. By Hadamard's
+    # inequality the product is then at least 1 / N(0; 0, Sigma) as well.
+    marginal_floor = 0.5 * np.log(2 * np.pi * np.diag(covariance))
+    return max(np.sum(np.maximum(log_widths, marginal_floor)), floor)
 
 
 def e_step(residuals, params):
