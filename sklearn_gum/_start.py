@@ -16,6 +16,8 @@ from sklearn.utils.validation import _num_features, check_is_fitted
 
 N_SUBSETS = 500
 N_CONCENTRATION_STEPS = 2
+N_CONCENTRATED = 10
+WORKING_SAMPLE = 1000
 
 
 def fitted_or_fit(regressor, refit):
@@ -42,55 +44,71 @@ def _scaled_sq_residuals(refit, estimator, scale):
     return np.sum(residuals**2, axis=1)
 
 
-def _trimmed_rows(sq_residuals, candidates, h):
-    return np.sort(candidates[np.argsort(sq_residuals[candidates])[:h]])
-
-
-def _concentrated_start(estimator, refit, rows, candidates, h, scale):
-    """Fit on ``rows`` then on the ``h`` best-fitting rows, a few times.
-
-    Returns the fitted estimator and its trimmed sum of squares, or
-    ``(None, inf)`` when the estimator cannot fit the subset.
-    """
+def _trimmed_fit(estimator, refit, rows, candidates, h, scale):
+    """Fit on ``rows``; return the fit, its trimmed sum of squares and the
+    ``h`` best-fitting rows, or ``(None, inf, None)`` when it cannot fit."""
     try:
         fitted = refit.fit(clone(estimator), refit.sample_weight, rows=rows)
-        for _ in range(N_CONCENTRATION_STEPS):
-            sq_residuals = _scaled_sq_residuals(refit, fitted, scale)
-            rows = _trimmed_rows(sq_residuals, candidates, h)
-            fitted = refit.fit(clone(estimator), refit.sample_weight, rows=rows)
     except (ValueError, np.linalg.LinAlgError, FloatingPointError):
-        return None, np.inf
+        return None, np.inf, None
     sq_residuals = _scaled_sq_residuals(refit, fitted, scale)
-    return fitted, np.sort(sq_residuals[candidates])[:h].sum()
+    best = candidates[np.argsort(sq_residuals[candidates])[:h]]
+    return fitted, sq_residuals[best].sum(), np.sort(best)
+
+
+def _concentrate(estimator, refit, rows, candidates, h, scale):
+    """Fit on ``rows``, then refit on the ``h`` best-fitting candidates a few
+    times; return the last fit, its trimmed sum of squares and its rows."""
+    fitted, score, rows = _trimmed_fit(estimator, refit, rows, candidates, h, scale)
+    for _ in range(N_CONCENTRATION_STEPS):
+        if fitted is None:
+            break
+        fitted, score, rows = _trimmed_fit(estimator, refit, rows, candidates, h, scale)
+    return fitted, score, rows
 
 
 def subset_starts(estimator, refit, n_starts, random_state):
-    """Best ``n_starts`` fits found from random minimal subsets.
+    """Best ``n_starts`` fits found from random minimal subsets (FAST-LTS).
 
-    Each subset holds ``n_features + 1`` samples; ``h = (n + n_features + 1) // 2``
-    samples are kept in each concentration step, as in least trimmed squares.
-    Residuals are scaled per output by the median absolute deviation of the
-    targets, so that outputs of different units count alike.
+    ``N_SUBSETS`` subsets of ``n_features + 1`` samples are each fitted and
+    refined by ``N_CONCENTRATION_STEPS`` concentration steps on a working
+    sample of at most ``WORKING_SAMPLE`` rows, and ranked by their trimmed sum
+    of squares over half of it (plus ``n_features + 1``), as in least trimmed
+    squares. The ``N_CONCENTRATED`` best (at least ``n_starts``) are
+    concentrated again on all rows and ranked once more. Residuals are scaled
+    per output by the median absolute deviation of the targets, so that
+    outputs of different units count alike.
     """
     candidates = np.flatnonzero(refit.sample_weight > 0)
     n_features = _num_features(refit.X)
     subset_size = min(n_features + 1, len(candidates))
-    h = min((len(candidates) + n_features + 1) // 2, len(candidates))
     targets = refit.targets[candidates]
     scale = np.median(np.abs(targets - np.median(targets, axis=0)), axis=0)
     scale[scale == 0] = 1.0
-    found = []
+    working = candidates
+    if len(candidates) > WORKING_SAMPLE:
+        working = np.sort(random_state.choice(candidates, WORKING_SAMPLE, replace=False))
+    subsets = [
+        np.sort(random_state.choice(working, subset_size, replace=False))
+        for _ in range(N_SUBSETS)
+    ]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for _ in range(N_SUBSETS):
-            rows = np.sort(random_state.choice(candidates, subset_size, replace=False))
-            fitted, score = _concentrated_start(estimator, refit, rows, candidates, h, scale)
-            if fitted is not None:
-                found.append((score, fitted))
-    if not found:
+        ranked = _ranked(estimator, refit, subsets, working, n_features, scale)
+        best_rows = [rows for _, _, rows in ranked[: max(N_CONCENTRATED, n_starts)]]
+        final = _ranked(estimator, refit, best_rows, candidates, n_features, scale)
+    if not final:
         raise ValueError(
             f"init='subsets' failed: {type(estimator).__name__} could not be "
             "fitted on any minimal subset of the data."
         )
-    found.sort(key=lambda item: item[0])
-    return [fitted for _, fitted in found[:n_starts]]
+    return [fitted for _, fitted, _ in final[:n_starts]]
+
+
+def _ranked(estimator, refit, starts, pool, n_features, scale):
+    """Concentrated fits from each start, best trimmed sum of squares first:
+    a list of ``(score, fitted, rows)``."""
+    h = min((len(pool) + n_features + 1) // 2, len(pool))
+    found = [_concentrate(estimator, refit, rows, pool, h, scale) for rows in starts]
+    found = [(score, fitted, rows) for fitted, score, rows in found if fitted is not None]
+    return sorted(found, key=lambda item: item[0])
