@@ -557,7 +557,6 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         n_outputs = len(np.concatenate(self.groups_))
         self.estimator_ = fit_.estimator
         self._whitening = fit_.factor
-        self._params = fit_.params
         self.outlier_proba_ = squeeze(1 - fit_.resp)
         self.inlier_mask_ = self.outlier_proba_ < self.threshold
         self.inlier_prior_ = squeeze(np.array([p.inlier_prior for p in fit_.params]))
@@ -630,9 +629,21 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
                 f"y has {residuals.shape[1]} outputs; the model was fitted "
                 f"on {self.covariance_.shape[0]}."
             )
-        resp, _ = self._e_step(residuals, self._params)
+        resp, _ = self._e_step(residuals, self._fitted_params())
         proba = 1 - resp
         return proba[:, 0] if np.ndim(self.outlier_proba_) == 1 else proba
+
+    def _fitted_params(self):
+        """Per-group mixture parameters rebuilt from the fitted attributes
+        (which hold only arrays and numbers, for safe persistence)."""
+        priors = np.atleast_1d(self.inlier_prior_)
+        volumes = np.atleast_1d(self.uniform_volume_)
+        return [
+            _mixture.GroupParams(
+                float(prior), self.covariance_[np.ix_(columns, columns)], np.log(volume)
+            )
+            for prior, volume, columns in zip(priors, volumes, self.groups_)
+        ]
 
     def _html_repr(self):
         # scikit-learn's diagram followed by a summary of the fitted mixture.

@@ -502,3 +502,29 @@ def test_outlier_proba_checks_the_number_of_outputs():
     gum = GUMRegressor().fit(X, Y)
     with pytest.raises(ValueError, match="y has 2 outputs"):
         gum.outlier_proba(X, np.column_stack([Y, Y]))
+
+
+def test_gum_as_a_pipeline_step_takes_routed_sample_weights():
+    weights = RNG.randint(1, 3, size=200).astype(float)
+    pipe = make_pipeline(StandardScaler(), GUMRegressor())
+    pipe.fit(X, Y, gumregressor__sample_weight=weights)
+    gum = pipe[-1]
+    assert_array_equal(gum.inlier_mask_, ~OUTLIERS)
+    direct = GUMRegressor().fit(StandardScaler().fit_transform(X), Y, sample_weight=weights)
+    assert_allclose(gum.inlier_prior_, direct.inlier_prior_)
+
+
+def test_inner_column_transformer_receives_the_dataframe_untouched():
+    pd = pytest.importorskip("pandas")
+    from sklearn.compose import make_column_transformer
+
+    frame = pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "city": np.where(OUTLIERS, "x", "y")})
+    inner = make_pipeline(
+        make_column_transformer((StandardScaler(), ["a", "b"]), remainder="drop"),
+        LinearRegression(),
+    )
+    gum = GUMRegressor(inner).fit(frame, Y)
+    assert gum.weighting_ == "soft"
+    assert_array_equal(gum.feature_names_in_, ["a", "b", "city"])
+    assert_array_equal(gum.inlier_mask_, ~OUTLIERS)
+    assert_allclose(gum.predict(frame[:5]), Y_CLEAN[:5], atol=0.3)
