@@ -314,15 +314,16 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
             Non-negative frequency weights: an integer weight counts as that
             many copies of the sample in every step.
         **fit_params : dict
-            Further parameters of the estimator's ``fit``; routed through
-            metadata routing when it is enabled.
+            Further parameters of the estimator's ``fit``: passed on as they
+            are, or routed to the estimators that request them when metadata
+            routing is enabled. Parameters with one value per sample follow
+            the rows of each refit.
 
         Returns
         -------
         self : object
             Fitted estimator.
         """
-        _raise_for_params(fit_params, self, "fit")
         if _is_skorch_net(self._get_estimator()):
             from .nn import fit_network_gum
 

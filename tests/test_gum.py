@@ -528,3 +528,22 @@ def test_inner_column_transformer_receives_the_dataframe_untouched():
     assert_array_equal(gum.feature_names_in_, ["a", "b", "city"])
     assert_array_equal(gum.inlier_mask_, ~OUTLIERS)
     assert_allclose(gum.predict(frame[:5]), Y_CLEAN[:5], atol=0.3)
+
+
+class RecordingRegressor(LinearRegression):
+    """Least squares that records the extra fit metadata it receives."""
+
+    def fit(self, X, y, sample_weight=None, tag=None):
+        self.tag_ = tag
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+def test_metadata_routing_passes_other_fit_params():
+    tags = np.arange(200)
+    with config_context(enable_metadata_routing=True):
+        inner = RecordingRegressor().set_fit_request(sample_weight=True, tag=True)
+        gum = GUMRegressor(inner).fit(X, Y, tag=tags)
+        assert_array_equal(gum.estimator_.tag_, tags)
+        with pytest.raises(TypeError, match="unexpected"):
+            GUMRegressor().fit(X, Y, tag=tags)
+    assert_array_equal(GUMRegressor(RecordingRegressor()).fit(X, Y, tag=tags).estimator_.tag_, tags)
