@@ -168,14 +168,15 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     has_outliers_ : bool or ndarray of bool of shape (n_groups,)
         Whether the uniform component was kept.
     outlier_evidence_ : float or ndarray of shape (n_groups,)
-        BIC difference of the mixture over a pure Gaussian (positive
-        favours the mixture) on which ``has_outliers_`` is based.
+        ICL difference of the mixture over a pure Gaussian on the starting
+        residuals (positive favours the mixture), on which ``has_outliers_``
+        is based; see Notes.
     groups_ : list of ndarray
         Target columns of each group.
     weighting_ : {"soft", "hard"}
         Whether refits used weights or the inliers alone.
     n_iter_ : int
-        EM iterations of the kept run.
+        EM iterations of the kept run (0 when no group has outliers).
     converged_ : bool
         Whether the kept run converged before ``max_iter``.
     log_likelihood_ : float
@@ -205,17 +206,29 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
       by a weighted fit on whitened targets.
 
     The uniform never exceeds the Gaussian's peak density
-    (``gamma >= 1 / N(0; 0, Sigma)``) and, for the two rules, its box spans
+    (``gamma >= 1 / N(0; 0, Sigma)``, and per column
+    ``width_j >= sqrt(2 pi Sigma_jj)``) and, for the two rules, its box spans
     every residual it explains; without these floors the moment rule can
     collapse onto the centre of clean residuals, with a wide Gaussian around.
 
-    Whether outliers are present at all is decided by the Bayesian
-    information criterion: the mixture has two more parameters per group
-    than a Gaussian (``rho`` and ``gamma``), and is kept when
-    ``2 (L_mixture - L_gaussian) > 2 log(n)`` with total log-likelihoods
-    ``L`` and ``n`` the sum of the sample weights. On clean Gaussian data the
-    gain is a few nats, so the mixture is rejected and the fit equals the
-    plain fit; a handful of gross outliers adds tens of nats each.
+    Whether outliers are present at all is decided, per group, before any
+    weighted refit, on the residuals of the starting fit: EM over those fixed
+    residuals gives the mixture, and its integrated completed likelihood
+    (ICL, Biernacki, Celeux and Govaert 2000) is compared with that of a
+    Gaussian. The uniform is kept when
+
+        2 (L_mixture - L_gaussian) - 2 log(n) - 2 sum_n w_n H(r_n) > 0,
+
+    with total log-likelihoods ``L``, ``n`` the sum of the weights ``w`` and
+    ``H`` the binary entropy. The ``2 log(n)`` is the BIC price of the two
+    extra parameters (``rho`` and ``gamma``); the entropy term charges a
+    uniform that overlaps the Gaussian and leaves samples undecided, which is
+    how a mixture merely reshapes clean but light- or heavy-tailed residuals.
+    Gross outliers are decided (``r_n`` near 0) and add tens of nats each.
+    Deciding on the starting residuals keeps the flexibility of refits on
+    down-weighted samples, large when features are many, from faking
+    support. When no group keeps the uniform, the fit is the plain weighted
+    fit of the estimator and ``outlier_proba_`` is zero.
 
     The moment and range rules for ``gamma`` are not likelihood maximisers
     (the maximum-likelihood box would shrink onto the data), so the
@@ -373,15 +386,38 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         """All EM runs, the choice among them and the outlier decision."""
         random_state = check_random_state(self.random_state)
         starts = self._starts(refit, random_state)
-        mixture = np.ones(len(self.groups_), dtype=bool)
-        runs = [self._run_em(refit, refit.predict(start), mixture) for start in starts]
+        evidence = self._outlier_evidence(refit, refit.predict(starts[0]))
+        keep = (evidence > 0) | (self.outlier_component == "always")
+        if not keep.any():
+            plain = starts[0] if self.init is None else refit.fit(
+                clone(refit.estimator), refit.sample_weight
+            )
+            return self._gaussian_fit(refit, plain), evidence, keep
+        runs = [self._run_em(refit, refit.predict(start), keep) for start in starts]
         best = max(runs, key=lambda run: run.log_likelihood)
         if self.verbose:
             print(f"GUM: kept the run with mean log-likelihood {best.log_likelihood:.6g}")
-        plain = starts[0] if self.init is None else refit.fit(
-            clone(refit.estimator), refit.sample_weight
-        )
-        return self._decide_outliers(refit, best, plain)
+        return best, evidence, keep
+
+    def _outlier_evidence(self, refit, prediction):
+        """Per group, the ICL evidence for the uniform component, from the
+        residuals of the starting fit (see Notes)."""
+        residuals = refit.targets - prediction
+        evidence = []
+        for columns in self.groups_:
+            group = residuals[:, columns]
+            _, resp, log_lik = _mixture.fit_residuals(
+                group, refit.sample_weight, max_iter=self.max_iter, tol=self.tol,
+                **self._mixture_options(),
+            )
+            covariance = _mixture.weighted_covariance(
+                group, refit.sample_weight, self.covariance_type, self.reg_covar
+            )
+            gaussian = _mixture.gaussian_log_density(group, covariance)
+            evidence.append(
+                _mixture.outlier_evidence(log_lik, gaussian, resp, refit.sample_weight)
+            )
+        return np.array(evidence)
 
     def _starts(self, refit, random_state):
         """Fitted estimators whose predictions start the EM runs."""
@@ -507,30 +543,9 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
             rows = None
         return refit.sample_weight, rows, None
 
-    def _decide_outliers(self, refit, best, plain):
-        """Drop the uniform component of the groups whose data do not support it."""
-        prediction = refit.predict(plain)
-        residuals = refit.targets - prediction
-        gaussian = self._gaussian_fit(refit, plain, residuals)
-        evidence = np.array([
-            _mixture.outlier_evidence(
-                best.log_lik[:, k], gaussian.log_lik[:, k], best.resp[:, k],
-                refit.sample_weight,
-            )
-            for k in range(len(self.groups_))
-        ])
-        keep = evidence > 0
-        if self.outlier_component == "always" or keep.all():
-            return best, evidence, np.ones_like(keep)
-        if not keep.any():
-            gaussian.n_iter, gaussian.converged = best.n_iter, best.converged
-            gaussian.history = best.history
-            return gaussian, evidence, keep
-        start = refit.predict(best.estimator, factor=best.factor)
-        return self._run_em(refit, start, keep), evidence, keep
-
-    def _gaussian_fit(self, refit, plain, residuals):
+    def _gaussian_fit(self, refit, plain):
         """The plain fit seen as a pure Gaussian model of its residuals."""
+        residuals = refit.targets - refit.predict(plain)
         params = [
             _mixture.GroupParams(
                 1.0,
@@ -543,7 +558,8 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
             for columns in self.groups_
         ]
         resp, log_lik = self._e_step(residuals, params)
-        return _EMFit(plain, None, params, resp, log_lik, self._mean(log_lik, refit))
+        mean = self._mean(log_lik, refit)
+        return _EMFit(plain, None, params, resp, log_lik, mean, history=[(mean, 1.0)])
 
     def _store(self, fit_, evidence, keep):
         """Fitted attributes from the kept model.

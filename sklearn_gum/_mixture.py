@@ -216,6 +216,27 @@ def robust_start(residuals, sample_weight, *, covariance_type, uniform, reg_cova
     return GroupParams(0.5, covariance, log_volume)
 
 
+def fit_residuals(residuals, sample_weight, *, covariance_type, uniform, reg_covar,
+                  max_iter=100, tol=1e-4):
+    """EM of the mixture over fixed residuals, from ``robust_start``.
+
+    Returns the final parameters, responsibilities and per-sample
+    log-likelihoods. Stops when the mean log-likelihood ``L`` changes by at
+    most ``tol * (1 + |L|)``.
+    """
+    options = dict(covariance_type=covariance_type, uniform=uniform, reg_covar=reg_covar)
+    params = robust_start(residuals, sample_weight, **options)
+    resp, log_lik = e_step(residuals, params)
+    mean = mean_log_likelihood(log_lik, sample_weight)
+    for _ in range(max_iter):
+        params = m_step(residuals, resp, sample_weight, **options)
+        resp, log_lik = e_step(residuals, params)
+        previous, mean = mean, mean_log_likelihood(log_lik, sample_weight)
+        if abs(mean - previous) <= tol * (1 + abs(mean)):
+            break
+    return params, resp, log_lik
+
+
 def _weighted_median(values, weights):
     order = np.argsort(values)
     cumulative = np.cumsum(weights[order])
