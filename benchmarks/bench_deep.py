@@ -1,0 +1,352 @@
+"""Deep robust landmark regression: the DeepGUM experiment on generated images.
+
+What it measures
+----------------
+A small CNN learns the (x, y) positions of K=5 landmarks from 32x32
+grayscale images. Each image renders a deformed, asymmetric five-point shape
+with a random pose (rotation, scale, translation) as Gaussian blobs of
+distinct sizes and brightness, plus pixel noise. The training targets are
+contaminated with the three protocols of the DeepGUM paper
+(:func:`sklearn_gum.datasets.contaminate_targets`, one group per landmark):
+
+- NGO: a share of the landmarks displaced by Gaussian noise (std of each
+  coordinate);
+- l-UGO: a share of the landmarks replaced by uniform positions (over twice
+  the coordinate range);
+- g-UGO: all landmarks of a share of the images replaced likewise.
+
+Four trainings of the same CNN with the same optimiser and epoch budget are
+compared: L2 (``MSELoss``), Huber and Tukey biweight losses of MAD-scaled
+residuals (:class:`sklearn_gum.nn.HuberLoss`,
+:class:`sklearn_gum.nn.TukeyBiweightLoss`) and GUM
+(:class:`sklearn_gum.GUMRegressor` around the L2 net, one outlier group per
+landmark). On clean test images it reports the mean landmark error in pixels
+and the failure rate (share of test landmarks more than 10% of the image
+size, 3.2 px, off), the outlier precision and recall of GUM against the
+known contaminated landmarks, and the GUM / L2 training-time ratio.
+
+Run ``python benchmarks/bench_deep.py --quick`` (CPU, a few minutes) or
+``--device cuda`` for the larger setting; the markdown table goes to
+``benchmarks/results/deep_<device>.md``.
+"""
+
+import argparse
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import skorch
+import torch
+from skorch import NeuralNetRegressor
+from torch import nn
+
+from sklearn_gum import GUMRegressor
+from sklearn_gum.datasets import contaminate_targets
+from sklearn_gum.nn import HuberLoss, TukeyBiweightLoss
+
+IMAGE_SIZE = 32
+N_LANDMARKS = 5
+GROUPS = [[2 * k, 2 * k + 1] for k in range(N_LANDMARKS)]
+FAILURE_PX = 0.1 * IMAGE_SIZE
+# An asymmetric five-point shape (a "house" leaning right), in [-1, 1].
+TEMPLATE = np.array([[-0.7, 0.8], [0.8, 0.6], [0.9, -0.5], [0.0, -0.9], [-0.8, -0.3]])
+BLOB_SIGMA = np.array([1.0, 1.3, 1.6, 1.9, 2.2])
+BLOB_BRIGHTNESS = np.array([1.0, 0.85, 0.7, 0.9, 0.6])
+METHODS = ("L2", "Huber", "Tukey", "GUM")
+PROTOCOLS = ("ngo", "l-ugo", "g-ugo")
+
+
+# -- data --------------------------------------------------------------------
+
+
+def landmark_positions(n_images, rng):
+    """Pixel positions (n, K, 2) of the deformed template in random poses."""
+    angle = rng.uniform(-np.pi / 4, np.pi / 4, n_images)
+    rotation = np.stack(
+        [np.stack([np.cos(angle), -np.sin(angle)], -1),
+         np.stack([np.sin(angle), np.cos(angle)], -1)], -2
+    )
+    shapes = TEMPLATE + rng.normal(scale=0.08, size=(n_images, N_LANDMARKS, 2))
+    scale = rng.uniform(0.45, 0.65, (n_images, 1, 1)) * IMAGE_SIZE / 2
+    shift = rng.uniform(-3, 3, (n_images, 1, 2)) + (IMAGE_SIZE - 1) / 2
+    return scale * np.einsum("nij,nkj->nki", rotation, shapes) + shift
+
+
+def render(positions, rng, noise=0.05):
+    """Images (n, 1, size, size): one Gaussian blob per landmark, plus noise."""
+    grid = np.arange(IMAGE_SIZE, dtype=np.float64)
+    dx = grid[None, None, :] - positions[..., 0, None]  # (n, K, size)
+    dy = grid[None, None, :] - positions[..., 1, None]
+    width = 2 * BLOB_SIGMA[None, :, None] ** 2
+    gx = np.exp(-dx**2 / width) * BLOB_BRIGHTNESS[None, :, None]
+    gy = np.exp(-dy**2 / width)
+    images = np.einsum("nky,nkx->nyx", gy, gx)
+    images += rng.normal(scale=noise, size=images.shape)
+    return images[:, None].astype(np.float32)
+
+
+def make_landmark_data(n_images, random_state):
+    """Images and normalised targets (n, 2K) in [-1, 1], (x, y) per landmark."""
+    rng = np.random.RandomState(random_state)
+    positions = landmark_positions(n_images, rng)
+    targets = positions / (IMAGE_SIZE - 1) * 2 - 1
+    return render(positions, rng), targets.reshape(n_images, -1).astype(np.float32)
+
+
+# -- model -------------------------------------------------------------------
+
+
+class LandmarkCNN(nn.Module):
+    """Three strided convolutions and two dense layers."""
+
+    def __init__(self, width=16, n_outputs=2 * N_LANDMARKS):
+        super().__init__()
+        self.layers = nn.Sequential(
+            nn.Conv2d(1, width, 5, stride=2, padding=2), nn.ReLU(),
+            nn.Conv2d(width, 2 * width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(2 * width, 4 * width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Flatten(),
+            nn.Linear(4 * width * (IMAGE_SIZE // 8) ** 2, 128), nn.ReLU(),
+            nn.Linear(128, n_outputs),
+        )
+
+    def forward(self, X):
+        return self.layers(X)
+
+
+def make_net(criterion, config, seed):
+    """The same CNN, optimiser and budget for every method."""
+    torch.manual_seed(seed)
+    return NeuralNetRegressor(
+        LandmarkCNN,
+        module__width=config.width,
+        criterion=criterion,
+        optimizer=torch.optim.Adam,
+        lr=config.lr,
+        batch_size=config.batch_size,
+        max_epochs=config.epochs,
+        train_split=None,
+        iterator_train__shuffle=True,
+        device=config.device,
+        verbose=0,
+    )
+
+
+def fit_method(method, X, Y, config, seed):
+    """Fitted model of one method and its training time in seconds."""
+    criterion = {"Huber": HuberLoss, "Tukey": TukeyBiweightLoss}.get(method, nn.MSELoss)
+    model = make_net(criterion, config, seed)
+    if method == "GUM":
+        model = GUMRegressor(model, outlier_granularity=GROUPS, random_state=seed)
+    clock = _clock(config.device)
+    start = clock()
+    model.fit(X, Y)
+    return model, clock() - start
+
+
+def _clock(device):
+    """Wall time after a CUDA sync on GPU; process CPU time on CPU.
+
+    On a CPU shared with other jobs, the wall time of a one-thread training
+    mostly measures the neighbours; its CPU time does not.
+    """
+    if str(device).startswith("cuda"):
+        def clock():
+            torch.cuda.synchronize()
+            return time.perf_counter()
+        return clock
+    return time.process_time
+
+
+# -- evaluation --------------------------------------------------------------
+
+
+def landmark_errors(prediction, truth):
+    """Euclidean error of each landmark, in pixels, shape (n, K)."""
+    diff = (np.asarray(prediction) - truth).reshape(len(truth), N_LANDMARKS, 2)
+    return np.linalg.norm(diff, axis=-1) * (IMAGE_SIZE - 1) / 2
+
+
+def precision_recall(flagged, truth):
+    """Precision and recall of flagged outliers (NaN when undefined)."""
+    hits = np.sum(flagged & truth)
+    precision = hits / flagged.sum() if flagged.sum() else np.nan
+    recall = hits / truth.sum() if truth.sum() else np.nan
+    return precision, recall
+
+
+def contaminate(Y_train, kind, fraction, seed):
+    """Contaminated training targets and the mask of bad landmarks."""
+    if fraction == 0:
+        return Y_train, np.zeros((len(Y_train), N_LANDMARKS), dtype=bool)
+    Y_noisy, mask = contaminate_targets(
+        Y_train, kind=kind, fraction=fraction, groups=GROUPS, random_state=seed
+    )
+    return Y_noisy.astype(np.float32), mask
+
+
+def score(model, X_test, Y_test, mask):
+    """Test error, failure rate and, for GUM, the outlier detection."""
+    errors = landmark_errors(model.predict(X_test), Y_test)
+    row = {"error": errors.mean(), "failure": np.mean(errors > FAILURE_PX),
+           "precision": np.nan, "recall": np.nan, "flagged": np.nan}
+    if isinstance(model, GUMRegressor):
+        flagged = ~model.inlier_mask_
+        row["precision"], row["recall"] = precision_recall(flagged, mask)
+        row["flagged"] = flagged.mean()
+    return row
+
+
+def run_setting(kind, fraction, data, config, seed):
+    """Rows of the results table for one protocol and outlier share."""
+    X_train, Y_train, X_test, Y_test = data
+    Y_noisy, mask = contaminate(Y_train, kind, fraction, seed)
+    rows = []
+    for method in METHODS:
+        model, seconds = fit_method(method, X_train, Y_noisy, config, seed)
+        rows.append({"protocol": kind, "fraction": fraction, "method": method,
+                     "seconds": seconds, **score(model, X_test, Y_test, mask)})
+    rows[-1]["ratio"] = rows[-1]["seconds"] / rows[0]["seconds"]  # GUM / L2
+    return rows
+
+
+# -- report ------------------------------------------------------------------
+
+
+def _fmt(value, spec):
+    return "-" if value is None or np.isnan(value) else format(value, spec)
+
+
+def markdown_table(rows):
+    """Markdown table, one line per protocol, share and method."""
+    header = (
+        "| protocol | outliers | method | mean error (px) | failure rate | flagged "
+        "| outlier precision | outlier recall | time (s) | GUM / L2 time |"
+    )
+    lines = [header, "|---|---|---|---|---|---|---|---|---|---|"]
+    for row in rows:
+        lines.append(
+            f"| {row['protocol']} | {row['fraction']:.0%} | {row['method']} | "
+            f"{row['error']:.2f} | {row['failure']:.1%} | "
+            f"{_fmt(row['flagged'], '.1%')} | {_fmt(row['precision'], '.2f')} | "
+            f"{_fmt(row['recall'], '.2f')} | "
+            f"{row['seconds']:.1f} | {_fmt(row.get('ratio', np.nan), '.2f')} |"
+        )
+    return "\n".join(lines)
+
+
+def _cpu_name():
+    """The CPU model from /proc/cpuinfo where there is one."""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine_description(device):
+    """One line naming the machine the benchmark ran on."""
+    if str(device).startswith("cuda"):
+        accelerator = torch.cuda.get_device_name()
+    else:
+        accelerator = f"no GPU, {torch.get_num_threads()} torch thread(s)"
+    return (f"{_cpu_name()}, {os.cpu_count()} cores; {accelerator}; torch "
+            f"{torch.__version__}, skorch {skorch.__version__}, Python "
+            f"{platform.python_version()}")
+
+
+def write_report(rows, config, seconds, path):
+    """The markdown results file; ``seconds`` is ``(wall, cpu)``."""
+    ratios = [row["ratio"] for row in rows if "ratio" in row]
+    text = "\n".join([
+        f"# Deep robust landmark regression ({config.device})",
+        "",
+        (f"Generated by `python benchmarks/bench_deep.py "
+        f"{'--quick ' if config.quick else ''}--device {config.device}` "
+        f"in {seconds[0] / 60:.1f} min of wall time ({seconds[1] / 60:.1f} "
+        "min of process CPU time)."),
+        "",
+        f"Machine: {machine_description(config.device)}.",
+        "",
+        f"Data: {config.n_train} training and {config.n_test} clean test "
+        f"images of {IMAGE_SIZE}x{IMAGE_SIZE} pixels, {N_LANDMARKS} landmarks; "
+        f"CNN width {config.width}, Adam lr={config.lr}, batch "
+        f"{config.batch_size}, {config.epochs} epochs for every method; GUM "
+        "with one outlier group per landmark and the default schedule "
+        "(warm-up of max_epochs // 5 epochs, an E-step every epoch). Failure: "
+        f"landmark error above {FAILURE_PX:.1f} px (10% of the image size). "
+        "Flagged: share of training landmarks GUM flags (`~inlier_mask_`); "
+        "outlier precision and recall: the flagged landmarks against the "
+        "contaminated ones. Time: training time of each method ("
+        + ("wall time" if str(config.device).startswith("cuda") else
+           "process CPU time, one torch thread, robust to other jobs on the "
+           "machine") + ").",
+        "",
+        markdown_table(rows),
+        "",
+        (f"GUM / L2 training time: median {np.median(ratios):.2f}, "
+        f"max {np.max(ratios):.2f}."),
+        "",
+    ])
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(text)
+    return text
+
+
+# -- entry point -------------------------------------------------------------
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="small CPU setting (a few minutes on 2 cores)")
+    parser.add_argument("--device", default="cpu", help="torch device, e.g. cuda")
+    parser.add_argument("--fractions", type=float, nargs="+", default=None,
+                        help="outlier shares (default 0.2 0.4 0.6; 0 is always run)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch CPU threads (1 avoids oversubscription)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--output", default=None, help="markdown file to write")
+    config = parser.parse_args(argv)
+    large = {"n_train": 20000, "n_test": 2000, "epochs": 60, "width": 32,
+             "batch_size": 128}
+    small = {"n_train": 1500, "n_test": 500, "epochs": 30, "width": 16,
+             "batch_size": 64}
+    for key, value in (small if config.quick else large).items():
+        setattr(config, key, value)
+    config.lr = 2e-3
+    if config.fractions is None:
+        config.fractions = [0.2, 0.4, 0.6]
+    return config
+
+
+def main(argv=None):
+    config = parse_args(argv)
+    torch.set_num_threads(config.threads)
+    start = time.perf_counter(), time.process_time()
+    X, Y = make_landmark_data(config.n_train + config.n_test, config.seed)
+    data = (X[: config.n_train], Y[: config.n_train],
+            X[config.n_train:], Y[config.n_train:])
+    # One short fit first, so that no timed run pays torch's first-call costs.
+    warm_up = argparse.Namespace(**{**vars(config), "epochs": 2})
+    fit_method("GUM", data[0][:256], data[1][:256], warm_up, config.seed)
+    settings = [("none", 0.0)] + [
+        (kind, fraction) for kind in PROTOCOLS for fraction in config.fractions
+    ]
+    rows = []
+    for kind, fraction in settings:
+        rows += run_setting(kind, fraction, data, config, config.seed)
+        print(markdown_table(rows[-len(METHODS):]).split("\n", 2)[2], flush=True)
+    device = str(config.device).split(":")[0]
+    path = config.output or Path(__file__).parent / "results" / f"deep_{device}.md"
+    seconds = (time.perf_counter() - start[0], time.process_time() - start[1])
+    print(write_report(rows, config, seconds, path))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+"""Deep robust regression: GUM for skorch networks (DeepGUM).
+
+The only door of :mod:`sklearn_gum` to torch and skorch; ``import
+sklearn_gum`` never imports them. Give a :class:`skorch.NeuralNetRegressor`
+(or a :class:`WeightedNeuralNetRegressor`) to
+:class:`~sklearn_gum.GUMRegressor` and it is trained robustly, on its own
+device, at about the cost of one ordinary training run.
+
+Public names
+------------
+WeightedNeuralNetRegressor
+    skorch regressor whose loss takes per-sample or per-element weights and
+    a whitening; the estimator of a GUM fit.
+HuberLoss, TukeyBiweightLoss
+    Robust losses of MAD-scaled residuals, usable as skorch criteria (the
+    baselines of the DeepGUM paper).
+mahalanobis_loss, mad_scale
+    The weighted, whitened M-step loss and the batch scale of the robust
+    losses.
+torch_e_step
+    The E-step of one group in torch, equal to
+    :func:`sklearn_gum._mixture.e_step`.
+fit_network_gum
+    ``GUMRegressor.fit`` for a net (called by the dispatcher).
+
+How a GUM fit trains a net (warm EM)
+------------------------------------
+1. A plain ``NeuralNetRegressor`` is converted to a
+   ``WeightedNeuralNetRegressor`` with the same parameters and
+   ``train_split=None``: skorch's default ``ValidSplit(5)`` would hide a
+   fifth of the rows from training while the E-step scores them. A
+   ``WeightedNeuralNetRegressor`` (whose default is ``train_split=None``
+   too) keeps its ``train_split``: the mixture (``rho``, ``Sigma``, volume)
+   is then fitted on the training rows only, while every row, validation
+   rows included, gets a responsibility.
+2. ``warmup_epochs`` (default ``max(1, max_epochs // 5)``) epochs train
+   with the sample weights alone.
+3. The first E-step takes the residuals of all rows on ``net.device`` and
+   starts the mixture with :func:`sklearn_gum._mixture.robust_start` (scale
+   of the best half, ``rho = 0.5``).
+4. Every ``estep_every`` epochs (default 1) afterwards: E-step in torch
+   (:func:`torch_e_step`), the mixture's M-step in numpy on the residuals,
+   and new loss weights ``w_n r_ng`` and whitening ``diag(L_g^{-1})`` for
+   the next epochs. The weights live in a buffer on the device indexed by
+   row, so nothing is rebuilt, and training continues from the current
+   network and optimiser state. The residuals of these E-steps come, by
+   default (``estep_residuals="train"``), from the predictions the epoch's
+   own forward passes made, so an E-step costs no forward pass; with
+   ``"eval"``, from an eval-mode pass after the epoch.
+5. Refreshing stops once the mean log-likelihood ``L`` changes by at most
+   ``tol * (1 + |L|)`` between two E-steps (``converged_``), or after
+   ``max_iter`` E-steps; the weights then stay fixed until ``max_epochs``.
+   ``n_iter_`` counts the E-steps after the first, the final one included,
+   so ``history_`` has ``n_iter_ + 1`` entries as in the numpy path. A
+   ``ConvergenceWarning`` is raised only when ``max_iter`` E-steps ran
+   without converging. When the epochs run out first, ``converged_`` is
+   False without a warning: the epoch budget is the user's choice, and
+   with stochastic training the log-likelihood rarely settles to ``tol``.
+6. A final E-step on the trained net gives ``outlier_proba_`` and the other
+   fitted attributes. ``outlier_component="auto"`` then compares the final
+   mixture with a pure Gaussian of the same final residuals
+   (:func:`sklearn_gum._mixture.outlier_evidence`); groups without outliers
+   become Gaussians. The net is not retrained for this decision, unlike the
+   numpy path: an approximation, since the net was trained with the
+   mixture's weights.
+
+Each epoch after the first E-step, the net's history records
+``gum_inlier_prior`` (a list with several groups), ``gum_covariance``
+(``Sigma`` as nested lists), ``gum_log_likelihood``, ``gum_inlier_share`` and
+``event_gum_estep`` (whether the weights were refreshed after that epoch).
+
+Persistence follows skorch: a fitted ``GUMRegressor`` pickles with its net
+(tensors are mapped to CPU when CUDA is missing at load time). To keep the
+network weights alone, ``gum.estimator_.save_params(f_params="net.pt")``;
+load them into a net built with the same parameters with
+``net.initialize(); net.load_params(f_params="net.pt")``. skops does not
+store torch objects.
+
+Examples
+--------
+>>> import numpy as np
+>>> import torch
+>>> from skorch import NeuralNetRegressor
+>>> from sklearn_gum import GUMRegressor
+>>> rng = np.random.RandomState(0)
+>>> X = rng.uniform(-1, 1, size=(300, 1)).astype(np.float32)
+>>> y = 2 * X
+>>> y[:30] = rng.uniform(-5, 5, size=(30, 1))
+>>> net = NeuralNetRegressor(
+...     torch.nn.Linear, module__in_features=1, module__out_features=1,
+...     optimizer=torch.optim.Adam, lr=0.1, max_epochs=30, verbose=0)
+>>> gum = GUMRegressor(net, random_state=0).fit(X, y)
+>>> int(gum.inlier_mask_[:30].sum()), bool(gum.inlier_mask_[30:].all())
+(0, True)
+"""
+
+from ._nn_em import torch_e_step
+from ._nn_fit import fit_network_gum
+from ._nn_losses import HuberLoss, TukeyBiweightLoss, mad_scale, mahalanobis_loss
+from ._nn_net import WeightedNeuralNetRegressor
+
+__all__ = [
+    "HuberLoss",
+    "TukeyBiweightLoss",
+    "WeightedNeuralNetRegressor",
+    "fit_network_gum",
+    "mad_scale",
+    "mahalanobis_loss",
+    "torch_e_step",
+]
