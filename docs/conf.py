@@ -108,7 +108,7 @@ sphinx_gallery_conf = {
     "capture_repr": ("_repr_html_", "__repr__"),
     "image_scrapers": ("matplotlib",),
     "matplotlib_animations": False,
-    "min_reported_time": 1,
+    "min_reported_time": 0,
 }
 
 # The examples fit on purpose some models that do not converge, or warn;

@@ -106,7 +106,11 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         If its ``fit`` (or its final step's, for a Pipeline) takes
         ``sample_weight``, each refit is weighted by the responsibilities
         (soft weights); otherwise it is fitted on the current inliers alone
-        (hard weights), and ``weighting_`` says so.
+        (hard weights), and ``weighting_`` says so. A skorch
+        ``NeuralNetRegressor`` is trained once, with E-steps between epochs
+        (warm EM, see :mod:`sklearn_gum.nn`): there ``n_iter_`` counts
+        E-steps, ``n_init`` trains that many nets and ``init="subsets"`` is
+        not available.
     covariance_type : {"full", "diag", "spherical"}, default="full"
         Form of ``Sigma`` within each group of outputs.
     outlier_granularity : {"sample", "output"} or list of lists of int, \
@@ -176,14 +180,16 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     weighting_ : {"soft", "hard"}
         Whether refits used weights or the inliers alone.
     n_iter_ : int
-        EM iterations of the kept run (0 when no group has outliers).
+        EM iterations of the kept run; when no group keeps the uniform, those
+        of the EM over the starting residuals that decided it.
     converged_ : bool
-        Whether the kept run converged before ``max_iter``.
+        Whether that EM converged before ``max_iter``.
     log_likelihood_ : float
         Mean log-likelihood per sample of the final model.
     history_ : dict of ndarray
         ``"log_likelihood"`` and ``"inlier_share"`` at the start and after
-        each EM iteration of the kept run.
+        each EM iteration of the kept run; a single entry, the plain fit's,
+        when no group keeps the uniform.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -346,6 +352,12 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         self.groups_ = _resolve_groups(self.outlier_granularity, refit.targets.shape[1])
         self.weighting_ = refit.weighting
         self._store(*self._fit_em(refit))
+        if not self.converged_:
+            warnings.warn(
+                f"EM did not converge in max_iter={self.max_iter} iterations. "
+                "Increase max_iter or tol, or try init='subsets' or n_init > 1.",
+                ConvergenceWarning,
+            )
         return self
 
     def _prepare(self, X, y, sample_weight, fit_params):
@@ -386,13 +398,17 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         """All EM runs, the choice among them and the outlier decision."""
         random_state = check_random_state(self.random_state)
         starts = self._starts(refit, random_state)
-        evidence = self._outlier_evidence(refit, refit.predict(starts[0]))
+        evidence, n_iter, converged = self._outlier_evidence(
+            refit, refit.predict(starts[0])
+        )
         keep = (evidence > 0) | (self.outlier_component == "always")
         if not keep.any():
             plain = starts[0] if self.init is None else refit.fit(
                 clone(refit.estimator), refit.sample_weight
             )
-            return self._gaussian_fit(refit, plain), evidence, keep
+            gaussian = self._gaussian_fit(refit, plain)
+            gaussian.n_iter, gaussian.converged = n_iter, converged
+            return gaussian, evidence, keep
         runs = [self._run_em(refit, refit.predict(start), keep) for start in starts]
         best = max(runs, key=lambda run: run.log_likelihood)
         if self.verbose:
@@ -400,13 +416,14 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         return best, evidence, keep
 
     def _outlier_evidence(self, refit, prediction):
-        """Per group, the ICL evidence for the uniform component, from the
-        residuals of the starting fit (see Notes)."""
+        """Per group, the ICL evidence for the uniform component, from EM over
+        the residuals of the starting fit (see Notes); also the most
+        iterations that EM took and whether it converged in every group."""
         residuals = refit.targets - prediction
-        evidence = []
+        evidence, n_iters, all_converged = [], [], True
         for columns in self.groups_:
             group = residuals[:, columns]
-            _, resp, log_lik = _mixture.fit_residuals(
+            _, resp, log_lik, n_iter, converged = _mixture.fit_residuals(
                 group, refit.sample_weight, max_iter=self.max_iter, tol=self.tol,
                 **self._mixture_options(),
             )
@@ -417,7 +434,9 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
             evidence.append(
                 _mixture.outlier_evidence(log_lik, gaussian, resp, refit.sample_weight)
             )
-        return np.array(evidence)
+            n_iters.append(n_iter)
+            all_converged &= converged
+        return np.array(evidence), max(n_iters), all_converged
 
     def _starts(self, refit, random_state):
         """Fitted estimators whose predictions start the EM runs."""
@@ -586,12 +605,6 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         self.log_likelihood_ = fit_.log_likelihood
         history = np.array(fit_.history)
         self.history_ = {"log_likelihood": history[:, 0], "inlier_share": history[:, 1]}
-        if not fit_.converged:
-            warnings.warn(
-                f"EM did not converge in max_iter={self.max_iter} iterations. "
-                "Increase max_iter or tol, or try init='subsets' or n_init > 1.",
-                ConvergenceWarning,
-            )
 
     def predict(self, X, **predict_params):
         """Predict with the robustly fitted estimator.
@@ -688,8 +701,12 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        inner = get_tags(self._get_estimator())
+        estimator = self._get_estimator()
+        inner = get_tags(estimator)
         tags.input_tags.sparse = inner.input_tags.sparse
         tags.input_tags.allow_nan = inner.input_tags.allow_nan
-        tags.target_tags.multi_output = inner.target_tags.multi_output
+        # skorch nets report single output, but regress any number of outputs
+        tags.target_tags.multi_output = (
+            inner.target_tags.multi_output or _is_skorch_net(estimator)
+        )
         return tags

@@ -220,21 +220,23 @@ def fit_residuals(residuals, sample_weight, *, covariance_type, uniform, reg_cov
                   max_iter=100, tol=1e-4):
     """EM of the mixture over fixed residuals, from ``robust_start``.
 
-    Returns the final parameters, responsibilities and per-sample
-    log-likelihoods. Stops when the mean log-likelihood ``L`` changes by at
-    most ``tol * (1 + |L|)``.
+    Returns the final parameters, responsibilities, per-sample
+    log-likelihoods, the number of iterations and whether they converged:
+    the mean log-likelihood ``L`` changed by at most ``tol * (1 + |L|)``.
     """
     options = dict(covariance_type=covariance_type, uniform=uniform, reg_covar=reg_covar)
     params = robust_start(residuals, sample_weight, **options)
     resp, log_lik = e_step(residuals, params)
     mean = mean_log_likelihood(log_lik, sample_weight)
-    for _ in range(max_iter):
+    converged = False
+    for n_iter in range(1, max_iter + 1):
         params = m_step(residuals, resp, sample_weight, **options)
         resp, log_lik = e_step(residuals, params)
         previous, mean = mean, mean_log_likelihood(log_lik, sample_weight)
-        if abs(mean - previous) <= tol * (1 + abs(mean)):
+        converged = abs(mean - previous) <= tol * (1 + abs(mean))
+        if converged:
             break
-    return params, resp, log_lik
+    return params, resp, log_lik, n_iter, converged
 
 
 def _weighted_median(values, weights):

@@ -199,15 +199,10 @@ def _decide_outliers(gum, state, residuals, weights):
 
 
 def _store(gum, state, evidence, keep):
-    """``gum._store`` with the net's own convergence warning.
-
-    The numpy path warns whenever EM stopped unconverged; for a net that is
-    only worth a warning when ``max_iter`` E-steps ran out (see
-    :func:`fit_network_gum`).
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        gum._store(state, evidence, keep)
+    """``gum._store``, and a convergence warning only when ``max_iter``
+    E-steps ran out (running out of epochs is not worth one; see
+    :func:`fit_network_gum`)."""
+    gum._store(state, evidence, keep)
     if not state.converged and state.n_iter >= gum.max_iter:
         warnings.warn(
             f"EM did not converge in max_iter={gum.max_iter} E-steps. Increase "

@@ -166,3 +166,19 @@ def test_outlier_evidence_is_the_icl_difference():
         _mixture.outlier_evidence(log_lik_mixture, log_lik_gaussian, resp, weights),
         expected,
     )
+
+
+def test_fit_residuals_finds_the_uniform_share():
+    rng = np.random.RandomState(6)
+    residuals = np.concatenate([rng.normal(size=900), rng.uniform(-50, 50, size=100)])
+    params, resp, log_lik, n_iter, converged = _mixture.fit_residuals(
+        residuals[:, None], np.ones(1000), covariance_type="full",
+        uniform="moments", reg_covar=1e-6,
+    )
+    assert converged and 1 <= n_iter < 100
+    # about 2% of the uniform draws land inside the Gaussian's bulk
+    assert_allclose(params.inlier_prior, 0.902, atol=0.01)
+    assert_allclose(params.covariance, [[1.0]], rtol=0.1)
+    assert_allclose(np.exp(params.log_volume), 100.0, rtol=0.05)
+    assert (resp[900:] < 0.5).mean() > 0.88  # 6% of U(-50, 50) lies in (-3, 3)
+    assert_allclose(log_lik, _mixture.e_step(residuals[:, None], params)[1])
