@@ -11,7 +11,7 @@ time of:
   pairs), whose HL estimate and interval must equal ours exactly.
 
 Data: standard normal errors ``a`` and ``b = a - 0.1 + N(0, 1)`` noise.
-The table is printed and written as CSV to ``benchmarks/results/``.
+The table is printed and written as markdown to ``benchmarks/results/``.
 
 Usage::
 
@@ -19,16 +19,14 @@ Usage::
 """
 
 import argparse
-import csv
 import time
 from pathlib import Path
 
 import numpy as np
+from _common import Report, default_out
 from scipy import stats
 
 from sklearn_gum.model_selection import _walsh_ci_ranks, paired_wilcoxon
-
-RESULTS = Path(__file__).parent / "results" / "bench_wilcoxon.csv"
 
 
 def best_time(func, repeat):
@@ -80,21 +78,21 @@ def main(argv=None):
     )
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--max-brute", type=int, default=5_000)
-    parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--output", type=Path, default=default_out(__file__))
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     rng = np.random.default_rng(args.seed)
+    report = Report(
+        "Timing of paired_wilcoxon",
+        "Best-of-repeat wall time (s) of the test with the Hodges-Lehmann "
+        "estimate and 95% interval, beside scipy.stats.wilcoxon (the test "
+        "alone); up to --max-brute pairs, the interval is checked against all "
+        "sorted Walsh averages.",
+    )
     rows = [bench_size(n, args.repeat, args.max_brute, rng) for n in args.sizes]
-    header = list(rows[0])
-    print("  ".join(f"{h:>20}" for h in header))
-    for row in rows:
-        print("  ".join(f"{row[h]!s:>20}" for h in header))
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    with open(args.output, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=header)
-        writer.writeheader()
-        writer.writerows(rows)
-    print(f"written to {args.output}")
+    headers = list(rows[0])
+    report.table(headers, [[row[h] for h in headers] for row in rows])
+    report.write(args.output, argv or [])
 
 
 if __name__ == "__main__":
