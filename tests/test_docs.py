@@ -81,6 +81,7 @@ def test_api_reference_lists_every_public_name():
     assert not missing, f"missing from docs/api.rst: {missing}"
 
 
+@pytest.mark.slow
 def test_docs_build(tmp_path):
     for module in ("sphinx", "numpydoc", "sphinx_gallery", "matplotlib"):
         pytest.importorskip(module)
