@@ -427,10 +427,9 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
                 group, refit.sample_weight, max_iter=self.max_iter, tol=self.tol,
                 **self._mixture_options(),
             )
-            covariance = _mixture.weighted_covariance(
+            gaussian = _mixture.e_step(group, _mixture.gaussian_params(
                 group, refit.sample_weight, self.covariance_type, self.reg_covar
-            )
-            gaussian = _mixture.gaussian_log_density(group, covariance)
+            ))[1]
             evidence.append(
                 _mixture.outlier_evidence(log_lik, gaussian, resp, refit.sample_weight)
             )
@@ -463,13 +462,8 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
                 residuals[:, columns], sample_weight, **self._mixture_options()
             )
             if keep
-            else _mixture.GroupParams(
-                1.0,
-                _mixture.weighted_covariance(
-                    residuals[:, columns], sample_weight, self.covariance_type,
-                    self.reg_covar,
-                ),
-                np.inf,
+            else _mixture.gaussian_params(
+                residuals[:, columns], sample_weight, self.covariance_type, self.reg_covar
             )
             for columns, keep in zip(self.groups_, mixture)
         ]
@@ -566,13 +560,9 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         """The plain fit seen as a pure Gaussian model of its residuals."""
         residuals = refit.targets - refit.predict(plain)
         params = [
-            _mixture.GroupParams(
-                1.0,
-                _mixture.weighted_covariance(
-                    residuals[:, columns], refit.sample_weight,
-                    self.covariance_type, self.reg_covar,
-                ),
-                np.inf,
+            _mixture.gaussian_params(
+                residuals[:, columns], refit.sample_weight, self.covariance_type,
+                self.reg_covar,
             )
             for columns in self.groups_
         ]
@@ -586,10 +576,12 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         ``fit_`` is the kept EM state; ``evidence`` and ``keep`` hold, per
         group, the outlier evidence and whether the uniform was kept.
         """
-        one = len(self.groups_) == 1 and self.outlier_granularity == "sample"
-        squeeze = (lambda a: a[..., 0].item() if np.ndim(a) == 1 else a[:, 0]) if one else (
-            lambda a: a
-        )
+        if self.outlier_granularity == "sample":
+            def squeeze(values):  # one group: a scalar or one column
+                return values[0].item() if np.ndim(values) == 1 else values[:, 0]
+        else:
+            def squeeze(values):
+                return values
         n_outputs = len(np.concatenate(self.groups_))
         self.estimator_ = fit_.estimator
         self._whitening = fit_.factor

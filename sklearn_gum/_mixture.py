@@ -67,6 +67,12 @@ def weighted_covariance(residuals, weights, covariance_type="full", reg_covar=1e
     return covariance + reg_covar * np.eye(n_columns)
 
 
+def gaussian_params(residuals, sample_weight, covariance_type="full", reg_covar=1e-6):
+    """A pure Gaussian group (``rho = 1``, no uniform) fitted to residuals."""
+    covariance = weighted_covariance(residuals, sample_weight, covariance_type, reg_covar)
+    return GroupParams(1.0, covariance, np.inf)
+
+
 def _cholesky(covariance):
     try:
         return linalg.cholesky(covariance, lower=True)

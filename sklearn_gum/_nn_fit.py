@@ -169,12 +169,8 @@ def _decide_outliers(gum, state, residuals, weights):
     becomes that Gaussian (``rho = 1``). The net is not retrained.
     """
     gaussian = [
-        _mixture.GroupParams(
-            1.0,
-            _mixture.weighted_covariance(
-                residuals[:, columns], weights, gum.covariance_type, gum.reg_covar
-            ),
-            np.inf,
+        _mixture.gaussian_params(
+            residuals[:, columns], weights, gum.covariance_type, gum.reg_covar
         )
         for columns in gum.groups_
     ]
