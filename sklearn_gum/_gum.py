@@ -25,7 +25,12 @@ from sklearn.utils.metadata_routing import (
     _routing_enabled,
     process_routing,
 )
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    _num_samples,
+    check_is_fitted,
+    validate_data,
+)
 
 from . import _mixture, _start
 from ._weighted_fit import WeightedRefit, whitening_factor
@@ -50,6 +55,40 @@ def _is_skorch_net(estimator):
     """Whether ``estimator`` is a skorch net, without importing skorch."""
     skorch = sys.modules.get("skorch")
     return skorch is not None and isinstance(estimator, skorch.NeuralNet)
+
+
+def validate_targets(gum, y, n_samples, sample_weight, fit_params):
+    """Checks of ``y``, ``sample_weight`` and fit parameters shared by every
+    estimator path.
+
+    Returns
+    -------
+    targets : ndarray of shape (n_samples, n_outputs), float64
+    sample_weight : ndarray of shape (n_samples,), float64
+    fit_params : dict
+        The estimator's own, routed when metadata routing is enabled.
+    y_ndim : int
+    """
+    if y is None:
+        raise ValueError(
+            f"{type(gum).__name__} requires y to be passed, but the target y is None."
+        )
+    y = check_array(
+        y, ensure_2d=False, dtype="numeric", input_name="y", ensure_all_finite=True
+    )
+    if y.ndim > 2:
+        raise ValueError(f"y must be 1-D or 2-D; got shape {y.shape}.")
+    if len(y) != n_samples:
+        raise ValueError(
+            "Found input variables with inconsistent numbers of samples: "
+            f"[{n_samples}, {len(y)}]"
+        )
+    sample_weight = _check_sample_weight(
+        sample_weight, y, dtype=np.float64, ensure_non_negative=True
+    )
+    if _routing_enabled():
+        fit_params = process_routing(gum, "fit", **fit_params).estimator.fit
+    return y.astype(np.float64).reshape(len(y), -1), sample_weight, fit_params, y.ndim
 
 
 def _check_2d(X):
@@ -362,37 +401,22 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
 
     def _prepare(self, X, y, sample_weight, fit_params):
         """Validate the data and bundle what every refit needs."""
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y is None."
-            )
+        sample_weight_given = sample_weight is not None
         _check_2d(X)
         validate_data(self, X, skip_check_array=True)
-        y = check_array(
-            y, ensure_2d=False, dtype="numeric", input_name="y", ensure_all_finite=True
+        targets, sample_weight, fit_params, y_ndim = validate_targets(
+            self, y, _num_samples(X), sample_weight, fit_params
         )
-        if y.ndim > 2:
-            raise ValueError(f"y must be 1-D or 2-D; got shape {y.shape}.")
-        check_consistent_length(X, y)
-        user_weights = sample_weight is not None
-        sample_weight = _check_sample_weight(
-            sample_weight, y, dtype=np.float64, ensure_non_negative=True
-        )
-        if not sample_weight.sum() > 0:
-            raise ValueError("sample_weight must have a positive sum.")
-        if _routing_enabled():
-            fit_params = process_routing(self, "fit", **fit_params).estimator.fit
-        targets = y.astype(np.float64).reshape(len(y), -1)
         refit = WeightedRefit(
-            self._get_estimator(), X, targets, sample_weight, fit_params, y.ndim == 1
+            self._get_estimator(), X, targets, sample_weight, fit_params, y_ndim == 1
         )
-        if user_weights and refit.weight_key is None:
+        if sample_weight_given and refit.weight_key is None:
             raise TypeError(
                 f"{type(refit.estimator).__name__} does not accept sample_weight "
                 "in fit, so GUMRegressor cannot pass the sample weights on. Use "
                 "an estimator that takes sample_weight or drop it."
             )
-        return refit, y.ndim
+        return refit, y_ndim
 
     def _fit_em(self, refit):
         """All EM runs, the choice among them and the outlier decision."""

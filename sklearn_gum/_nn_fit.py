@@ -10,14 +10,13 @@ import numpy as np
 import torch
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_array, check_random_state
-from sklearn.utils.metadata_routing import _routing_enabled, process_routing
-from sklearn.utils.validation import _check_sample_weight, validate_data
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import validate_data
 from skorch.dataset import get_len
 from skorch.utils import is_dataset
 
 from . import _mixture, _start
-from ._gum import _EMFit, _resolve_groups
+from ._gum import _EMFit, _resolve_groups, validate_targets
 from ._nn_em import NetworkEM, resolve_schedule
 from ._nn_net import as_weighted_net
 from ._weighted_fit import WeightedRefit
@@ -82,32 +81,18 @@ def _n_rows(X):
 
 
 def _validate(gum, X, y, sample_weight, fit_params):
-    """Checks of ``GUMRegressor._prepare``; returns 2-D float targets."""
+    """The checks of the numpy path, for any input a net takes."""
     validate_data(gum, X, skip_check_array=True)
-    y = check_array(
-        y, ensure_2d=False, dtype="numeric", input_name="y", ensure_all_finite=True
+    targets, sample_weight, fit_params, y_ndim = validate_targets(
+        gum, y, _n_rows(X), sample_weight, fit_params
     )
-    if y.ndim > 2:
-        raise ValueError(f"y must be 1-D or 2-D; got shape {y.shape}.")
-    if _n_rows(X) != len(y):
-        raise ValueError(
-            "Found input variables with inconsistent numbers of samples: "
-            f"[{_n_rows(X)}, {len(y)}]"
-        )
-    sample_weight = _check_sample_weight(
-        sample_weight, y, dtype=np.float64, ensure_non_negative=True
-    )
-    if not sample_weight.sum() > 0:
-        raise ValueError("sample_weight must have a positive sum.")
     if gum.init == "subsets":
         raise ValueError(
             "init='subsets' is not available for networks (it would train "
             "hundreds of them); use init=None or a regressor."
         )
-    if _routing_enabled():
-        fit_params = process_routing(gum, "fit", **fit_params).estimator.fit
-    gum._y_ndim = y.ndim
-    return y.astype(np.float64).reshape(len(y), -1), sample_weight, fit_params
+    gum._y_ndim = y_ndim
+    return targets, sample_weight, fit_params
 
 
 def _start_residuals(gum, X, targets, sample_weight):
