@@ -57,7 +57,7 @@ def _summary_rows(gum):
         else f"{int(has_outliers.sum())} of {has_outliers.size} groups"
     )
     evidence = _format_values(gum.outlier_evidence_, ".1f")
-    rows.append(("outliers detected", f"{detected} (ICL evidence: {evidence})"))
+    rows.append(("outliers detected", f"{detected} (NEC evidence: {evidence})"))
     state = "converged" if gum.converged_ else "did not converge"
     rows.append(("EM", f"{state} in {gum.n_iter_} iterations"))
     rows.append(("mean log-likelihood", f"{gum.log_likelihood_:.4g}"))

@@ -256,23 +256,24 @@ def mean_log_likelihood(log_lik, sample_weight):
     return float(np.average(log_lik, weights=sample_weight))
 
 
-def outlier_evidence(log_lik_mixture, log_lik_gaussian, resp, sample_weight,
-                     n_params=2):
-    """ICL difference in favour of the mixture over a pure Gaussian.
+def outlier_evidence(log_lik_mixture, log_lik_gaussian, resp, sample_weight):
+    """Evidence for the mixture over a pure Gaussian: the normalised entropy
+    criterion (NEC) for one against two components.
 
-    The integrated completed likelihood (ICL) is the BIC plus twice the
-    entropy of the soft assignments, so a uniform component that overlaps
-    the Gaussian (it would merely reshape a light- or heavy-tailed but clean
-    residual distribution) pays for the samples it leaves undecided, while
-    one that isolates gross outliers pays almost nothing:
+    NEC (Celeux and Soromenho 1996, in the form of Biernacki, Celeux and
+    Govaert 1999 that also decides between one and two components) prefers
+    the mixture when ``E / (L_mix - L_gauss) < 1``: the log-likelihood gained
+    must exceed the entropy ``E = sum_n w_n H(r_n)`` of the soft assignments
+    it creates. A uniform that overlaps the Gaussian (it would merely reshape
+    the tails of clean residuals) leaves samples undecided and pays for them;
+    one that isolates gross outliers is decided (``r_n`` near 0 or 1) and
+    pays almost nothing. The evidence is returned on the deviance scale,
 
-        2 (L_mix - L_gauss) - n_params log(n) - 2 sum_n w_n H(r_n),
+        2 (L_mix - L_gauss) - 2 sum_n w_n H(r_n),
 
-    with total log-likelihoods ``L``, ``n = sum(w)`` and the binary entropy
-    ``H``. Positive values favour the mixture. ``n_params = 2``: the uniform
-    adds a prior and a volume.
+    with total log-likelihoods ``L`` and the binary entropy ``H``: positive
+    exactly when NEC is below 1.
     """
-    n = sample_weight.sum()
     gain = sample_weight @ (log_lik_mixture - log_lik_gaussian)
     entropy = sample_weight @ (special.entr(resp) + special.entr(1 - resp))
-    return float(2 * gain - n_params * np.log(max(n, 1.0)) - 2 * entropy)
+    return float(2 * gain - 2 * entropy)

@@ -150,21 +150,21 @@ def test_robust_start_is_consistent_at_the_gaussian():
     assert_allclose(params.covariance, COVARIANCE_2D, rtol=0.06, atol=0.05)
 
 
-def test_outlier_evidence_is_the_icl_difference():
+def test_outlier_evidence_is_positive_exactly_when_nec_is_below_one():
     rng = np.random.RandomState(5)
-    log_lik_mixture = rng.normal(size=50)
+    log_lik_mixture = rng.normal(size=50) + 0.5
     log_lik_gaussian = rng.normal(size=50)
     resp = rng.uniform(size=50)
     weights = rng.randint(1, 3, size=50).astype(float)
     entropy = np.sum(weights * (special.entr(resp) + special.entr(1 - resp)))
-    expected = (
-        2 * np.sum(weights * (log_lik_mixture - log_lik_gaussian))
-        - 2 * np.log(weights.sum())
-        - 2 * entropy
-    )
+    gain = np.sum(weights * (log_lik_mixture - log_lik_gaussian))
+    evidence = _mixture.outlier_evidence(log_lik_mixture, log_lik_gaussian, resp, weights)
+    assert_allclose(evidence, 2 * gain - 2 * entropy)
+    assert (evidence > 0) == (entropy / gain < 1)
+    decided = np.where(resp > 0.5, 1.0, 0.0)  # no entropy: the gain decides
     assert_allclose(
-        _mixture.outlier_evidence(log_lik_mixture, log_lik_gaussian, resp, weights),
-        expected,
+        _mixture.outlier_evidence(log_lik_mixture, log_lik_gaussian, decided, weights),
+        2 * gain,
     )
 
 

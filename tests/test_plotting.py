@@ -276,7 +276,7 @@ def test_summary_html_shows_the_fitted_numbers(gum_1d):
     assert f"{share:.1f}%" in cells and share == 90
     assert f"{N_OUTLIERS} of {N_SAMPLES} samples" in cells
     assert f"{gum_1d.inlier_prior_:.3f}" in cells
-    assert f"yes (ICL evidence: {gum_1d.outlier_evidence_:.1f})" in cells
+    assert f"yes (NEC evidence: {gum_1d.outlier_evidence_:.1f})" in cells
     assert f"converged in {gum_1d.n_iter_} iterations" in cells
     assert f"{gum_1d.log_likelihood_:.4g}" in cells
 
