@@ -446,22 +446,16 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         the residuals of the starting fit (see Notes); also the most
         iterations that EM took and whether it converged in every group."""
         residuals = refit.targets - prediction
-        evidence, n_iters, all_converged = [], [], True
-        for columns in self.groups_:
-            group = residuals[:, columns]
-            _, resp, log_lik, n_iter, converged = _mixture.fit_residuals(
-                group, refit.sample_weight, max_iter=self.max_iter, tol=self.tol,
-                **self._mixture_options(),
+        results = [
+            _mixture.residual_evidence(
+                residuals[:, columns], refit.sample_weight, max_iter=self.max_iter,
+                tol=self.tol, **self._mixture_options(),
             )
-            gaussian = _mixture.e_step(group, _mixture.gaussian_params(
-                group, refit.sample_weight, self.covariance_type, self.reg_covar
-            ))[1]
-            evidence.append(
-                _mixture.outlier_evidence(log_lik, gaussian, resp, refit.sample_weight)
-            )
-            n_iters.append(n_iter)
-            all_converged &= converged
-        return np.array(evidence), max(n_iters), all_converged
+            for columns in self.groups_
+        ]
+        evidence = np.array([result[0] for result in results])
+        n_iter = max(result[1] for result in results)
+        return evidence, n_iter, all(result[2] for result in results)
 
     def _starts(self, refit, random_state):
         """Fitted estimators whose predictions start the EM runs."""

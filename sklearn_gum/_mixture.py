@@ -245,6 +245,31 @@ def fit_residuals(residuals, sample_weight, *, covariance_type, uniform, reg_cov
     return params, resp, log_lik, n_iter, converged
 
 
+def residual_evidence(residuals, sample_weight, *, covariance_type, uniform,
+                      reg_covar, max_iter=100, tol=1e-4):
+    """Outlier evidence in fixed residuals of one group.
+
+    EM of the mixture over the residuals (:func:`fit_residuals`) against a
+    Gaussian fitted to them, compared by :func:`outlier_evidence`.
+
+    Returns
+    -------
+    evidence : float
+        Positive when the data support the uniform component.
+    n_iter : int
+    converged : bool
+        Of the EM over the residuals.
+    """
+    _, resp, log_lik, n_iter, converged = fit_residuals(
+        residuals, sample_weight, covariance_type=covariance_type, uniform=uniform,
+        reg_covar=reg_covar, max_iter=max_iter, tol=tol,
+    )
+    gaussian = gaussian_params(residuals, sample_weight, covariance_type, reg_covar)
+    gaussian_log_lik = e_step(residuals, gaussian)[1]
+    evidence = outlier_evidence(log_lik, gaussian_log_lik, resp, sample_weight)
+    return evidence, n_iter, converged
+
+
 def _weighted_median(values, weights):
     order = np.argsort(values)
     cumulative = np.cumsum(weights[order])

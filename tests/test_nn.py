@@ -20,7 +20,7 @@ skorch = pytest.importorskip("skorch")
 from scipy import linalg
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LinearRegression
+from sklearn.linear_model import HuberRegressor, LinearRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GridSearchCV
 from skorch import NeuralNetClassifier, NeuralNetRegressor
@@ -489,13 +489,15 @@ def test_gum_net_n_init_keeps_the_most_likely_run():
 
 def test_gum_net_init_regressor_skips_the_warm_up():
     X = np.c_[X_CURVE, X_CURVE**2]
-    y = (X @ [1.0, -0.5])[:, None].astype(np.float32)
+    noise = np.random.RandomState(0).normal(scale=0.1, size=(300, 1))
+    y = (X @ [1.0, -0.5] + noise[:, 0])[:, None].astype(np.float32)
     y[OUTLIERS] = 10.0
     net = NeuralNetRegressor(
         torch.nn.Linear, module__in_features=2, module__out_features=1,
         optimizer=torch.optim.Adam, lr=0.05, max_epochs=10, verbose=0,
     )
-    gum = GUMRegressor(net, init=LinearRegression(), random_state=0)
+    # A robust start regressor, fitted here before the first epoch.
+    gum = GUMRegressor(net, init=HuberRegressor(), random_state=0)
     gum.fit(X.astype(np.float32), y)
     history = gum.estimator_.history
     assert "gum_inlier_prior" in history[0]  # E-step before the first epoch
