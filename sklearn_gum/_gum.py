@@ -260,7 +260,9 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     weighted refit, on the residuals of the starting fit, by the normalised
     entropy criterion for one against two components (NEC; Celeux and
     Soromenho 1996, Biernacki, Celeux and Govaert 1999): EM over those fixed
-    residuals gives the mixture, and the uniform is kept when the
+    residuals gives the mixture (the Gaussian's centre is free there, as a
+    refit of the intercept would make it; a start dragged by one-sided
+    outliers leaves its inliers off zero), and the uniform is kept when the
     log-likelihood it gains over a Gaussian exceeds the entropy of the
     assignments it creates,
 

@@ -224,25 +224,40 @@ def robust_start(residuals, sample_weight, *, covariance_type, uniform, reg_cova
 
 def fit_residuals(residuals, sample_weight, *, covariance_type, uniform, reg_covar,
                   max_iter=100, tol=1e-4):
-    """EM of the mixture over fixed residuals, from ``robust_start``.
+    """EM of the mixture over fixed residuals, up to an offset.
 
-    Returns the final parameters, responsibilities, per-sample
-    log-likelihoods, the number of iterations and whether they converged:
-    the mean log-likelihood ``L`` changed by at most ``tol * (1 + |L|)``.
+    The Gaussian's centre is free here: a refit of any regressor with an
+    intercept would move it, and a start dragged by one-sided outliers
+    leaves its inliers off zero. It starts at the weighted median, with
+    :func:`robust_start`, and follows ``sum w r e / sum w r``.
+
+    Returns
+    -------
+    params : GroupParams
+    offset : ndarray of shape (n_columns,)
+        The Gaussian's centre.
+    resp, log_lik : ndarray of shape (n_samples,)
+    n_iter : int
+    converged : bool
+        Whether the mean log-likelihood ``L`` changed by at most
+        ``tol * (1 + |L|)``.
     """
     options = dict(covariance_type=covariance_type, uniform=uniform, reg_covar=reg_covar)
-    params = robust_start(residuals, sample_weight, **options)
-    resp, log_lik = e_step(residuals, params)
+    offset = np.array([_weighted_median(column, sample_weight) for column in residuals.T])
+    params = robust_start(residuals - offset, sample_weight, **options)
+    resp, log_lik = e_step(residuals - offset, params)
     mean = mean_log_likelihood(log_lik, sample_weight)
     converged = False
     for n_iter in range(1, max_iter + 1):
-        params = m_step(residuals, resp, sample_weight, **options)
-        resp, log_lik = e_step(residuals, params)
+        inlier_weights = sample_weight * resp
+        offset = inlier_weights @ residuals / max(inlier_weights.sum(), np.finfo(float).tiny)
+        params = m_step(residuals - offset, resp, sample_weight, **options)
+        resp, log_lik = e_step(residuals - offset, params)
         previous, mean = mean, mean_log_likelihood(log_lik, sample_weight)
         converged = abs(mean - previous) <= tol * (1 + abs(mean))
         if converged:
             break
-    return params, resp, log_lik, n_iter, converged
+    return params, offset, resp, log_lik, n_iter, converged
 
 
 def residual_evidence(residuals, sample_weight, *, covariance_type, uniform,
@@ -250,7 +265,8 @@ def residual_evidence(residuals, sample_weight, *, covariance_type, uniform,
     """Outlier evidence in fixed residuals of one group.
 
     EM of the mixture over the residuals (:func:`fit_residuals`) against a
-    Gaussian fitted to them, compared by :func:`outlier_evidence`.
+    Gaussian fitted to them, both with a free centre, compared by
+    :func:`outlier_evidence`.
 
     Returns
     -------
@@ -260,12 +276,13 @@ def residual_evidence(residuals, sample_weight, *, covariance_type, uniform,
     converged : bool
         Of the EM over the residuals.
     """
-    _, resp, log_lik, n_iter, converged = fit_residuals(
+    _, _, resp, log_lik, n_iter, converged = fit_residuals(
         residuals, sample_weight, covariance_type=covariance_type, uniform=uniform,
         reg_covar=reg_covar, max_iter=max_iter, tol=tol,
     )
-    gaussian = gaussian_params(residuals, sample_weight, covariance_type, reg_covar)
-    gaussian_log_lik = e_step(residuals, gaussian)[1]
+    centred = residuals - np.average(residuals, axis=0, weights=sample_weight)
+    gaussian = gaussian_params(centred, sample_weight, covariance_type, reg_covar)
+    gaussian_log_lik = e_step(centred, gaussian)[1]
     evidence = outlier_evidence(log_lik, gaussian_log_lik, resp, sample_weight)
     return evidence, n_iter, converged
 

@@ -548,3 +548,17 @@ def test_metadata_routing_passes_other_fit_params():
         with pytest.raises(TypeError, match="unexpected"):
             GUMRegressor().fit(X, Y, tag=tags)
     assert_array_equal(GUMRegressor(RecordingRegressor()).fit(X, Y, tag=tags).estimator_.tag_, tags)
+
+
+@pytest.mark.parametrize("contamination", [0.2, 0.3])
+def test_one_sided_shifts_are_detected_from_a_dragged_start(contamination):
+    """The plain start is dragged by the shifted rows, so its inliers sit off
+    zero; the decision lets the Gaussian's centre move, as a refit would."""
+    X_s, y_s, outliers = make_contaminated_regression(
+        500, 5, contamination=contamination, kind="shift", random_state=0,
+        return_outlier_mask=True,
+    )
+    gum = GUMRegressor().fit(X_s, y_s)
+    assert gum.has_outliers_
+    assert (~gum.inlier_mask_)[outliers].all()
+    assert (~gum.inlier_mask_)[~outliers].mean() < 0.02

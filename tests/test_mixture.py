@@ -171,7 +171,7 @@ def test_outlier_evidence_is_positive_exactly_when_nec_is_below_one():
 def test_fit_residuals_finds_the_uniform_share():
     rng = np.random.RandomState(6)
     residuals = np.concatenate([rng.normal(size=900), rng.uniform(-50, 50, size=100)])
-    params, resp, log_lik, n_iter, converged = _mixture.fit_residuals(
+    params, offset, resp, log_lik, n_iter, converged = _mixture.fit_residuals(
         residuals[:, None], np.ones(1000), covariance_type="full",
         uniform="moments", reg_covar=1e-6,
     )
@@ -181,4 +181,23 @@ def test_fit_residuals_finds_the_uniform_share():
     assert_allclose(params.covariance, [[1.0]], rtol=0.1)
     assert_allclose(np.exp(params.log_volume), 100.0, rtol=0.05)
     assert (resp[900:] < 0.5).mean() > 0.88  # 6% of U(-50, 50) lies in (-3, 3)
-    assert_allclose(log_lik, _mixture.e_step(residuals[:, None], params)[1])
+    assert abs(offset[0]) < 0.1
+    assert_allclose(log_lik, _mixture.e_step(residuals[:, None] - offset, params)[1])
+
+
+def test_fit_residuals_centres_the_gaussian_on_dragged_inliers():
+    """A start dragged by one-sided outliers leaves its inliers off zero."""
+    rng = np.random.RandomState(7)
+    residuals = np.concatenate([rng.normal(-9, 0.5, size=800), rng.normal(36, 0.5, size=200)])
+    params, offset, resp, _, _, _ = _mixture.fit_residuals(
+        residuals[:, None], np.ones(1000), covariance_type="full",
+        uniform="moments", reg_covar=1e-6,
+    )
+    assert_allclose(offset, [-9.0], atol=0.05)
+    assert_allclose(params.covariance, [[0.25]], rtol=0.15)
+    assert (resp[800:] < 0.5).all() and (resp[:800] < 0.5).mean() < 0.005
+    evidence, _, _ = _mixture.residual_evidence(
+        residuals[:, None], np.ones(1000), covariance_type="full",
+        uniform="moments", reg_covar=1e-6,
+    )
+    assert evidence > 1000
