@@ -426,18 +426,19 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         """All EM runs, the choice among them and the outlier decision."""
         random_state = check_random_state(self.random_state)
         starts = self._starts(refit, random_state)
-        evidence, n_iter, converged = self._outlier_evidence(
-            refit, refit.predict(starts[0])
-        )
+        predictions = [refit.predict(start) for start in starts]
+        evidence, n_iter, converged = self._outlier_evidence(refit, predictions[0])
         keep = (evidence > 0) | (self.outlier_component == "always")
         if not keep.any():
-            plain = starts[0] if self.init is None else refit.fit(
-                clone(refit.estimator), refit.sample_weight
-            )
-            gaussian = self._gaussian_fit(refit, plain)
+            if self.init is None:
+                plain, prediction = starts[0], predictions[0]
+            else:
+                plain = refit.fit(clone(refit.estimator), refit.sample_weight)
+                prediction = refit.predict(plain)
+            gaussian = self._gaussian_fit(refit, plain, prediction)
             gaussian.n_iter, gaussian.converged = n_iter, converged
             return gaussian, evidence, keep
-        runs = [self._run_em(refit, refit.predict(start), keep) for start in starts]
+        runs = [self._run_em(refit, prediction, keep) for prediction in predictions]
         best = max(runs, key=lambda run: run.log_likelihood)
         if self.verbose:
             print(f"GUM: kept the run with mean log-likelihood {best.log_likelihood:.6g}")
@@ -506,8 +507,9 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
             if self.verbose >= 2:
                 print(f"  EM iteration {n_iter}: mean log-likelihood "
                       f"{state.log_likelihood:.6g}")
-            change = state.log_likelihood - previous
-            state.converged = abs(change) <= self.tol * (1 + abs(state.log_likelihood))
+            state.converged = _mixture.has_converged(
+                previous, state.log_likelihood, self.tol
+            )
             if state.converged:
                 break
         return state
@@ -534,8 +536,7 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         return _mixture.mean_log_likelihood(log_lik.sum(axis=1), refit.sample_weight)
 
     def _inlier_share(self, resp, refit):
-        inliers = (1 - resp) < self.threshold
-        return float(np.average(inliers.mean(axis=1), weights=refit.sample_weight))
+        return _mixture.inlier_share(resp, self.threshold, refit.sample_weight)
 
     def _m_step(self, refit, state, residuals, prediction, mixture):
         """Update the mixture, then refit the estimator with the new weights."""
@@ -578,9 +579,10 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
             rows = None
         return refit.sample_weight, rows, None
 
-    def _gaussian_fit(self, refit, plain):
-        """The plain fit seen as a pure Gaussian model of its residuals."""
-        residuals = refit.targets - refit.predict(plain)
+    def _gaussian_fit(self, refit, plain, prediction):
+        """The plain fit (with its prediction) seen as a pure Gaussian model
+        of its residuals."""
+        residuals = refit.targets - prediction
         params = [
             _mixture.gaussian_params(
                 residuals[:, columns], refit.sample_weight, self.covariance_type,

@@ -254,7 +254,7 @@ def fit_residuals(residuals, sample_weight, *, covariance_type, uniform, reg_cov
         params = m_step(residuals - offset, resp, sample_weight, **options)
         resp, log_lik = e_step(residuals - offset, params)
         previous, mean = mean, mean_log_likelihood(log_lik, sample_weight)
-        converged = abs(mean - previous) <= tol * (1 + abs(mean))
+        converged = has_converged(previous, mean, tol)
         if converged:
             break
     return params, offset, resp, log_lik, n_iter, converged
@@ -291,6 +291,19 @@ def _weighted_median(values, weights):
     order = np.argsort(values)
     cumulative = np.cumsum(weights[order])
     return values[order][np.searchsorted(cumulative, 0.5 * cumulative[-1])]
+
+
+def has_converged(previous, current, tol):
+    """EM's stopping rule on the mean log-likelihood ``L``: a change of at
+    most ``tol * (1 + |L|)`` (relative, absolute near zero)."""
+    return abs(current - previous) <= tol * (1 + abs(current))
+
+
+def inlier_share(resp, threshold, sample_weight):
+    """Weighted share of samples (averaged over groups) whose outlier
+    probability ``1 - r`` is below ``threshold``."""
+    inliers = (1 - resp) < threshold
+    return float(np.average(inliers.mean(axis=1), weights=sample_weight))
 
 
 def mean_log_likelihood(log_lik, sample_weight):

@@ -283,16 +283,13 @@ class NetworkEM:
         resp_host = resp.cpu().numpy()
         mean = _mixture.mean_log_likelihood(log_lik.sum(axis=1), self.weights)
         self.fit_state = (resp_host, log_lik, mean)
-        self.history.append((mean, self._inlier_share(resp_host)))
+        share = _mixture.inlier_share(resp_host, self.gum.threshold, self.weights)
+        self.history.append((mean, share))
         return resp
 
     def _check_convergence(self):
         previous, current = self.history[-2][0], self.history[-1][0]
-        self.converged = abs(current - previous) <= self.gum.tol * (1 + abs(current))
-
-    def _inlier_share(self, resp):
-        inliers = (1 - resp) < self.gum.threshold
-        return float(np.average(inliers.mean(axis=1), weights=self.weights))
+        self.converged = _mixture.has_converged(previous, current, self.gum.tol)
 
     def _options(self):
         return {
