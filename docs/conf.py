@@ -88,6 +88,8 @@ numpydoc_xref_aliases.update({
     "WilcoxonResult": "sklearn_gum.model_selection.WilcoxonResult",
     "MedianCI": "sklearn_gum.model_selection.MedianCI",
     "WeightedNeuralNetRegressor": "sklearn_gum.nn.WeightedNeuralNetRegressor",
+    "GUMCriterion": "sklearn_gum.nn.GUMCriterion",
+    "GUMCallback": "sklearn_gum.nn.GUMCallback",
 })
 
 # -- sphinx-gallery ----------------------------------------------------------

@@ -1,22 +1,17 @@
 """GUMRegressor: robust regression by EM over a Gaussian-uniform residual mixture."""
 
 import sys
-import warnings
-from dataclasses import dataclass, field
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import (
     BaseEstimator,
     MetaEstimatorMixin,
     RegressorMixin,
     _fit_context,
-    clone,
 )
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LinearRegression
-from sklearn.utils import check_array, check_consistent_length, check_random_state, get_tags
+from sklearn.utils import check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
@@ -25,108 +20,18 @@ from sklearn.utils.metadata_routing import (
     _routing_enabled,
     process_routing,
 )
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    _num_samples,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
 
-from . import _mixture, _start
-from ._weighted_fit import WeightedRefit, whitening_factor
-
-
-@dataclass
-class _EMFit:
-    """State of one EM run (or of the plain Gaussian fit)."""
-
-    estimator: object
-    factor: object
-    params: list
-    resp: np.ndarray
-    log_lik: np.ndarray
-    log_likelihood: float
-    n_iter: int = 0
-    converged: bool = True
-    history: list = field(default_factory=list)
+from . import _em, _mixture
+from ._regressor_em import fit_regressor_em
+from ._validation import check_2d, check_groups, check_targets, validate_targets
+from ._weighted_fit import WeightedRefit
 
 
 def _is_skorch_net(estimator):
     """Whether ``estimator`` is a skorch net, without importing skorch."""
     skorch = sys.modules.get("skorch")
     return skorch is not None and isinstance(estimator, skorch.NeuralNet)
-
-
-def validate_targets(gum, y, n_samples, sample_weight, fit_params):
-    """Checks of ``y``, ``sample_weight`` and fit parameters shared by every
-    estimator path.
-
-    Returns
-    -------
-    targets : ndarray of shape (n_samples, n_outputs), float64
-    sample_weight : ndarray of shape (n_samples,), float64
-    fit_params : dict
-        The estimator's own, routed when metadata routing is enabled.
-    y_ndim : int
-    """
-    if y is None:
-        raise ValueError(
-            f"{type(gum).__name__} requires y to be passed, but the target y is None."
-        )
-    y = check_array(
-        y, ensure_2d=False, dtype="numeric", input_name="y", ensure_all_finite=True
-    )
-    if y.ndim > 2:
-        raise ValueError(f"y must be 1-D or 2-D; got shape {y.shape}.")
-    if len(y) != n_samples:
-        raise ValueError(
-            "Found input variables with inconsistent numbers of samples: "
-            f"[{n_samples}, {len(y)}]"
-        )
-    sample_weight = _check_sample_weight(
-        sample_weight, y, dtype=np.float64, ensure_non_negative=True
-    )
-    if _routing_enabled():
-        fit_params = process_routing(gum, "fit", **fit_params).estimator.fit
-    return y.astype(np.float64).reshape(len(y), -1), sample_weight, fit_params, y.ndim
-
-
-def _check_2d(X):
-    """Reject 1-D X early, with scikit-learn's usual advice."""
-    if sp.issparse(X):
-        return
-    ndim = len(X.shape) if hasattr(X, "shape") else np.asarray(X, dtype=object).ndim
-    if ndim < 2:
-        raise ValueError(
-            "Expected a 2D array for X, got a 1D array instead. Reshape your "
-            "data using array.reshape(-1, 1) if it has a single feature or "
-            "array.reshape(1, -1) if it contains a single sample."
-        )
-
-
-def _resolve_groups(granularity, n_outputs):
-    """Column indices of each group sharing one responsibility per sample."""
-    if isinstance(granularity, str):
-        if granularity == "sample":
-            return [np.arange(n_outputs)]
-        return [np.array([column]) for column in range(n_outputs)]
-    groups = [np.atleast_1d(np.asarray(group, dtype=int)) for group in granularity]
-    columns = np.sort(np.concatenate(groups)) if groups else np.array([], dtype=int)
-    if not np.array_equal(columns, np.arange(n_outputs)):
-        raise ValueError(
-            "outlier_granularity must split the target columns "
-            f"0..{n_outputs - 1} into disjoint groups that cover them all; "
-            f"got {granularity!r}."
-        )
-    return groups
-
-
-def _block_covariance(params, groups, n_outputs):
-    """Full target covariance with one block per group (zero across groups)."""
-    covariance = np.zeros((n_outputs, n_outputs))
-    for group_params, columns in zip(params, groups):
-        covariance[np.ix_(columns, columns)] = group_params.covariance
-    return covariance
 
 
 class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
@@ -209,18 +114,20 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     uniform_volume_ : float or ndarray of shape (n_groups,)
         ``gamma`` of each group.
     has_outliers_ : bool or ndarray of bool of shape (n_groups,)
-        Whether the uniform component was kept.
+        Whether the uniform component was kept: decided once per fit, on
+        the residuals of a fit made without it (see Notes).
     outlier_evidence_ : float or ndarray of shape (n_groups,)
-        NEC evidence for the mixture over a pure Gaussian on the starting
+        NEC evidence for the mixture over a pure Gaussian on those
         residuals, ``2 (L_mixture - L_gaussian - entropy)`` (positive
-        favours the mixture), on which ``has_outliers_`` is based; see Notes.
+        favours the mixture), on which ``has_outliers_`` is based.
     groups_ : list of ndarray
         Target columns of each group.
     weighting_ : {"soft", "hard"}
         Whether refits used weights or the inliers alone.
     n_iter_ : int
-        EM iterations of the kept run; when no group keeps the uniform, those
-        of the EM over the starting residuals that decided it.
+        EM iterations of the kept run: refits (for a network, E-steps after
+        the first, the final one included). When no group keeps the
+        uniform, those of the EM over the residuals that decided it.
     converged_ : bool
         Whether that EM converged before ``max_iter``.
     log_likelihood_ : float
@@ -256,15 +163,18 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     every residual it explains; without these floors the moment rule can
     collapse onto the centre of clean residuals, with a wide Gaussian around.
 
-    Whether outliers are present at all is decided, per group, before any
-    weighted refit, on the residuals of the starting fit, by the normalised
-    entropy criterion for one against two components (NEC; Celeux and
-    Soromenho 1996, Biernacki, Celeux and Govaert 1999): EM over those fixed
-    residuals gives the mixture (the Gaussian's centre is free there, as a
-    refit of the intercept would make it; a start dragged by one-sided
-    outliers leaves its inliers off zero), and the uniform is kept when the
-    log-likelihood it gains over a Gaussian exceeds the entropy of the
-    assignments it creates,
+    Whether outliers are present at all is decided, per group, on the
+    residuals of a fit made without the uniform: the starting fit of a
+    scikit-learn estimator; for a network, the net trained with its plain
+    loss, at every E-step after the warm-up until a group keeps its uniform
+    (a half-trained net can hide the outliers; see :mod:`sklearn_gum.nn`).
+    The test is the normalised entropy criterion for one against two
+    components (NEC; Celeux and Soromenho 1996, Biernacki, Celeux and
+    Govaert 1999): EM over those fixed residuals gives the mixture (the
+    Gaussian's centre is free there, as a refit of the intercept would make
+    it; a start dragged by one-sided outliers leaves its inliers off zero),
+    and the uniform is kept when the log-likelihood it gains over a
+    Gaussian exceeds the entropy of the assignments it creates,
 
         2 (L_mixture - L_gaussian) - 2 sum_n w_n H(r_n) > 0,
 
@@ -273,8 +183,8 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     undecided and pays for each: that is how a mixture merely reshapes
     clean but light- or heavy-tailed residuals (on clean data the evidence
     stayed below -20 from 100 to 100,000 samples). Gross outliers are
-    decided (``r_n`` near 0) and add tens of nats each. Deciding on the
-    starting residuals keeps the flexibility of refits on down-weighted
+    decided (``r_n`` near 0) and add tens of nats each. Deciding before any
+    weighted refit keeps the flexibility of refits on down-weighted
     samples, large when features are many, from faking support. When no
     group keeps the uniform, the fit is the plain weighted fit of the
     estimator and ``outlier_proba_`` is zero.
@@ -389,24 +299,32 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         if _is_skorch_net(self._get_estimator()):
             from .nn import fit_network_gum
 
-            return fit_network_gum(self, X, y, sample_weight, fit_params)
+            result = fit_network_gum(self, X, y, sample_weight, fit_params)
+            self._y_ndim = np.ndim(y)
+            self._store(result)
+            _em.warn_if_not_converged(
+                result, self.max_iter,
+                "Increase max_iter or tol, or estep_every of the net.",
+            )
+            return self
         refit, y_ndim = self._prepare(X, y, sample_weight, fit_params)
         self._y_ndim = y_ndim
-        self.groups_ = _resolve_groups(self.outlier_granularity, refit.targets.shape[1])
-        self.weighting_ = refit.weighting
-        self._store(*self._fit_em(refit))
-        if not self.converged_:
-            warnings.warn(
-                f"EM did not converge in max_iter={self.max_iter} iterations. "
-                "Increase max_iter or tol, or try init='subsets' or n_init > 1.",
-                ConvergenceWarning,
-            )
+        groups = check_groups(self.outlier_granularity, refit.targets.shape[1])
+        result = fit_regressor_em(
+            refit, groups, _em.EMOptions.of(self), init=self.init, n_init=self.n_init,
+            random_state=check_random_state(self.random_state), verbose=self.verbose,
+        )
+        self._store(result)
+        _em.warn_if_not_converged(
+            result, self.max_iter,
+            "Increase max_iter or tol, or try init='subsets' or n_init > 1.",
+        )
         return self
 
     def _prepare(self, X, y, sample_weight, fit_params):
         """Validate the data and bundle what every refit needs."""
         sample_weight_given = sample_weight is not None
-        _check_2d(X)
+        check_2d(X)
         validate_data(self, X, skip_check_array=True)
         targets, sample_weight, fit_params, y_ndim = validate_targets(
             self, y, _num_samples(X), sample_weight, fit_params
@@ -422,205 +340,32 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
             )
         return refit, y_ndim
 
-    def _fit_em(self, refit):
-        """All EM runs, the choice among them and the outlier decision."""
-        random_state = check_random_state(self.random_state)
-        starts = self._starts(refit, random_state)
-        predictions = [refit.predict(start) for start in starts]
-        evidence, n_iter, converged = self._outlier_evidence(refit, predictions[0])
-        keep = (evidence > 0) | (self.outlier_component == "always")
-        if not keep.any():
-            if self.init is None:
-                plain, prediction = starts[0], predictions[0]
-            else:
-                plain = refit.fit(clone(refit.estimator), refit.sample_weight)
-                prediction = refit.predict(plain)
-            gaussian = self._gaussian_fit(refit, plain, prediction)
-            gaussian.n_iter, gaussian.converged = n_iter, converged
-            return gaussian, evidence, keep
-        runs = [self._run_em(refit, prediction, keep) for prediction in predictions]
-        best = max(runs, key=lambda run: run.log_likelihood)
-        if self.verbose:
-            print(f"GUM: kept the run with mean log-likelihood {best.log_likelihood:.6g}")
-        return best, evidence, keep
-
-    def _outlier_evidence(self, refit, prediction):
-        """Per group, the NEC evidence for the uniform component, from EM over
-        the residuals of the starting fit (see Notes); also the most
-        iterations that EM took and whether it converged in every group."""
-        residuals = refit.targets - prediction
-        results = [
-            _mixture.residual_evidence(
-                residuals[:, columns], refit.sample_weight, max_iter=self.max_iter,
-                tol=self.tol, **self._mixture_options(),
-            )
-            for columns in self.groups_
-        ]
-        evidence = np.array([result[0] for result in results])
-        n_iter = max(result[1] for result in results)
-        return evidence, n_iter, all(result[2] for result in results)
-
-    def _starts(self, refit, random_state):
-        """Fitted estimators whose predictions start the EM runs."""
-        template = refit.estimator
-        if isinstance(self.init, str):
-            return _start.subset_starts(template, refit, self.n_init, random_state)
-        if self.init is None:
-            first = refit.fit(clone(template), refit.sample_weight)
-        else:
-            first = _start.fitted_or_fit(self.init, refit)
-        others = [
-            _start.random_half_fit(template, refit, random_state)
-            for _ in range(self.n_init - 1)
-        ]
-        return [first, *others]
-
-    def _run_em(self, refit, prediction, mixture):
-        """One EM run from a starting prediction; ``mixture`` flags the groups
-        that have a uniform component (the others are pure Gaussians)."""
-        sample_weight = refit.sample_weight
-        residuals = refit.targets - prediction
-        params = [
-            _mixture.robust_start(
-                residuals[:, columns], sample_weight, **self._mixture_options()
-            )
-            if keep
-            else _mixture.gaussian_params(
-                residuals[:, columns], sample_weight, self.covariance_type, self.reg_covar
-            )
-            for columns, keep in zip(self.groups_, mixture)
-        ]
-        resp, log_lik = self._e_step(residuals, params)
-        state = _EMFit(None, None, params, resp, log_lik, self._mean(log_lik, refit))
-        state.history.append((state.log_likelihood, self._inlier_share(resp, refit)))
-        for n_iter in range(1, self.max_iter + 1):
-            previous = state.log_likelihood
-            self._m_step(refit, state, residuals, prediction, mixture)
-            prediction = refit.predict(state.estimator, factor=state.factor)
-            residuals = refit.targets - prediction
-            state.resp, state.log_lik = self._e_step(residuals, state.params)
-            state.log_likelihood = self._mean(state.log_lik, refit)
-            state.n_iter = n_iter
-            state.history.append(
-                (state.log_likelihood, self._inlier_share(state.resp, refit))
-            )
-            if self.verbose >= 2:
-                print(f"  EM iteration {n_iter}: mean log-likelihood "
-                      f"{state.log_likelihood:.6g}")
-            state.converged = _mixture.has_converged(
-                previous, state.log_likelihood, self.tol
-            )
-            if state.converged:
-                break
-        return state
-
-    def _mixture_options(self):
-        return dict(
-            covariance_type=self.covariance_type,
-            uniform=self.uniform,
-            reg_covar=self.reg_covar,
-        )
-
-    def _e_step(self, residuals, params):
-        """Responsibilities (n_samples, n_groups) and per-group log-likelihoods."""
-        results = [
-            _mixture.e_step(residuals[:, columns], group_params)
-            for columns, group_params in zip(self.groups_, params)
-        ]
-        resp = np.column_stack([r for r, _ in results])
-        log_lik = np.column_stack([ll for _, ll in results])
-        return resp, log_lik
-
-    @staticmethod
-    def _mean(log_lik, refit):
-        return _mixture.mean_log_likelihood(log_lik.sum(axis=1), refit.sample_weight)
-
-    def _inlier_share(self, resp, refit):
-        return _mixture.inlier_share(resp, self.threshold, refit.sample_weight)
-
-    def _m_step(self, refit, state, residuals, prediction, mixture):
-        """Update the mixture, then refit the estimator with the new weights."""
-        state.params = [
-            _mixture.m_step(
-                residuals[:, columns], state.resp[:, k], refit.sample_weight,
-                mixture=keep, **self._mixture_options(),
-            )
-            for k, (columns, keep) in enumerate(zip(self.groups_, mixture))
-        ]
-        covariance = _block_covariance(state.params, self.groups_, residuals.shape[1])
-        state.factor = whitening_factor(covariance)
-        weights, rows, targets = self._refit_inputs(refit, state.resp, prediction)
-        state.estimator = refit.fit(
-            clone(refit.estimator), weights, rows=rows, targets=targets,
-            factor=state.factor,
-        )
-
-    def _refit_inputs(self, refit, resp, prediction):
-        """Weights, rows and targets of the M-step of the regressor.
-
-        One group: soft weights ``w_n r_n`` or, for an estimator without
-        ``sample_weight``, the current inliers. Several groups: targets shrunk
-        towards the current prediction by the responsibilities (see
-        ``_weighted_fit``), with the sample weights.
-        """
-        if len(self.groups_) > 1:
-            expanded = np.empty_like(refit.targets)
-            for k, columns in enumerate(self.groups_):
-                expanded[:, columns] = resp[:, [k]]
-            targets = expanded * refit.targets + (1 - expanded) * prediction
-            return refit.sample_weight, None, targets
-        if refit.weighting == "soft":
-            # A floor keeps the weights valid when every sample looks like an
-            # outlier (degenerate data); it does not move a non-degenerate fit.
-            return refit.sample_weight * np.maximum(resp[:, 0], 1e-12), None, None
-        inliers = ((1 - resp[:, 0]) < self.threshold) & (refit.sample_weight > 0)
-        rows = np.flatnonzero(inliers)
-        if len(rows) <= refit.targets.shape[1]:
-            rows = None
-        return refit.sample_weight, rows, None
-
-    def _gaussian_fit(self, refit, plain, prediction):
-        """The plain fit (with its prediction) seen as a pure Gaussian model
-        of its residuals."""
-        residuals = refit.targets - prediction
-        params = [
-            _mixture.gaussian_params(
-                residuals[:, columns], refit.sample_weight, self.covariance_type,
-                self.reg_covar,
-            )
-            for columns in self.groups_
-        ]
-        resp, log_lik = self._e_step(residuals, params)
-        mean = self._mean(log_lik, refit)
-        return _EMFit(plain, None, params, resp, log_lik, mean, history=[(mean, 1.0)])
-
-    def _store(self, fit_, evidence, keep):
-        """Fitted attributes from the kept model.
-
-        ``fit_`` is the kept EM state; ``evidence`` and ``keep`` hold, per
-        group, the outlier evidence and whether the uniform was kept.
-        """
+    def _store(self, result):
+        """Fitted attributes from the :class:`~sklearn_gum._em.EMResult` of
+        the kept run."""
         if self.outlier_granularity == "sample":
             def squeeze(values):  # one group: a scalar or one column
                 return values[0].item() if np.ndim(values) == 1 else values[:, 0]
         else:
             def squeeze(values):
                 return values
-        n_outputs = len(np.concatenate(self.groups_))
-        self.estimator_ = fit_.estimator
-        self._whitening = fit_.factor
-        self.outlier_proba_ = squeeze(1 - fit_.resp)
+        params = result.params
+        self.groups_ = result.groups
+        self.weighting_ = result.weighting
+        self.estimator_ = result.estimator
+        self._whitening = result.whitening
+        self.outlier_proba_ = squeeze(1 - result.resp)
         self.inlier_mask_ = self.outlier_proba_ < self.threshold
-        self.inlier_prior_ = squeeze(np.array([p.inlier_prior for p in fit_.params]))
-        self.uniform_volume_ = squeeze(np.exp([p.log_volume for p in fit_.params]))
-        self.covariance_ = _block_covariance(fit_.params, self.groups_, n_outputs)
-        self.has_outliers_ = squeeze(np.asarray(keep, dtype=bool))
-        self.outlier_evidence_ = squeeze(np.asarray(evidence, dtype=float))
-        self.n_iter_ = fit_.n_iter
-        self.converged_ = fit_.converged
-        self.log_likelihood_ = fit_.log_likelihood
-        history = np.array(fit_.history)
-        self.history_ = {"log_likelihood": history[:, 0], "inlier_share": history[:, 1]}
+        self.inlier_prior_ = squeeze(np.array([p.inlier_prior for p in params]))
+        self.uniform_volume_ = squeeze(np.exp([p.log_volume for p in params]))
+        n_outputs = sum(len(columns) for columns in result.groups)
+        self.covariance_ = _em.block_covariance(params, result.groups, n_outputs)
+        self.has_outliers_ = squeeze(result.has_outliers)
+        self.outlier_evidence_ = squeeze(result.evidence)
+        self.n_iter_ = result.n_iter
+        self.converged_ = result.converged
+        self.log_likelihood_ = result.log_likelihood
+        self.history_ = dict(result.history)
 
     def predict(self, X, **predict_params):
         """Predict with the robustly fitted estimator.
@@ -638,7 +383,7 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         """
         check_is_fitted(self)
-        _check_2d(X)
+        check_2d(X)
         validate_data(self, X, skip_check_array=True, reset=False)
         _raise_for_params(predict_params, self, "predict")
         if _routing_enabled():
@@ -658,6 +403,7 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            With as many outputs as the training targets.
 
         Returns
         -------
@@ -665,17 +411,15 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
             ``1 - r_n``, shaped like ``outlier_proba_``.
         """
         check_is_fitted(self)
-        y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")
-        check_consistent_length(X, y)
-        residuals = y.astype(np.float64).reshape(len(y), -1) - np.reshape(
-            self.predict(X), (len(y), -1)
-        )
-        if residuals.shape[1] != self.covariance_.shape[0]:
+        targets, _ = check_targets(y, _num_samples(X))
+        n_outputs = self.covariance_.shape[0]
+        if targets.shape[1] != n_outputs:
             raise ValueError(
-                f"y has {residuals.shape[1]} outputs; the model was fitted "
-                f"on {self.covariance_.shape[0]}."
+                f"y has {targets.shape[1]} output(s); the model was fitted on "
+                f"{n_outputs}. Pass y of shape (n_samples, {n_outputs})."
             )
-        resp, _ = self._e_step(residuals, self._fitted_params())
+        residuals = targets - np.reshape(self.predict(X), (len(targets), -1))
+        resp, _ = _em.score_groups(residuals, self.groups_, self._fitted_params())
         proba = 1 - resp
         return proba[:, 0] if np.ndim(self.outlier_proba_) == 1 else proba
 

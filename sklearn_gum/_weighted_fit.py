@@ -18,12 +18,16 @@ fitted to ``y'`` with the sample weights alone. Each such fit decreases the
 weighted loss, which makes the loop a generalised EM.
 """
 
+import copy
+
 import numpy as np
 from scipy import linalg
 from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing
 from sklearn.utils.metadata_routing import _routing_enabled, get_routing_for_object
 from sklearn.utils.validation import _check_method_params, has_fit_parameter
+
+from ._validation import check_predictions
 
 
 def sample_weight_key(estimator):
@@ -43,6 +47,16 @@ def sample_weight_key(estimator):
         key = sample_weight_key(last)
         return None if key is None else f"{name}__{key}"
     return "sample_weight" if has_fit_parameter(estimator, "sample_weight") else None
+
+
+def may_write_inputs(estimator):
+    """Whether ``estimator`` (or a nested one) was told it may overwrite its
+    input: a parameter ``copy_X`` or ``copy`` set to False."""
+    params = estimator.get_params(deep=True) if hasattr(estimator, "get_params") else {}
+    return any(
+        value is False and name.rsplit("__", 1)[-1] in ("copy_X", "copy")
+        for name, value in params.items()
+    )
 
 
 def whitening_factor(covariance):
@@ -92,6 +106,7 @@ class WeightedRefit:
         self.fit_params = fit_params
         self.ravel = ravel
         self.weight_key = sample_weight_key(estimator)
+        self.copy_inputs = may_write_inputs(estimator)
 
     @property
     def weighting(self):
@@ -114,11 +129,17 @@ class WeightedRefit:
         if rows is not None and len(rows) < len(targets):
             X, targets = _safe_indexing(X, rows), targets[rows]
             params = _check_method_params(self.X, params, indices=rows)
+        elif self.copy_inputs:
+            X = copy.deepcopy(X)  # the estimator may write into it
         estimator.fit(X, targets.ravel() if self.ravel else targets, **params)
         return estimator
 
-    def predict(self, estimator, X=None, factor=None):
-        """Predictions of a fitted estimator as 2-D un-whitened targets."""
-        prediction = estimator.predict(self.X if X is None else X)
-        prediction = np.asarray(prediction, dtype=float).reshape(len(prediction), -1)
+    def predict(self, estimator, factor=None, source="the refitted estimator"):
+        """Predictions of a fitted estimator on the training data as 2-D
+        un-whitened targets, checked to be finite (``source`` names the
+        estimator in the error)."""
+        X = copy.deepcopy(self.X) if self.copy_inputs else self.X
+        prediction = check_predictions(
+            estimator.predict(X), *self.targets.shape, source=source
+        )
         return unwhiten(prediction, factor)

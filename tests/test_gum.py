@@ -473,8 +473,10 @@ def test_degenerate_data_does_not_crash():
         ({"uniform": -1.0}, "'uniform' parameter"),
         ({"max_iter": 0}, "'max_iter' parameter"),
         ({"init": "random"}, "'init' parameter"),
-        ({"outlier_granularity": [[0], [0, 1]]}, "outlier_granularity must split"),
-        ({"outlier_granularity": [[0]]}, "outlier_granularity must split"),
+        ({"outlier_granularity": [[0], [0, 1]]},
+         r"outlier_granularity uses column\(s\) \[0\] in more than one group"),
+        ({"outlier_granularity": [[0]]},
+         r"outlier_granularity leaves target column\(s\) \[1\] out"),
     ],
 )
 def test_invalid_parameters_name_themselves(params, match):
@@ -501,8 +503,12 @@ def test_bad_input_gets_a_clear_error(X_bad, y_bad, kwargs, match):
 
 def test_outlier_proba_checks_the_number_of_outputs():
     gum = GUMRegressor().fit(X, Y)
-    with pytest.raises(ValueError, match="y has 2 outputs"):
+    with pytest.raises(ValueError, match=r"y has 2 output\(s\); the model was fitted on 1"):
         gum.outlier_proba(X, np.column_stack([Y, Y]))
+    # A 1-column y would broadcast against 2 outputs: it must be refused.
+    two = GUMRegressor().fit(X, np.column_stack([Y, -Y]))
+    with pytest.raises(ValueError, match=r"y has 1 output\(s\); the model was fitted on 2"):
+        two.outlier_proba(X, Y)
 
 
 def test_gum_as_a_pipeline_step_takes_routed_sample_weights():

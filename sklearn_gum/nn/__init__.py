@@ -8,9 +8,16 @@ device, at about the cost of one ordinary training run.
 
 Public names
 ------------
+GUMCriterion
+    The DeepGUM loss and its EM for any PyTorch training loop: a weighted,
+    whitened loss that records each batch's residuals, and ``end_epoch()``
+    for the E-step and the mixture's M-step.
+GUMCallback
+    The skorch callback that trains a net with a :class:`GUMCriterion`
+    (what :class:`~sklearn_gum.GUMRegressor` uses).
 WeightedNeuralNetRegressor
-    skorch regressor whose loss takes per-sample or per-element weights and
-    a whitening; the estimator of a GUM fit.
+    skorch regressor whose loss takes per-sample or per-element weights; the
+    estimator of a GUM fit.
 HuberLoss, TukeyBiweightLoss
     Robust losses of MAD-scaled residuals, usable as skorch criteria (the
     baselines of the DeepGUM paper).
@@ -25,6 +32,9 @@ fit_network_gum
 
 How a GUM fit trains a net (warm EM)
 ------------------------------------
+The EM is that of every GUM fit (:mod:`sklearn_gum._em`); only the M-step
+of the regressor differs: the epochs between two E-steps.
+
 1. A plain ``NeuralNetRegressor`` is converted to a
    ``WeightedNeuralNetRegressor`` with the same parameters and
    ``train_split=None``: skorch's default ``ValidSplit(5)`` would hide a
@@ -33,17 +43,22 @@ How a GUM fit trains a net (warm EM)
    too) keeps its ``train_split``: the mixture (``rho``, ``Sigma``, volume)
    is then fitted on the training rows only, while every row, validation
    rows included, gets a responsibility.
-2. ``warmup_epochs`` (default ``max(1, max_epochs // 5)``) epochs train
-   with the sample weights alone.
-3. The first E-step takes the residuals of all rows on ``net.device`` and
-   starts the mixture with :func:`sklearn_gum._mixture.robust_start` (scale
-   of the best half, ``rho = 0.5``).
-4. Every ``estep_every`` epochs (default 1) afterwards: E-step in torch
-   (:func:`torch_e_step`), the mixture's M-step in numpy on the residuals,
-   and new loss weights ``w_n r_ng`` and whitening ``diag(L_g^{-1})`` for
-   the next epochs. The weights live in a buffer on the device indexed by
-   row, so nothing is rebuilt, and training continues from the current
-   network and optimiser state. The residuals of these E-steps come, by
+2. A :class:`GUMCallback` wraps the net's criterion in a
+   :class:`GUMCriterion`. ``warmup_epochs`` (default
+   ``max(1, max_epochs // 5)``) epochs train with the sample weights alone.
+3. After the warm-up, and every ``estep_every`` epochs until it keeps a
+   group's uniform, the outlier decision of every GUM fit is taken on the
+   residuals of the net trained so far with the plain loss (NEC with a free
+   centre, as for the start of a scikit-learn estimator). A net that has not
+   yet learnt the inlier structure hides its outliers, so the decision is
+   taken again later rather than once. On clean data the uniform is never
+   kept and the net is trained exactly as with its plain loss.
+4. Once kept, the EM starts: scale of the best half, ``rho = 0.5``
+   (:func:`sklearn_gum._mixture.robust_start`); every ``estep_every`` epochs
+   an E-step in torch on the net's device (:func:`torch_e_step`), the
+   mixture's M-step in numpy, and new loss weights ``w_n r_ng`` and
+   whitening ``diag(L_g^{-1})`` for the next epochs. Training continues
+   from the current network and optimiser state. The residuals come, by
    default (``estep_residuals="train"``), from the predictions the epoch's
    own forward passes made, so an E-step costs no forward pass; with
    ``"eval"``, from an eval-mode pass after the epoch.
@@ -56,18 +71,14 @@ How a GUM fit trains a net (warm EM)
    without converging. When the epochs run out first, ``converged_`` is
    False without a warning: the epoch budget is the user's choice, and
    with stochastic training the log-likelihood rarely settles to ``tol``.
-6. A final E-step on the trained net gives ``outlier_proba_`` and the other
-   fitted attributes. ``outlier_component="auto"`` then compares the final
-   mixture with a pure Gaussian of the same final residuals
-   (:func:`sklearn_gum._mixture.outlier_evidence`); groups without outliers
-   become Gaussians. The net is not retrained for this decision, unlike the
-   numpy path: an approximation, since the net was trained with the
-   mixture's weights.
+6. A final E-step on an eval pass of the trained net gives
+   ``outlier_proba_`` and the other fitted attributes.
 
-Each epoch after the first E-step, the net's history records
+Each epoch after the first decision, the net's history records
 ``gum_inlier_prior`` (a list with several groups), ``gum_covariance``
 (``Sigma`` as nested lists), ``gum_log_likelihood``, ``gum_inlier_share`` and
 ``event_gum_estep`` (whether the weights were refreshed after that epoch).
+The fitted net keeps neither the callback nor the GUM criterion.
 
 Persistence follows skorch: a fitted ``GUMRegressor`` pickles with its net
 (tensors are mapped to CPU when CUDA is missing at load time). To keep the
@@ -94,12 +105,15 @@ Examples
 (0, True)
 """
 
-from ._nn_em import torch_e_step
-from ._nn_fit import fit_network_gum
-from ._nn_losses import HuberLoss, TukeyBiweightLoss, mad_scale, mahalanobis_loss
-from ._nn_net import WeightedNeuralNetRegressor
+from ._callback import GUMCallback
+from ._criterion import GUMCriterion, torch_e_step
+from ._fit import fit_network_gum
+from ._losses import HuberLoss, TukeyBiweightLoss, mad_scale, mahalanobis_loss
+from ._net import WeightedNeuralNetRegressor
 
 __all__ = [
+    "GUMCallback",
+    "GUMCriterion",
     "HuberLoss",
     "TukeyBiweightLoss",
     "WeightedNeuralNetRegressor",

@@ -12,9 +12,8 @@ from skorch import NeuralNetRegressor
 from skorch.dataset import get_len
 from skorch.utils import is_dataset, to_tensor
 
-from ._nn_losses import mahalanobis_loss
-
-LOSS_NORMALIZATIONS = ("mse", "none")
+from ._criterion import LOSS_NORMALIZATIONS, GUMCriterion
+from ._losses import mahalanobis_loss
 
 
 class _WeightedTarget(NamedTuple):
@@ -269,14 +268,19 @@ class WeightedNeuralNetRegressor(NeuralNetRegressor):
     def get_loss(self, y_pred, y_true, X=None, training=False):
         """Weighted, whitened loss of a batch (see Notes of the class).
 
-        A target without its rows (outside ``fit``) gets unit weights.
+        A target without its rows (outside ``fit``) gets unit weights. While
+        a :class:`GUMCallback` trains the net, its :class:`GUMCriterion`
+        computes the loss and records the batch's residuals.
         """
         if isinstance(y_pred, tuple):
             y_pred = y_pred[0]
-        if not isinstance(y_true, _WeightedTarget) or self.loss_weight_ is None:
-            y_true = getattr(y_true, "target", y_true)
+        if not isinstance(y_true, _WeightedTarget):
             return super().get_loss(y_pred, y_true, X=X, training=training).mean()
         target = to_tensor(y_true.target, device=self.device)
+        if isinstance(self.criterion_, GUMCriterion):
+            return self.criterion_(y_pred, target, y_true.row)
+        if self.loss_weight_ is None:
+            return super().get_loss(y_pred, target, X=X, training=training).mean()
         weights = self.loss_weight_[torch.as_tensor(y_true.row).to(self.device)]
         scale = self.loss_scale_
         if scale is None:
@@ -284,24 +288,6 @@ class WeightedNeuralNetRegressor(NeuralNetRegressor):
         return mahalanobis_loss(
             self.criterion_, y_pred, target, weights, self.loss_whitening_, scale
         )
-
-    def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
-        """Let a running GUM fit see the training rows (and take a first E-step)."""
-        super().on_epoch_begin(net, dataset_train, dataset_valid, **kwargs)
-        if getattr(self, "gum_em_", None) is not None:
-            self.gum_em_.on_epoch_begin(self, dataset_train)
-
-    def on_batch_end(self, net, batch=None, training=False, **kwargs):
-        """Let a running GUM fit keep the batch's predictions as residuals."""
-        super().on_batch_end(net, batch=batch, training=training, **kwargs)
-        if getattr(self, "gum_em_", None) is not None:
-            self.gum_em_.on_batch_end(self, batch, kwargs.get("y_pred"))
-
-    def on_epoch_end(self, net, dataset_train=None, dataset_valid=None, **kwargs):
-        """Let a running GUM fit refresh the weights (an E-step)."""
-        super().on_epoch_end(net, dataset_train, dataset_valid, **kwargs)
-        if getattr(self, "gum_em_", None) is not None:
-            self.gum_em_.on_epoch_end(self, dataset_train)
 
 
 def as_weighted_net(net):

@@ -1,0 +1,303 @@
+"""The EM core of every GUM fit: one state, one outlier decision, one result.
+
+A *driver* owns the regressor and its M-step: :mod:`sklearn_gum._regressor_em`
+refits a scikit-learn estimator with weights, :mod:`sklearn_gum.nn` trains a
+network between E-steps. Both drive the same objects:
+
+1. :func:`decide_outliers` on the residuals of a fit made without the
+   mixture tells, per group of outputs, whether the uniform component is
+   kept (``has_outliers_``);
+2. an :class:`EMState` starts from such residuals (:meth:`EMState.start`),
+   updates the mixture (:meth:`EMState.m_step`) and, after each M-step of
+   the regressor, takes the E-step on the new residuals and checks
+   convergence (:meth:`EMState.iterate`);
+3. :meth:`EMState.result` freezes the kept run into an :class:`EMResult`,
+   which :class:`~sklearn_gum.GUMRegressor` stores as its fitted attributes.
+
+The maths of a single group lives in :mod:`sklearn_gum._mixture`.
+"""
+
+import warnings
+from dataclasses import dataclass, fields
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+from . import _mixture
+
+
+@dataclass(frozen=True)
+class EMOptions:
+    """The settings of the EM, as named by :class:`~sklearn_gum.GUMRegressor`."""
+
+    covariance_type: str = "full"
+    uniform: object = "moments"
+    reg_covar: float = 1e-6
+    threshold: float = 0.5
+    tol: float = 1e-4
+    max_iter: int = 100
+    outlier_component: str = "auto"
+
+    @classmethod
+    def of(cls, source):
+        """The options held as attributes of ``source`` (an estimator)."""
+        return cls(**{option.name: getattr(source, option.name) for option in fields(cls)})
+
+    @property
+    def mixture(self):
+        """Keyword arguments of the mixture maths in :mod:`_mixture`."""
+        return dict(
+            covariance_type=self.covariance_type,
+            uniform=self.uniform,
+            reg_covar=self.reg_covar,
+        )
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether each group keeps its uniform component, and why.
+
+    Attributes
+    ----------
+    evidence : ndarray of shape (n_groups,)
+        NEC evidence for the mixture over a Gaussian (positive favours it).
+    keep : ndarray of bool of shape (n_groups,)
+    n_iter : int
+        Most iterations of the EM over the residuals, over the groups.
+    converged : bool
+        Whether that EM converged in every group.
+    """
+
+    evidence: np.ndarray
+    keep: np.ndarray
+    n_iter: int
+    converged: bool
+
+
+def decide_outliers(residuals, sample_weight, groups, options):
+    """Per group, whether fixed residuals support a uniform component.
+
+    EM of the mixture over the residuals, with a free centre, against a
+    Gaussian, compared by the normalised entropy criterion
+    (:func:`sklearn_gum._mixture.residual_evidence`). With
+    ``outlier_component="always"`` every group keeps its uniform.
+    """
+    results = [
+        _mixture.residual_evidence(
+            residuals[:, columns], sample_weight, max_iter=options.max_iter,
+            tol=options.tol, **options.mixture,
+        )
+        for columns in groups
+    ]
+    evidence = np.array([evidence for evidence, _, _ in results])
+    keep = (evidence > 0) | (options.outlier_component == "always")
+    return Decision(
+        evidence,
+        keep,
+        n_iter=max(n_iter for _, n_iter, _ in results),
+        converged=all(converged for _, _, converged in results),
+    )
+
+
+def score_groups(residuals, groups, params):
+    """E-step of every group.
+
+    Returns
+    -------
+    resp, log_lik : ndarray of shape (n_samples, n_groups)
+        Inlier responsibilities and per-group log-likelihoods.
+    """
+    results = [
+        _mixture.e_step(residuals[:, columns], group_params)
+        for columns, group_params in zip(groups, params)
+    ]
+    resp = np.column_stack([resp for resp, _ in results])
+    log_lik = np.column_stack([log_lik for _, log_lik in results])
+    return resp, log_lik
+
+
+def block_covariance(params, groups, n_outputs):
+    """Full target covariance with one block per group (zero across groups)."""
+    covariance = np.zeros((n_outputs, n_outputs))
+    for group_params, columns in zip(params, groups):
+        covariance[np.ix_(columns, columns)] = group_params.covariance
+    return covariance
+
+
+class EMState:
+    """Mixture parameters, responsibilities and history of one EM run.
+
+    Parameters
+    ----------
+    groups : list of ndarray
+        Target columns of each group.
+    sample_weight : ndarray of shape (n_samples,)
+        Weights of the mixture's statistics (zero for rows it must not see).
+    options : EMOptions
+    mixture : array-like of bool of shape (n_groups,)
+        Groups with a uniform component; the others are pure Gaussians.
+    scorer : callable, default=score_groups
+        ``scorer(residuals, groups, params) -> (resp, log_lik)`` as numpy
+        arrays; a network replaces it to take the E-step on its device.
+
+    Attributes
+    ----------
+    params : list of GroupParams
+    resp, log_lik : ndarray of shape (n_samples, n_groups)
+        Of the latest E-step.
+    log_likelihood : float
+        Weighted mean log-likelihood per sample of the latest E-step.
+    n_iter : int
+        E-steps since the start.
+    converged : bool
+    history : list of (float, float)
+        Log-likelihood and inlier share at the start and after each E-step.
+    """
+
+    def __init__(self, groups, sample_weight, options, mixture, scorer=score_groups):
+        self.groups = groups
+        self.sample_weight = sample_weight
+        self.options = options
+        self.mixture = np.asarray(mixture, dtype=bool)
+        self.scorer = scorer
+        self.params = None
+        self.resp = self.log_lik = None
+        self.log_likelihood = -np.inf
+        self.n_iter = 0
+        self.converged = False
+        self.history = []
+
+    def start(self, residuals, host=None):
+        """First parameters and E-step.
+
+        A mixture group starts with the scale of its best half of the
+        residuals and ``rho = 0.5`` (:func:`sklearn_gum._mixture.robust_start`):
+        a scale from all residuals would be inflated by the outliers. A
+        Gaussian group starts (and stays) fitted to all of them. ``host``
+        is a numpy copy of ``residuals`` when the scorer takes another kind
+        of array.
+        """
+        host = residuals if host is None else host
+        self.params = [
+            _mixture.robust_start(host[:, columns], self.sample_weight,
+                                  **self.options.mixture)
+            if keep
+            else _mixture.gaussian_params(
+                host[:, columns], self.sample_weight,
+                self.options.covariance_type, self.options.reg_covar,
+            )
+            for columns, keep in zip(self.groups, self.mixture)
+        ]
+        return self.e_step(residuals)
+
+    def e_step(self, residuals):
+        """Responsibilities of ``residuals`` under the current parameters."""
+        resp, log_lik = self.scorer(residuals, self.groups, self.params)
+        self.resp, self.log_lik = resp, log_lik
+        weights = self.sample_weight
+        self.log_likelihood = _mixture.mean_log_likelihood(log_lik.sum(axis=1), weights)
+        share = _mixture.inlier_share(resp, self.options.threshold, weights)
+        self.history.append((self.log_likelihood, share))
+        return resp
+
+    def m_step(self, residuals):
+        """Update ``rho``, ``Sigma`` and the volume of each group from the
+        latest responsibilities."""
+        self.params = [
+            _mixture.m_step(
+                residuals[:, columns], self.resp[:, k], self.sample_weight,
+                mixture=keep, **self.options.mixture,
+            )
+            for k, (columns, keep) in enumerate(zip(self.groups, self.mixture))
+        ]
+
+    def iterate(self, residuals, check=True):
+        """E-step on the residuals of the regressor's latest M-step: one EM
+        iteration. Returns whether the EM has converged (with ``check=False``
+        the convergence flag is left as it is)."""
+        previous = self.log_likelihood
+        self.e_step(residuals)
+        self.n_iter += 1
+        if check:
+            self.converged = _mixture.has_converged(
+                previous, self.log_likelihood, self.options.tol
+            )
+        return self.converged
+
+    def covariance(self):
+        """``Sigma``, block-diagonal over the groups."""
+        n_outputs = sum(len(columns) for columns in self.groups)
+        return block_covariance(self.params, self.groups, n_outputs)
+
+    def result(self, estimator, decision, *, whitening=None, weighting="soft",
+               n_iter=None, converged=None):
+        """The run frozen as an :class:`EMResult` (``n_iter`` and ``converged``
+        default to the state's own)."""
+        history = np.array(self.history, dtype=float).reshape(-1, 2)
+        return EMResult(
+            estimator=estimator,
+            whitening=whitening,
+            params=list(self.params),
+            resp=self.resp,
+            log_lik=self.log_lik,
+            log_likelihood=self.log_likelihood,
+            groups=self.groups,
+            has_outliers=np.asarray(decision.keep, dtype=bool),
+            evidence=np.asarray(decision.evidence, dtype=float),
+            n_iter=self.n_iter if n_iter is None else n_iter,
+            converged=self.converged if converged is None else converged,
+            history={"log_likelihood": history[:, 0], "inlier_share": history[:, 1]},
+            weighting=weighting,
+        )
+
+
+@dataclass
+class EMResult:
+    """Everything a GUM fit found; :class:`~sklearn_gum.GUMRegressor` stores it.
+
+    Attributes
+    ----------
+    estimator : object
+        The final fitted regressor (or network).
+    whitening : ndarray of shape (n_outputs, n_outputs) or None
+        Cholesky factor ``L`` of ``Sigma`` when the estimator was fitted on
+        whitened targets (its predictions are mapped back by ``L``).
+    params : list of GroupParams
+    resp, log_lik : ndarray of shape (n_samples, n_groups)
+    log_likelihood : float
+    groups : list of ndarray
+    has_outliers, evidence : ndarray of shape (n_groups,)
+    n_iter : int
+    converged : bool
+    history : dict of ndarray
+        ``"log_likelihood"`` and ``"inlier_share"`` per E-step.
+    weighting : {"soft", "hard"}
+    """
+
+    estimator: object
+    whitening: object
+    params: list
+    resp: np.ndarray
+    log_lik: np.ndarray
+    log_likelihood: float
+    groups: list
+    has_outliers: np.ndarray
+    evidence: np.ndarray
+    n_iter: int
+    converged: bool
+    history: dict
+    weighting: str = "soft"
+
+
+def best_run(results):
+    """The run with the highest mean log-likelihood (the first among equals)."""
+    return max(results, key=lambda result: result.log_likelihood)
+
+
+def warn_if_not_converged(result, max_iter, advice):
+    """One ``ConvergenceWarning`` when the EM stopped at ``max_iter``."""
+    if not result.converged and result.n_iter >= max_iter:
+        warnings.warn(
+            f"EM did not converge in max_iter={max_iter} iterations. {advice}",
+            ConvergenceWarning,
+        )

@@ -1,0 +1,132 @@
+"""The EM of a scikit-learn regressor: the core's driver with weighted refits.
+
+Each EM iteration refits a clone of the regressor with the responsibilities
+as weights (:mod:`sklearn_gum._weighted_fit`), then takes the E-step on its
+new residuals (:class:`sklearn_gum._em.EMState`).
+"""
+
+import numpy as np
+from sklearn.base import clone
+
+from . import _em, _start
+from ._weighted_fit import whitening_factor
+
+
+def fit_regressor_em(refit, groups, options, *, init, n_init, random_state, verbose=0):
+    """Every EM run of a GUM fit, the choice among them and the decision.
+
+    Parameters
+    ----------
+    refit : WeightedRefit
+        The regressor, the data and the sample weights.
+    groups : list of ndarray
+    options : EMOptions
+    init : None, "subsets" or regressor
+    n_init : int
+    random_state : RandomState
+    verbose : int, default=0
+
+    Returns
+    -------
+    result : EMResult
+    """
+    starts = _starts(refit, init, n_init, random_state)
+    sources = ["the estimator"] * len(starts)
+    if init is not None and not isinstance(init, str):
+        sources[0] = "the init estimator"
+    predictions = [
+        refit.predict(start, source=source) for start, source in zip(starts, sources)
+    ]
+    residuals = refit.targets - predictions[0]
+    decision = _em.decide_outliers(residuals, refit.sample_weight, groups, options)
+    if not decision.keep.any():
+        return _plain_result(refit, groups, options, decision, starts[0], residuals, init)
+    runs = [
+        _run(refit, prediction, options, groups, decision, verbose)
+        for prediction in predictions
+    ]
+    best = _em.best_run(runs)
+    if verbose:
+        print(f"GUM: kept the run with mean log-likelihood {best.log_likelihood:.6g}")
+    return best
+
+
+def _plain_result(refit, groups, options, decision, first, residuals, init):
+    """No group keeps the uniform: the plain weighted fit, seen as a pure
+    Gaussian model of its residuals (those of the first start when it is
+    the plain fit)."""
+    plain = first
+    if init is not None:
+        plain = refit.fit(clone(refit.estimator), refit.sample_weight)
+        residuals = refit.targets - refit.predict(plain)
+    state = _em.EMState(groups, refit.sample_weight, options, decision.keep)
+    state.start(residuals)
+    return state.result(
+        plain, decision, weighting=refit.weighting,
+        n_iter=decision.n_iter, converged=decision.converged,
+    )
+
+
+def _starts(refit, init, n_init, random_state):
+    """Fitted estimators whose predictions start the EM runs."""
+    template = refit.estimator
+    if isinstance(init, str):
+        return _start.subset_starts(template, refit, n_init, random_state)
+    if init is None:
+        first = refit.fit(clone(template), refit.sample_weight)
+    else:
+        first = _start.fitted_or_fit(init, refit)
+    others = [
+        _start.random_half_fit(template, refit, random_state) for _ in range(n_init - 1)
+    ]
+    return [first, *others]
+
+
+def _run(refit, prediction, options, groups, decision, verbose):
+    """One EM run from a starting prediction, as an :class:`EMResult`."""
+    state = _em.EMState(groups, refit.sample_weight, options, decision.keep)
+    residuals = refit.targets - prediction
+    state.start(residuals)
+    estimator = factor = None
+    for _ in range(state.options.max_iter):
+        state.m_step(residuals)
+        factor = whitening_factor(state.covariance())
+        weights, rows, targets = _refit_inputs(refit, state, prediction)
+        estimator = refit.fit(
+            clone(refit.estimator), weights, rows=rows, targets=targets, factor=factor
+        )
+        prediction = refit.predict(estimator, factor=factor)
+        residuals = refit.targets - prediction
+        converged = state.iterate(residuals)
+        if verbose >= 2:
+            print(f"  EM iteration {state.n_iter}: mean log-likelihood "
+                  f"{state.log_likelihood:.6g}")
+        if converged:
+            break
+    return state.result(estimator, decision, whitening=factor, weighting=refit.weighting)
+
+
+def _refit_inputs(refit, state, prediction):
+    """Weights, rows and targets of the M-step of the regressor.
+
+    One group: soft weights ``w_n r_n`` or, for an estimator without
+    ``sample_weight``, the current inliers. Several groups: targets shrunk
+    towards the current prediction by the responsibilities (see
+    :mod:`sklearn_gum._weighted_fit`), with the sample weights.
+    """
+    resp, groups = state.resp, state.groups
+    if len(groups) > 1:
+        expanded = np.empty_like(refit.targets)
+        for k, columns in enumerate(groups):
+            expanded[:, columns] = resp[:, [k]]
+        targets = expanded * refit.targets + (1 - expanded) * prediction
+        return refit.sample_weight, None, targets
+    if refit.weighting == "soft":
+        # A floor keeps the weights valid when every sample looks like an
+        # outlier (degenerate data); it does not move a non-degenerate fit.
+        return refit.sample_weight * np.maximum(resp[:, 0], 1e-12), None, None
+    inliers = ((1 - resp[:, 0]) < state.options.threshold) & (refit.sample_weight > 0)
+    rows = np.flatnonzero(inliers)
+    if len(rows) <= refit.targets.shape[1]:
+        rows = None
+    return refit.sample_weight, rows, None

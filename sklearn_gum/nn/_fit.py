@@ -1,0 +1,131 @@
+"""``GUMRegressor.fit`` for a skorch network: warm-EM training runs.
+
+Private: :func:`sklearn_gum.nn.fit_network_gum` is the entry point.
+"""
+
+from contextlib import nullcontext
+
+import torch
+from sklearn.base import clone
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import validate_data
+from skorch.dataset import get_len
+from skorch.utils import is_dataset
+
+from .. import _em, _start
+from .._validation import check_groups, validate_targets
+from .._weighted_fit import WeightedRefit
+from ._callback import GUMCallback
+from ._net import as_weighted_net
+
+
+def fit_network_gum(gum, X, y, sample_weight=None, fit_params=None):
+    """Train the skorch network of ``gum`` robustly (warm EM).
+
+    Called by :meth:`GUMRegressor.fit <sklearn_gum.GUMRegressor.fit>`, which
+    stores the result as its fitted attributes.
+
+    Parameters
+    ----------
+    gum : GUMRegressor
+        With a :class:`skorch.NeuralNetRegressor` or
+        :class:`~sklearn_gum.nn.WeightedNeuralNetRegressor` as estimator;
+        only its parameters are read.
+    X : input data
+        Anything the net accepts, handed over untouched.
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+    sample_weight : array-like of shape (n_samples,), default=None
+    fit_params : dict, default=None
+        Parameters of the net's ``fit`` (passed to ``module.forward``).
+
+    Returns
+    -------
+    result : EMResult
+        The kept training run: the fitted net and its mixture.
+
+    Notes
+    -----
+    One training run of ``max_epochs`` epochs per ``n_init``, driven by a
+    :class:`~sklearn_gum.nn.GUMCallback`: warm-up epochs with the sample
+    weights alone, the outlier decision and first E-step, then an E-step
+    every ``estep_every`` epochs (see :mod:`sklearn_gum.nn`). The run with
+    the highest final log-likelihood is kept.
+    """
+    targets, sample_weight, fit_params, y_ndim = _validate(
+        gum, X, y, sample_weight, fit_params or {}
+    )
+    check_groups(gum.outlier_granularity, targets.shape[1])
+    template = as_weighted_net(gum.estimator)
+    start = _start_residuals(gum.init, X, targets, sample_weight, y_ndim)
+    random_state = check_random_state(gum.random_state)
+    results = []
+    for run in range(gum.n_init):
+        seed = None if gum.random_state is None else random_state.randint(2**31 - 1)
+        callback = GUMCallback(targets, _criterion_options(gum, sample_weight),
+                               start if run == 0 else None)
+        results.append(_train(template, callback, X, targets, sample_weight,
+                              fit_params, seed))
+    best = _em.best_run(results)
+    if gum.verbose:
+        print(f"GUM: kept the run with mean log-likelihood {best.log_likelihood:.6g}")
+    return best
+
+
+def _criterion_options(gum, sample_weight):
+    names = ["outlier_granularity", "covariance_type", "uniform", "reg_covar",
+             "threshold", "tol", "max_iter", "outlier_component", "verbose"]
+    return {name: getattr(gum, name) for name in names} | {"sample_weight": sample_weight}
+
+
+def _validate(gum, X, y, sample_weight, fit_params):
+    """The checks of the numpy path, for any input a net takes."""
+    validate_data(gum, X, skip_check_array=True)
+    n_rows = len(X) if is_dataset(X) else get_len(X)
+    targets, sample_weight, fit_params, y_ndim = validate_targets(
+        gum, y, n_rows, sample_weight, fit_params
+    )
+    if isinstance(gum.init, str):
+        raise ValueError(
+            "init='subsets' is not available for networks (it would train "
+            "hundreds of them); use init=None or a regressor."
+        )
+    return targets, sample_weight, fit_params, y_ndim
+
+
+def _start_residuals(init, X, targets, sample_weight, y_ndim):
+    """Residuals of the ``init`` regressor (fitted here when it is not), or None."""
+    if init is None:
+        return None
+    refit = WeightedRefit(init, X, targets, sample_weight, {}, y_ndim == 1)
+    start = _start.fitted_or_fit(init, refit)
+    return targets - refit.predict(start, source="the init estimator")
+
+
+def _seeded(seed, device):
+    """Fork torch's random state and seed it (no global side effect)."""
+    if seed is None:
+        return nullcontext()
+    devices = []
+    if str(device).startswith("cuda") and torch.cuda.is_available():
+        index = torch.device(device).index
+        devices = [torch.cuda.current_device() if index is None else index]
+    return torch.random.fork_rng(devices=devices)
+
+
+def _train(template, callback, X, targets, sample_weight, fit_params, seed):
+    """One training run with E-steps between epochs, as an EMResult."""
+    net = clone(template)
+    if isinstance(net.callbacks, str):
+        raise ValueError(
+            f"callbacks={net.callbacks!r} would disable the GUM callback; pass a "
+            "list of callbacks (or None) to the net."
+        )
+    own_callbacks = net.callbacks
+    net.set_params(callbacks=[*(own_callbacks or []), ("gum_em", callback)])
+    with _seeded(seed, net.device):
+        if seed is not None:
+            torch.manual_seed(seed)
+        net.fit(X, targets, sample_weight=sample_weight, **fit_params)
+    net.set_params(callbacks=own_callbacks)  # the fitted net keeps no GUM state
+    net.initialize_callbacks()
+    return callback.criterion.result(net)
