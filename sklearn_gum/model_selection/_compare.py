@@ -1,0 +1,227 @@
+"""Repeated-run comparison of estimators on paired per-sample errors."""
+
+import numpy as np
+from sklearn.utils import check_random_state
+from sklearn.utils.parallel import Parallel, delayed
+
+from ._checks import _check_compare_params, _check_error, _check_estimators, _check_xy
+from ._rank_tests import median_confidence_interval, paired_wilcoxon
+from ._report import ComparisonResult
+from ._runs import _fit_and_errors, _gather_errors, _make_tasks
+
+
+def _adjust_pvalues(pvalues, method):
+    """Family-wise adjusted p-values: Holm, Bonferroni or none.
+
+    Holm: with ``p_(1) <= ... <= p_(m)``, ``p~_(i) = max_{j <= i}
+    min(1, (m - j + 1) p_(j))``. Matches
+    ``statsmodels.stats.multitest.multipletests``.
+    """
+    p = np.asarray(pvalues, dtype=float)
+    m = p.size
+    if method == "none" or m == 0:
+        return p.copy()
+    if method == "bonferroni":
+        return np.minimum(1.0, m * p)
+    order = np.argsort(p, kind="stable")
+    steps = np.maximum.accumulate((m - np.arange(m)) * p[order])
+    adjusted = np.empty(m)
+    adjusted[order] = np.minimum(1.0, steps)
+    return adjusted
+
+
+def _stars(pvalue):
+    """Significance stars: *** p<0.001, ** p<0.01, * p<0.05."""
+    for threshold, stars in ((0.001, "***"), (0.01, "**"), (0.05, "*")):
+        if pvalue < threshold:
+            return stars
+    return ""
+
+
+
+def compare_estimators(
+    estimators,
+    X,
+    y,
+    *,
+    cv=None,
+    test_data=None,
+    n_runs=5,
+    error="absolute",
+    random_state=None,
+    n_jobs=None,
+    correction="holm",
+    confidence_level=0.95,
+):
+    """Compare estimators on paired per-sample errors over repeated runs.
+
+    Every estimator is fitted ``n_runs`` times with run-specific seeds; in
+    a run all estimators are evaluated on the same test rows, so their
+    per-sample errors are paired. Errors are pooled over runs; each pair
+    of estimators is compared with :func:`paired_wilcoxon` and the
+    p-values are corrected for multiple comparisons.
+
+    Parameters
+    ----------
+    estimators : dict of str -> estimator, or list of (str, estimator)
+        At least two named regressors; they are cloned, never modified.
+    X : array-like of shape (n_samples, n_features)
+        Features, passed to the estimators as given (row-indexed).
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Targets.
+    cv : int, cross-validation splitter or iterable, default=None
+        Test rows of each run, ignored when ``test_data`` is given:
+
+        - None: one random 80/20 split per run,
+          ``ShuffleSplit(n_splits=1, test_size=0.2, random_state=seed)``;
+        - int: ``KFold(cv, shuffle=True, random_state=seed)``, every row
+          tested once per run;
+        - splitter: used as given, except that a ``random_state`` left to
+          None is set to the run's seed (a reshuffle per run).
+
+        Errors of all folds of a run are concatenated.
+    test_data : tuple (X_test, y_test), default=None
+        If given, every run fits on all of ``X, y`` and is evaluated on
+        this held-out set; runs then differ only by the seeds.
+    n_runs : int, default=5
+        Fits per estimator.
+    error : {"absolute", "squared"}, list of column groups or callable, \
+            default="absolute"
+        Per-sample error. "absolute" is ``|y - y_hat|``, for several
+        outputs the Euclidean norm of the residual row; "squared" its
+        square. A list of column groups such as ``[[0, 1], [2, 3]]`` gives
+        the Euclidean error of each group (e.g. 2-D landmarks), pooled as
+        separate samples. A callable ``error(y_true, y_pred)`` must return
+        one error per sample.
+    random_state : int, RandomState instance or None, default=None
+        Draws the run seeds; an int makes the comparison reproducible.
+    n_jobs : int, default=None
+        Parallel fits through :class:`sklearn.utils.parallel.Parallel`;
+        ``joblib.parallel_config(backend="dask")`` (or ray) distributes
+        them unchanged.
+    correction : {"holm", "bonferroni", "none"}, default="holm"
+        Family-wise correction over the pairwise tests.
+    confidence_level : float, default=0.95
+        Level of the intervals; ``1 - confidence_level`` is the
+        significance level for ``significantly_better``.
+
+    Returns
+    -------
+    result : ComparisonResult
+        Per-estimator summaries, pairwise tests and the best estimator.
+
+    See Also
+    --------
+    paired_wilcoxon : the pairwise test.
+    median_confidence_interval : the per-estimator interval.
+
+    Notes
+    -----
+    Seeding: run ``r`` draws a seed ``s_r`` from ``random_state``. Every
+    parameter of ``get_params(deep=True)`` named ``random_state`` or
+    ending in ``__random_state`` (nested estimators included) is set to
+    ``s_r``, overriding the user's value so that runs differ. Estimators
+    that are or contain a skorch net draw their randomness from torch:
+    ``torch.manual_seed(s_r)`` is called right before their fit. That
+    seed is process-global, so concurrent skorch runs in one process
+    (thread-based backends) are not reproducible; use processes.
+
+    Each (estimator, run, fold) fit is an independent, picklable task on
+    a fresh ``clone``; splits and seeds are drawn beforehand in the
+    calling process, so results do not depend on the backend.
+
+    Pooled errors from several runs reuse test rows and are not
+    independent: the p-values and intervals describe these test rows
+    under refitting rather than new data.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from sklearn.dummy import DummyRegressor
+    >>> from sklearn.linear_model import LinearRegression
+    >>> from sklearn_gum.model_selection import compare_estimators
+    >>> X, y = make_regression(n_samples=100, n_features=3, noise=1.0,
+    ...                        random_state=0)
+    >>> result = compare_estimators(
+    ...     {"ols": LinearRegression(), "mean": DummyRegressor()}, X, y,
+    ...     n_runs=3, random_state=0)
+    >>> result.best, result.significantly_better
+    ('ols', ('mean',))
+    >>> result.stars[("ols", "mean")]
+    '***'
+    """
+    items = _check_estimators(estimators)
+    confidence_level = _check_compare_params(
+        n_runs, cv, test_data, correction, confidence_level
+    )
+    _check_xy(X, y, "X", "y")
+    if test_data is not None:
+        _check_xy(*test_data, "test_data[0]", "test_data[1]")
+    error = _check_error(error, y)
+    rng = check_random_state(random_state)
+    seeds = [int(s) for s in rng.randint(np.iinfo(np.int32).max, size=n_runs)]
+    tasks = _make_tasks(items, seeds, cv, X, y, test_data)
+    results = Parallel(n_jobs=n_jobs)(
+        delayed(_fit_and_errors)(est, X, y, train, test, seed, error, test_data)
+        for _, _, est, train, test, seed in tasks
+    )
+    run_errors = _gather_errors(tasks, results, [name for name, _ in items], n_runs)
+    return _summarise(run_errors, correction, confidence_level, error)
+
+
+
+def _summarise(run_errors, correction, confidence_level, error):
+    """Build the :class:`ComparisonResult` from per-run errors."""
+    names = tuple(run_errors)
+    pooled = {name: np.concatenate(runs) for name, runs in run_errors.items()}
+    run_means = {
+        name: np.array([e.mean() for e in runs]) for name, runs in run_errors.items()
+    }
+    medians = {
+        n: median_confidence_interval(e, confidence_level) for n, e in pooled.items()
+    }
+    pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1 :]]
+    tests = {
+        (a, b): paired_wilcoxon(pooled[a], pooled[b], confidence_level=confidence_level)
+        for a, b in pairs
+    }
+    adjusted = _adjust_pvalues([tests[p].pvalue for p in pairs], correction)
+    adjusted = dict(zip(pairs, adjusted.tolist(), strict=True))
+    best = min(names, key=lambda name: medians[name].median)
+    better = tuple(
+        other
+        for other in names
+        if other != best and _beats(best, other, tests, adjusted, 1 - confidence_level)
+    )
+    return ComparisonResult(
+        names=names,
+        median_errors=medians,
+        mean_errors={n: float(m.mean()) for n, m in run_means.items()},
+        std_errors={
+            n: float(m.std(ddof=1)) if m.size > 1 else float("nan")
+            for n, m in run_means.items()
+        },
+        run_mean_errors=run_means,
+        pairwise=tests,
+        pvalues_adjusted=adjusted,
+        stars={pair: _stars(p) for pair, p in adjusted.items()},
+        best=best,
+        significantly_better=better,
+        errors=pooled,
+        n_runs=len(next(iter(run_errors.values()))),
+        correction=correction,
+        confidence_level=confidence_level,
+        error=error
+        if isinstance(error, str)
+        else "custom"
+        if callable(error)
+        else "grouped",
+    )
+
+
+def _beats(best, other, tests, adjusted, alpha):
+    """Whether ``best`` has significantly smaller errors than ``other``."""
+    pair = (best, other) if (best, other) in tests else (other, best)
+    sign = -1 if pair[0] == best else 1  # effect size is signed as a - b
+    return adjusted[pair] < alpha and sign * tests[pair].effect_size > 0
+
