@@ -113,6 +113,13 @@ def _median_ci_ranks(n, confidence_level):
     return lower, n + 1 - lower, float(1 - 2 * cdf[lower - 1])
 
 
+def _median(x):
+    """Median of sorted ``x``, as :func:`numpy.median` but never overflowing."""
+    lo, hi = float(x[(x.size - 1) // 2]), float(x[x.size // 2])
+    mid = (lo + hi) / 2
+    return mid if np.isfinite(mid) else lo / 2 + hi / 2
+
+
 def median_confidence_interval(errors, confidence_level=0.95):
     """Distribution-free confidence interval of the median.
 
@@ -159,7 +166,7 @@ def median_confidence_interval(errors, confidence_level=0.95):
     low = x[lower - 1] if lower > 0 else -np.inf
     high = x[upper - 1] if lower > 0 else np.inf
     return MedianCI(
-        median=float(np.median(x)),
+        median=_median(x),
         low=float(low),
         high=float(high),
         coverage=coverage,
@@ -258,6 +265,16 @@ def _walsh_ci_ranks(n, confidence_level, alternative):
     return k_low, k_high, float(1 - sides * miss)
 
 
+def _walsh_scale(d):
+    """Power of two keeping the Walsh sums of ``scale * d`` and their sums finite.
+
+    1 unless ``max |d| > max_float / 4``. A power-of-two factor is exact
+    (except on subnormal values), so the order statistics selected on
+    ``scale * d`` and divided by ``scale`` are those of ``d``, rounded once.
+    """
+    return 1.0 if np.max(np.abs(d)) <= np.finfo(float).max / 4 else 0.25
+
+
 def _hodges_lehmann(d, confidence_level, alternative):
     """Hodges-Lehmann estimate, interval bounds and coverage of sorted ``d``."""
     n = d.size
@@ -265,10 +282,13 @@ def _hodges_lehmann(d, confidence_level, alternative):
     k_low, k_high, coverage = _walsh_ci_ranks(n, confidence_level, alternative)
     mid = [(total + 1) // 2, total // 2 + 1]
     wanted = np.unique([k for k in [*mid, k_low, k_high] if 1 <= k <= total])
-    sums = dict(zip(wanted.tolist(), _walsh_order_statistics(d, wanted), strict=True))
-    estimate = (sums[mid[0]] + sums[mid[1]]) / 4
-    low = sums[k_low] / 2 if k_low >= 1 else -np.inf
-    high = sums[k_high] / 2 if k_high <= total else np.inf
+    scale = _walsh_scale(d)
+    selected = _walsh_order_statistics(scale * d, wanted)
+    sums = dict(zip(wanted.tolist(), selected, strict=True))
+    # Walsh average = sum / 2; the estimate averages the two middle ones.
+    estimate = (sums[mid[0]] + sums[mid[1]]) / (4 * scale)
+    low = sums[k_low] / (2 * scale) if k_low >= 1 else -np.inf
+    high = sums[k_high] / (2 * scale) if k_high <= total else np.inf
     return float(estimate), float(low), float(high), coverage
 
 
@@ -358,6 +378,11 @@ def paired_wilcoxon(
     _check_choice(alternative, "alternative", _ALTERNATIVES)
     confidence_level = _check_level(confidence_level)
     d = np.sort(a - b)
+    if not np.isfinite(d).all():
+        raise ValueError(
+            "errors_a - errors_b overflows: the differences are not finite; "
+            "rescale both errors."
+        )
     nonzero = d[d != 0]
     n_zeros = d.size - nonzero.size
     common = dict(

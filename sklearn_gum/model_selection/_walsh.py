@@ -127,11 +127,13 @@ def _interpolate(ranks, points):
     if len(points) < 3:
         return linear
     x2, y2 = points[2]
-    quad = (
-        y0 * (ranks - x1) * (ranks - x2) / ((x0 - x1) * (x0 - x2))
-        + y1 * (ranks - x0) * (ranks - x2) / ((x1 - x0) * (x1 - x2))
-        + y2 * (ranks - x0) * (ranks - x1) / ((x2 - x0) * (x2 - x1))
-    )
+    # Near the float maximum a term may overflow: inf or nan is rejected below.
+    with np.errstate(over="ignore", invalid="ignore"):
+        quad = (
+            y0 * (ranks - x1) * (ranks - x2) / ((x0 - x1) * (x0 - x2))
+            + y1 * (ranks - x0) * (ranks - x2) / ((x1 - x0) * (x1 - x2))
+            + y2 * (ranks - x0) * (ranks - x1) / ((x2 - x0) * (x2 - x1))
+        )
     return np.where((quad > y0) & (quad < y1), quad, linear)
 
 
