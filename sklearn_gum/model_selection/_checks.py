@@ -10,9 +10,20 @@ _ALTERNATIVES = ("two-sided", "less", "greater")
 _CORRECTIONS = ("holm", "bonferroni", "none")
 
 
+def _as_float_array(values, name):
+    """``values`` as a float array; a ValueError naming ``name`` if not real."""
+    try:
+        arr = np.asarray(values)
+        if arr.dtype.kind not in "biufO":  # bool, int, uint, float, object
+            raise TypeError(f"dtype {arr.dtype} is not real")
+        return arr.astype(float)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must hold real numbers: {exc}.") from exc
+
+
 def _as_errors(values, name):
     """Return ``values`` as a non-empty finite 1-D float array."""
-    arr = np.asarray(values, dtype=float)
+    arr = _as_float_array(values, name)
     if arr.ndim != 1:
         raise ValueError(f"{name} must be one-dimensional, got shape {arr.shape}.")
     if arr.size == 0:

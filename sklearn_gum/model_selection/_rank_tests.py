@@ -6,9 +6,11 @@ size.
 """
 
 from dataclasses import dataclass
+from numbers import Real
 
 import numpy as np
 from scipy import special, stats
+from sklearn.utils._param_validation import validate_params
 
 from ._checks import _ALTERNATIVES, _as_errors, _check_choice, _check_level
 from ._walsh import _walsh_order_statistics
@@ -120,6 +122,10 @@ def _median(x):
     return mid if np.isfinite(mid) else lo / 2 + hi / 2
 
 
+@validate_params(
+    {"errors": ["array-like"], "confidence_level": [Real]},  # in (0, 1): checked
+    prefer_skip_nested_validation=True,
+)
 def median_confidence_interval(errors, confidence_level=0.95):
     """Distribution-free confidence interval of the median.
 
@@ -292,6 +298,34 @@ def _hodges_lehmann(d, confidence_level, alternative):
     return float(estimate), float(low), float(high), coverage
 
 
+def _sorted_differences(errors_a, errors_b):
+    """Sorted ``errors_a - errors_b``, both checked, the differences finite."""
+    a = _as_errors(errors_a, "errors_a")
+    b = _as_errors(errors_b, "errors_b")
+    if a.size != b.size:
+        raise ValueError(
+            "errors_a and errors_b must have the same length, "
+            f"got {a.size} and {b.size}."
+        )
+    with np.errstate(over="ignore"):  # reported just below
+        d = np.sort(a - b)
+    if not np.isfinite(d).all():
+        raise ValueError(
+            "errors_a - errors_b overflows: the differences are not finite; "
+            "rescale both errors."
+        )
+    return d
+
+
+@validate_params(
+    {
+        "errors_a": ["array-like"],
+        "errors_b": ["array-like"],
+        "alternative": [str],  # one of _ALTERNATIVES: checked in the function
+        "confidence_level": [Real],  # in (0, 1): checked in the function
+    },
+    prefer_skip_nested_validation=True,
+)
 def paired_wilcoxon(
     errors_a, errors_b, *, alternative="two-sided", confidence_level=0.95
 ):
@@ -368,26 +402,13 @@ def paired_wilcoxon(
     >>> round(res.effect_size, 3), round(res.coverage, 4)
     (0.778, 0.9609)
     """
-    a = _as_errors(errors_a, "errors_a")
-    b = _as_errors(errors_b, "errors_b")
-    if a.size != b.size:
-        raise ValueError(
-            "errors_a and errors_b must have the same length, "
-            f"got {a.size} and {b.size}."
-        )
+    d = _sorted_differences(errors_a, errors_b)
     _check_choice(alternative, "alternative", _ALTERNATIVES)
     confidence_level = _check_level(confidence_level)
-    d = np.sort(a - b)
-    if not np.isfinite(d).all():
-        raise ValueError(
-            "errors_a - errors_b overflows: the differences are not finite; "
-            "rescale both errors."
-        )
     nonzero = d[d != 0]
-    n_zeros = d.size - nonzero.size
     common = dict(
         n=d.size,
-        n_zeros=n_zeros,
+        n_zeros=d.size - nonzero.size,
         alternative=alternative,
         confidence_level=confidence_level,
     )

@@ -7,8 +7,7 @@ import html
 from dataclasses import dataclass
 
 import numpy as np
-
-from ._checks import _check_choice
+from sklearn.utils._param_validation import HasMethods, StrOptions, validate_params
 
 
 def _fmt(value):
@@ -139,6 +138,10 @@ class ComparisonResult:
             ]
         )
 
+    @validate_params(
+        {"kind": [StrOptions({"estimators", "pairwise"})]},
+        prefer_skip_nested_validation=True,
+    )
     def to_frame(self, kind="estimators"):
         """Summary as a pandas DataFrame.
 
@@ -151,7 +154,6 @@ class ComparisonResult:
         -------
         frame : pandas.DataFrame
         """
-        _check_choice(kind, "kind", ("estimators", "pairwise"))
         try:
             import pandas as pd
         except ImportError as exc:
@@ -190,6 +192,10 @@ class ComparisonResult:
         ]
         return pd.DataFrame(rows)
 
+    @validate_params(
+        {"ax": [HasMethods(["errorbar", "set_yticks"]), None]},
+        prefer_skip_nested_validation=True,
+    )
     def plot(self, ax=None, **kwargs):
         """Median error and its interval per estimator, as error bars.
 
