@@ -16,6 +16,8 @@ from numpy.testing import assert_allclose
 from scipy import stats
 from sklearn.dummy import DummyRegressor
 from sklearn.linear_model import LinearRegression
+from sklearn.metrics import mean_absolute_error
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_gum.model_selection import (
@@ -204,13 +206,242 @@ def test_paired_wilcoxon_accepts_pandas():
 
 
 # ---------------------------------------------------------------------------
-# ComparisonResult.to_frame and plot
+# compare_estimators: arguments
+# ---------------------------------------------------------------------------
+
+SPLIT = (np.arange(30), np.arange(30, 40))
+
+
+@pytest.mark.parametrize(
+    "estimators, exc, match",
+    [
+        ({"ols": LinearRegression()}, ValueError, "at least two estimators, got 1"),
+        ({}, ValueError, "estimators must contain at least two estimators, got 0"),
+        (
+            [("a", LinearRegression()), ("a", DummyRegressor())],
+            ValueError,
+            r"estimators has duplicate names: \['a', 'a'\]",
+        ),
+        (
+            [LinearRegression(), DummyRegressor()],
+            ValueError,
+            r"estimators must map names \(str\) to estimators: a dict, or a list",
+        ),
+        (
+            {1: LinearRegression(), 2: DummyRegressor()},
+            ValueError,
+            "estimators must map names .* got the name 1",
+        ),
+        (
+            {"ols": LinearRegression, "mean": DummyRegressor()},
+            ValueError,
+            r"estimators\['ols'\] is the class LinearRegression, not an estimator",
+        ),
+        (
+            {"scale": StandardScaler(), "mean": DummyRegressor()},
+            ValueError,
+            r"estimators\['scale'\] has no predict",
+        ),
+        (
+            {"ols": LinearRegression(), "b": "nope"},
+            ValueError,
+            r"estimators\['b'\] has no fit/predict/get_params",
+        ),
+        ("ols", IPE, "'estimators' parameter of compare_estimators"),
+        (None, IPE, "'estimators' parameter of compare_estimators"),
+    ],
+)
+def test_compare_rejects_estimators(estimators, exc, match):
+    raises_exactly(exc, match, compare_estimators, estimators, X, Y)
+
+
+@pytest.mark.parametrize(
+    "X_, y_, exc, match",
+    [
+        (None, Y, IPE, "'X' parameter of compare_estimators"),
+        (X, None, IPE, "'y' parameter of compare_estimators"),
+        (X, Y[:-1], ValueError, "X and y must have the same length, got 40 and 39"),
+        (X, np.r_[Y[:-1], np.nan], ValueError, "y contains NaN"),
+        (X, np.r_[Y[:-1], np.inf], ValueError, "y contains infinite values"),
+        (X, np.array(["1.0"] * 40), ValueError, "y must hold real numbers"),
+        (X, np.zeros((40, 2, 2)), ValueError, r"y must have shape \(n_samples,\)"),
+        (X, np.zeros((40, 0)), ValueError, r"y must have shape .* n_outputs >= 1"),
+        (X[:0], Y[:0], ValueError, "X and y must have at least 2 samples for a"),
+        (X[:1], Y[:1], ValueError, "X and y must have at least 2 samples for a"),
+    ],
+)
+def test_compare_rejects_data(X_, y_, exc, match):
+    raises_exactly(exc, match, compare_estimators, ESTIMATORS, X_, y_)
+
+
+@pytest.mark.parametrize(
+    "kwargs, exc, match",
+    [
+        ({"cv": 1}, IPE, "'cv' parameter of compare_estimators"),
+        ({"cv": "5"}, IPE, "'cv' parameter of compare_estimators"),
+        ({"cv": 2.5}, IPE, "'cv' parameter of compare_estimators"),
+        ({"cv": 41}, ValueError, "at least 41 samples for cv=41 folds, got 40"),
+        ({"cv": []}, ValueError, r"cv must yield at least one \(train, test\) split"),
+        ({"cv": [(np.arange(40), [])]}, ValueError, "cv yields a split without test"),
+        ({"cv": [(np.arange(30), [35, 40])]}, ValueError, "cv yields indices outside"),
+        ({"cv": 3, "test_data": (X, Y)}, ValueError, "mutually exclusive"),
+        ({"n_runs": 0}, ValueError, "n_runs must be an integer >= 1, got 0"),
+        ({"n_runs": -2}, ValueError, "n_runs must be an integer >= 1, got -2"),
+        ({"n_runs": 2.0}, IPE, "'n_runs' parameter of compare_estimators"),
+        ({"n_runs": "5"}, IPE, "'n_runs' parameter of compare_estimators"),
+        ({"correction": "fdr"}, ValueError, "correction must be one of"),
+        ({"correction": None}, IPE, "'correction' parameter of compare_estimators"),
+        ({"confidence_level": 95}, ValueError, "confidence_level must be in"),
+        ({"confidence_level": "high"}, IPE, "'confidence_level' parameter of comp"),
+        ({"n_jobs": "2"}, IPE, "'n_jobs' parameter of compare_estimators"),
+        ({"n_jobs": 1.5}, IPE, "'n_jobs' parameter of compare_estimators"),
+        ({"n_jobs": 0}, ValueError, "n_jobs == 0"),  # joblib's message
+        ({"random_state": "seed"}, IPE, "'random_state' parameter of compare_est"),
+        ({"test_data": X}, IPE, "'test_data' parameter of compare_estimators"),
+        ({"test_data": (X, Y, Y)}, ValueError, r"test_data must be a pair \(X_test"),
+        (
+            {"test_data": (X[:5], Y[:4])},
+            ValueError,
+            r"test_data\[0\] and test_data\[1\] must have the same length",
+        ),
+        (
+            {"test_data": (X[:2], [1.0, np.nan])},
+            ValueError,
+            r"test_data\[1\] contains NaN",
+        ),
+        ({"test_data": (X[:0], Y[:0])}, ValueError, "test_data must not be empty"),
+        (
+            {"test_data": (X[:5, :3], Y[:5])},
+            ValueError,
+            r"test_data\[0\] has 3 features but X has 4",
+        ),
+        (
+            {"test_data": (X[:5], np.zeros((5, 2)))},
+            ValueError,
+            r"test_data\[1\] has 2 output\(s\) but y has 1",
+        ),
+    ],
+)
+def test_compare_rejects_parameters(kwargs, exc, match):
+    raises_exactly(exc, match, compare_estimators, ESTIMATORS, X, Y, **kwargs)
+
+
+# ---------------------------------------------------------------------------
+# compare_estimators: the error argument (issue 11)
+# ---------------------------------------------------------------------------
+
+
+def test_error_string_not_an_option_lists_the_options():
+    # Before: int('a') failed inside the column-group parser.
+    err = raises_exactly(
+        IPE, "'error' parameter of compare_estimators must be a str among",
+        compare_estimators, ESTIMATORS, X, Y, error="abs",
+    )
+    assert "'absolute'" in str(err) and "'squared'" in str(err)
+
+
+@pytest.mark.parametrize(
+    "error, exc, match",
+    [
+        (5, IPE, "'error' parameter of compare_estimators"),
+        ([[0, 5]], ValueError, r"error must be 'absolute', .*\(integers in \[-1, 0\]\)"),
+        ([], ValueError, "error must be 'absolute', 'squared', a callable"),
+        ([[]], ValueError, "error must be 'absolute', 'squared', a callable"),
+        ([["a"]], ValueError, "error must be 'absolute', 'squared', a callable"),
+        ([[0.5]], ValueError, "error must be 'absolute', 'squared', a callable"),
+        (
+            lambda y, p: np.abs(y - p)[:-1],
+            ValueError,
+            r"error\(y_true, y_pred\) must return one number per test sample, "
+            r"shape \(8,\), got shape \(7,\)",
+        ),
+        (
+            mean_absolute_error,
+            ValueError,
+            r"error\(y_true, y_pred\) must return one number .* got shape \(\)",
+        ),
+        (
+            lambda y, p: np.c_[y, p],
+            ValueError,
+            r"error\(y_true, y_pred\) must return one number .* got shape \(8, 2\)",
+        ),
+        (
+            lambda y, p: np.full(len(y), np.nan),
+            ValueError,
+            r"error\(y_true, y_pred\) returned NaN or infinite values",
+        ),
+        (
+            lambda y, p: np.full(len(y), "big"),
+            ValueError,
+            r"error\(y_true, y_pred\) must hold real numbers",
+        ),
+    ],
+)
+def test_compare_rejects_error(error, exc, match):
+    raises_exactly(exc, match, compare_estimators, ESTIMATORS, X, Y, error=error)
+
+
+def test_error_callable_with_column_output_is_accepted():
+    def error(y_true, y_pred):
+        return np.abs(y_true - y_pred).reshape(-1, 1)
+
+    custom = compare_estimators(ESTIMATORS, X, Y, n_runs=2, random_state=0, error=error)
+    plain = compare_estimators(ESTIMATORS, X, Y, n_runs=2, random_state=0)
+    assert custom.error == "custom"
+    assert_allclose(custom.errors["ols"], plain.errors["ols"], rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# compare_estimators: unusual but valid inputs give the same numbers
 # ---------------------------------------------------------------------------
 
 
 def reference():
     return compare_estimators(ESTIMATORS, X, Y, n_runs=2, random_state=0)
 
+
+@pytest.mark.parametrize(
+    "transform",
+    [
+        lambda e, X, y: (list(e.items()), X, y),  # list of pairs
+        lambda e, X, y: (tuple(e.items()), X, y),  # tuple of pairs
+        lambda e, X, y: (e, X, y.reshape(-1, 1)),  # y of shape (n, 1)
+        lambda e, X, y: (e, X.tolist(), y.tolist()),  # nested lists
+    ],
+)
+def test_compare_equivalent_inputs(transform):
+    ref = reference()
+    res = compare_estimators(*transform(ESTIMATORS, X, Y), n_runs=2, random_state=0)
+    for name in ref.names:
+        assert_allclose(res.errors[name], ref.errors[name], rtol=1e-12)
+
+
+def test_compare_accepts_pandas():
+    pd = pytest.importorskip("pandas")
+    ref = reference()
+    res = compare_estimators(
+        ESTIMATORS, pd.DataFrame(X), pd.Series(Y), n_runs=2, random_state=0
+    )
+    assert_allclose(res.errors["ols"], ref.errors["ols"], rtol=1e-12)
+
+
+def test_compare_cv_iterable_is_reused_in_every_run():
+    # A generator of splits is read once; every run gets the same split.
+    res = compare_estimators(
+        ESTIMATORS, X, Y, cv=(s for s in [SPLIT]), n_runs=3, random_state=0
+    )
+    assert res.errors["mean"].shape == (30,)
+    assert len(np.unique(res.run_mean_errors["mean"])) == 1
+
+
+def test_compare_one_run_has_nan_std():
+    res = compare_estimators(ESTIMATORS, X, Y, n_runs=1, random_state=0)
+    assert np.isnan(res.std_errors["ols"]) and res.n_runs == 1
+
+
+# ---------------------------------------------------------------------------
+# ComparisonResult.to_frame and plot
+# ---------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(

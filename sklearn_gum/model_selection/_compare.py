@@ -1,10 +1,14 @@
 """Repeated-run comparison of estimators on paired per-sample errors."""
 
+from collections.abc import Mapping
+from numbers import Integral, Real
+
 import numpy as np
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import StrOptions, validate_params
 from sklearn.utils.parallel import Parallel, delayed
 
-from ._checks import _check_compare_params, _check_error, _check_estimators, _check_xy
+from ._checks import _ERRORS, _check_compare_inputs, _check_compare_params
 from ._rank_tests import median_confidence_interval, paired_wilcoxon
 from ._report import ComparisonResult
 from ._runs import _fit_and_errors, _gather_errors, _make_tasks
@@ -38,7 +42,22 @@ def _stars(pvalue):
     return ""
 
 
-
+@validate_params(
+    {
+        "estimators": [Mapping, list, tuple],
+        "X": ["array-like", "sparse matrix"],
+        "y": ["array-like"],
+        "cv": ["cv_object"],
+        "test_data": [tuple, list, None],
+        "n_runs": [Integral],  # >= 1, checked with the values below
+        "error": [StrOptions(set(_ERRORS)), list, tuple, callable],
+        "random_state": ["random_state"],
+        "n_jobs": [Integral, None],
+        "correction": [str],
+        "confidence_level": [Real],
+    },
+    prefer_skip_nested_validation=False,  # the estimators are not validated yet
+)
 def compare_estimators(
     estimators,
     X,
@@ -68,7 +87,7 @@ def compare_estimators(
     X : array-like of shape (n_samples, n_features)
         Features, passed to the estimators as given (row-indexed).
     y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Targets.
+        Finite numeric targets.
     cv : int, cross-validation splitter or iterable, default=None
         Test rows of each run, ignored when ``test_data`` is given:
 
@@ -77,7 +96,9 @@ def compare_estimators(
         - int: ``KFold(cv, shuffle=True, random_state=seed)``, every row
           tested once per run;
         - splitter: used as given, except that a ``random_state`` left to
-          None is set to the run's seed (a reshuffle per run).
+          None is set to the run's seed (a reshuffle per run);
+        - iterable of (train, test) index arrays: the same splits in
+          every run.
 
         Errors of all folds of a run are concatenated.
     test_data : tuple (X_test, y_test), default=None
@@ -91,8 +112,9 @@ def compare_estimators(
         outputs the Euclidean norm of the residual row; "squared" its
         square. A list of column groups such as ``[[0, 1], [2, 3]]`` gives
         the Euclidean error of each group (e.g. 2-D landmarks), pooled as
-        separate samples. A callable ``error(y_true, y_pred)`` must return
-        one error per sample.
+        separate samples. A callable ``error(y_true, y_pred)`` is called
+        with float arrays and must return one finite number per test
+        sample (shape ``(n_test,)`` or ``(n_test, 1)``).
     random_state : int, RandomState instance or None, default=None
         Draws the run seeds; an int makes the comparison reproducible.
     n_jobs : int, default=None
@@ -150,24 +172,18 @@ def compare_estimators(
     >>> result.stars[("ols", "mean")]
     '***'
     """
-    items = _check_estimators(estimators)
-    confidence_level = _check_compare_params(
+    cv, confidence_level = _check_compare_params(
         n_runs, cv, test_data, correction, confidence_level
     )
-    _check_xy(X, y, "X", "y")
-    if test_data is not None:
-        _check_xy(*test_data, "test_data[0]", "test_data[1]")
-    error = _check_error(error, y)
+    items, error = _check_compare_inputs(estimators, X, y, cv, test_data, error)
     rng = check_random_state(random_state)
     seeds = [int(s) for s in rng.randint(np.iinfo(np.int32).max, size=n_runs)]
     tasks = _make_tasks(items, seeds, cv, X, y, test_data)
     results = Parallel(n_jobs=n_jobs)(
-        delayed(_fit_and_errors)(est, X, y, train, test, seed, error, test_data)
-        for _, _, est, train, test, seed in tasks
+        delayed(_fit_and_errors)(task, X, y, error, test_data) for task in tasks
     )
     run_errors = _gather_errors(tasks, results, [name for name, _ in items], n_runs)
     return _summarise(run_errors, correction, confidence_level, error)
-
 
 
 def _summarise(run_errors, correction, confidence_level, error):

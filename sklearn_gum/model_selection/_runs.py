@@ -7,11 +7,32 @@ test errors. Every task is picklable, so any joblib backend runs it.
 
 import copy
 import numbers
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.base import clone
 from sklearn.model_selection import KFold, ShuffleSplit, check_cv
 from sklearn.utils import _safe_indexing
+
+from ._checks import _as_float_array
+
+
+class _Task(NamedTuple):
+    """One fit: estimator ``name`` in ``run`` on fold ``fold`` of ``n_folds``."""
+
+    name: str
+    run: int
+    fold: int
+    n_folds: int
+    estimator: object
+    train: object
+    test: object
+    seed: int
+
+
+# --------------------------------------------------------------------------
+# Seeding
+# --------------------------------------------------------------------------
 
 
 def _seed_params(estimator, seed):
@@ -41,10 +62,86 @@ def _seeded_clone(estimator, seed):
     return est
 
 
+# --------------------------------------------------------------------------
+# Splits and tasks
+# --------------------------------------------------------------------------
+
+
+def _check_splits(splits, n_samples):
+    """Every split tests some rows, and indexes only rows of ``X``."""
+    if not splits:
+        raise ValueError("cv must yield at least one (train, test) split.")
+    for train, test in splits:
+        test = np.asarray(test)
+        if test.size == 0 or test.dtype == bool and not test.any():
+            raise ValueError("cv yields a split without test rows.")
+        for rows in (np.asarray(train), test):
+            if rows.dtype.kind in "iu" and rows.size and (
+                rows.max() >= n_samples or rows.min() < -n_samples
+            ):
+                raise ValueError(
+                    f"cv yields indices outside the {n_samples} rows of X."
+                )
+
+
+def _run_splits(cv, X, y, seed):
+    """Train/test index pairs of one run (see ``compare_estimators``)."""
+    if cv is None:
+        splitter = ShuffleSplit(n_splits=1, test_size=0.2, random_state=seed)
+    elif isinstance(cv, numbers.Integral):
+        splitter = KFold(n_splits=cv, shuffle=True, random_state=seed)
+    else:
+        splitter = copy.deepcopy(check_cv(cv))
+        if getattr(splitter, "random_state", 0) is None:
+            splitter.random_state = seed
+    splits = list(splitter.split(X, y))
+    _check_splits(splits, len(y))
+    return splits
+
+
+def _make_tasks(items, seeds, cv, X, y, test_data):
+    """A :class:`_Task` for every fit.
+
+    Splits and seeds are drawn here, in the calling process, so that all
+    estimators of a run share the test rows whatever the backend.
+    """
+    tasks = []
+    for run, seed in enumerate(seeds):
+        splits = (
+            [(None, None)] if test_data is not None else _run_splits(cv, X, y, seed)
+        )
+        tasks += [
+            _Task(name, run, fold, len(splits), est, train, test, seed)
+            for name, est in items
+            for fold, (train, test) in enumerate(splits)
+        ]
+    return tasks
+
+
+# --------------------------------------------------------------------------
+# Per-sample errors
+# --------------------------------------------------------------------------
+
+
+def _callable_errors(error, y_true, y_pred):
+    """``error(y_true, y_pred)``, checked to be one finite number per sample."""
+    name = "error(y_true, y_pred)"
+    values = _as_float_array(error(y_true, y_pred), name)
+    n = len(y_true)
+    if values.shape not in ((n,), (n, 1)):
+        raise ValueError(
+            f"{name} must return one number per test sample, shape ({n},), "
+            f"got shape {values.shape}."
+        )
+    if not np.isfinite(values).all():
+        raise ValueError(f"{name} returned NaN or infinite values.")
+    return values.ravel()
+
+
 def _per_sample_errors(y_true, y_pred, error):
     """Per-sample errors of one prediction (see ``compare_estimators``)."""
     if callable(error):
-        return np.asarray(error(y_true, y_pred), dtype=float).ravel()
+        return _callable_errors(error, y_true, y_pred)
     y_true = np.asarray(y_true, dtype=float)
     residual = y_true.reshape(y_true.shape[0], -1) - np.reshape(
         np.asarray(y_pred, dtype=float), (y_true.shape[0], -1)
@@ -58,61 +155,40 @@ def _per_sample_errors(y_true, y_pred, error):
     return np.column_stack(groups).ravel()
 
 
-def _fit_and_errors(estimator, X, y, train, test, seed, error, test_data):
-    """One independent task: fit a seeded clone, return its test errors."""
-    est = _seeded_clone(estimator, seed)
+# --------------------------------------------------------------------------
+# One task
+# --------------------------------------------------------------------------
+
+
+def _fit_predict(task, X, y, test_data):
+    """Fit a seeded clone on the task's rows; float test targets, predictions."""
+    est = _seeded_clone(task.estimator, task.seed)
     if test_data is not None:
         est.fit(X, y)
         X_test, y_test = test_data
     else:
-        est.fit(_safe_indexing(X, train), _safe_indexing(y, train))
-        X_test, y_test = _safe_indexing(X, test), _safe_indexing(y, test)
-    return _per_sample_errors(y_test, est.predict(X_test), error)
+        est.fit(_safe_indexing(X, task.train), _safe_indexing(y, task.train))
+        X_test, y_test = _safe_indexing(X, task.test), _safe_indexing(y, task.test)
+    y_test = np.asarray(y_test, dtype=float)
+    return y_test, est.predict(X_test)
 
 
-
-def _run_splits(cv, X, y, seed):
-    """Train/test index pairs of one run (see ``compare_estimators``)."""
-    if cv is None:
-        splitter = ShuffleSplit(n_splits=1, test_size=0.2, random_state=seed)
-    elif isinstance(cv, numbers.Integral):
-        splitter = KFold(n_splits=cv, shuffle=True, random_state=seed)
-    else:
-        splitter = copy.deepcopy(check_cv(cv))
-        if getattr(splitter, "random_state", 0) is None:
-            splitter.random_state = seed
-    return list(splitter.split(X, y))
-
-
-
-def _make_tasks(items, seeds, cv, X, y, test_data):
-    """``(name, run, estimator, train, test, seed)`` for every fit.
-
-    Splits and seeds are drawn here, in the calling process, so that all
-    estimators of a run share the test rows whatever the backend.
-    """
-    tasks = []
-    for run, seed in enumerate(seeds):
-        splits = (
-            [(None, None)] if test_data is not None else _run_splits(cv, X, y, seed)
-        )
-        tasks += [
-            (name, run, est, train, test, seed)
-            for name, est in items
-            for train, test in splits
-        ]
-    return tasks
+def _fit_and_errors(task, X, y, error, test_data):
+    """One independent task: fit a seeded clone, return its test errors."""
+    y_test, y_pred = _fit_predict(task, X, y, test_data)
+    return _per_sample_errors(y_test, y_pred, error)
 
 
 def _gather_errors(tasks, results, names, n_runs):
     """Per estimator, the list of each run's errors (folds concatenated)."""
     run_errors = {name: [[] for _ in range(n_runs)] for name in names}
-    for (name, run, *_), errors in zip(tasks, results, strict=True):
+    for task, errors in zip(tasks, results, strict=True):
         if np.isnan(errors).any():
-            raise ValueError(f"estimators[{name!r}] gives NaN errors in run {run}.")
-        run_errors[name][run].append(errors)
+            raise ValueError(
+                f"estimators[{task.name!r}] gives NaN errors in run {task.run}."
+            )
+        run_errors[task.name][task.run].append(errors)
     return {
         name: [np.concatenate(folds) for folds in runs]
         for name, runs in run_errors.items()
     }
-
