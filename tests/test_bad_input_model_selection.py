@@ -12,9 +12,11 @@ values inside the functions.
 
 import numpy as np
 import pytest
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
+from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.dummy import DummyRegressor
+from sklearn.exceptions import FitFailedWarning
 from sklearn.linear_model import LinearRegression
 from sklearn.metrics import mean_absolute_error
 from sklearn.preprocessing import StandardScaler
@@ -25,6 +27,7 @@ from sklearn_gum.model_selection import (
     median_confidence_interval,
     paired_wilcoxon,
 )
+from sklearn_gum.model_selection._compare import _adjust_pvalues
 from sklearn_gum.model_selection._rank_tests import _walsh_ci_ranks
 
 BIG = np.finfo(float).max
@@ -54,6 +57,65 @@ def safe_walsh(d):
     """Sorted Walsh averages d_i / 2 + d_j / 2: no overflow, same rounding."""
     i, j = np.triu_indices(d.size)
     return np.sort(d[i] / 2 + d[j] / 2)
+
+
+def run_seeds(random_state, n_runs):
+    """The documented seeds: run r's seed is the r-th draw of random_state."""
+    rng = np.random.RandomState(random_state)
+    return [int(s) for s in rng.randint(np.iinfo(np.int32).max, size=n_runs)]
+
+
+class FlakyRegressor(RegressorMixin, BaseEstimator):
+    """Least squares that raises in fit when seeded with one of ``fail_seeds``."""
+
+    def __init__(self, fail_seeds=(), random_state=None, exc=None):
+        self.fail_seeds = fail_seeds
+        self.random_state = random_state
+        self.exc = exc
+
+    def fit(self, X, y):
+        if self.fail_seeds == "all" or self.random_state in self.fail_seeds:
+            raise self.exc if self.exc is not None else RuntimeError("boom")
+        self.coef_ = np.linalg.lstsq(X, y, rcond=None)[0]
+        return self
+
+    def predict(self, X):
+        return X @ self.coef_
+
+
+class ConstantRegressor(RegressorMixin, BaseEstimator):
+    """Predicts ``value`` with shape ``shape`` (default: one per row)."""
+
+    def __init__(self, value=0.0, shape=None):
+        self.value = value
+        self.shape = shape
+
+    def fit(self, X, y):
+        return self
+
+    def predict(self, X):
+        return np.full(self.shape or len(X), self.value)
+
+
+class NeedsRows(RegressorMixin, BaseEstimator):
+    """Predicts the training mean; raises in fit on fewer than ``min_rows`` rows."""
+
+    def __init__(self, min_rows=0):
+        self.min_rows = min_rows
+
+    def fit(self, X, y):
+        if len(X) < self.min_rows:
+            raise ValueError(f"{len(X)} rows, {self.min_rows} needed")
+        self.mean_ = np.mean(y)
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.mean_)
+
+
+class TwoArgError(Exception):
+    def __init__(self, code, reason):
+        super().__init__(code, reason)
 
 
 # ---------------------------------------------------------------------------
@@ -297,6 +359,8 @@ def test_compare_rejects_data(X_, y_, exc, match):
         ({"n_jobs": 1.5}, IPE, "'n_jobs' parameter of compare_estimators"),
         ({"n_jobs": 0}, ValueError, "n_jobs == 0"),  # joblib's message
         ({"random_state": "seed"}, IPE, "'random_state' parameter of compare_est"),
+        ({"error_score": "ignore"}, IPE, "'error_score' parameter of compare_est"),
+        ({"error_score": np.inf}, ValueError, "error_score must be 'raise', NaN or"),
         ({"test_data": X}, IPE, "'test_data' parameter of compare_estimators"),
         ({"test_data": (X, Y, Y)}, ValueError, r"test_data must be a pair \(X_test"),
         (
@@ -381,6 +445,16 @@ def test_compare_rejects_error(error, exc, match):
     raises_exactly(exc, match, compare_estimators, ESTIMATORS, X, Y, error=error)
 
 
+@pytest.mark.parametrize("error_score", ["raise", np.nan])
+def test_faulty_error_callable_raises_whatever_error_score(error_score):
+    # A faulty error callable is not a failing estimator: it always raises.
+    raises_exactly(
+        ValueError, r"error\(y_true, y_pred\) must return",
+        compare_estimators, ESTIMATORS, X, Y,
+        error=lambda y, p: np.zeros(3), error_score=error_score,
+    )
+
+
 def test_error_callable_with_column_output_is_accepted():
     def error(y_true, y_pred):
         return np.abs(y_true - y_pred).reshape(-1, 1)
@@ -389,6 +463,199 @@ def test_error_callable_with_column_output_is_accepted():
     plain = compare_estimators(ESTIMATORS, X, Y, n_runs=2, random_state=0)
     assert custom.error == "custom"
     assert_allclose(custom.errors["ols"], plain.errors["ols"], rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# compare_estimators: estimators that fail or predict nonsense
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "estimator, X_, match",
+    [
+        (ConstantRegressor(np.nan), X, r"estimators\['bad'\] gives NaN errors in run 0"),
+        (ConstantRegressor(np.inf), X, r"estimators\['bad'\] gives infinite errors"),
+        (
+            ConstantRegressor(1e200),
+            X,
+            r"estimators\['bad'\] gives infinite errors in run 0: its residuals",
+        ),
+        (
+            ConstantRegressor(0.0, shape=3),
+            X,
+            r"estimators\['bad'\] predicts the wrong shape in run 0: \(3,\) for test",
+        ),
+        (
+            LinearRegression(),
+            X[:, 0],
+            r"estimators\['bad'\] failed in run 0: ValueError: Expected 2D array",
+        ),
+    ],
+)
+def test_compare_names_the_estimator_that_fails(estimator, X_, match):
+    estimators = {"mean": DummyRegressor(), "bad": estimator}
+    raises_exactly(
+        ValueError, match, compare_estimators, estimators, X_, Y,
+        n_runs=1, error="squared",
+    )
+
+
+# ---------------------------------------------------------------------------
+# compare_estimators: error_score (issue 11)
+# ---------------------------------------------------------------------------
+
+SEEDS = run_seeds(0, 3)
+
+
+def flaky_estimators(fail_seeds, **kwargs):
+    return {
+        "ols": LinearRegression(),
+        "mean": DummyRegressor(),
+        "boom": FlakyRegressor(fail_seeds=fail_seeds, **kwargs),
+    }
+
+
+def test_failing_fit_raises_naming_estimator_and_run():
+    # Before: the bare "RuntimeError: boom", without estimator or run.
+    err = raises_exactly(
+        RuntimeError, r"^estimators\['boom'\] failed in run 1: RuntimeError: boom$",
+        compare_estimators, flaky_estimators([SEEDS[1]]), X, Y,
+        n_runs=3, random_state=0,
+    )
+    assert type(err.__cause__) is RuntimeError and str(err.__cause__) == "boom"
+
+
+@pytest.mark.parametrize(
+    "original, raised",
+    [
+        (ValueError("bad X"), ValueError),  # the type is kept where possible
+        (KeyError("col"), RuntimeError),  # str(KeyError) would quote the message
+        (TwoArgError(3, "disk"), RuntimeError),  # cannot be made from a message
+        (IPE("The 'alpha' parameter of Ridge must be"), ValueError),
+    ],
+)
+def test_failing_fit_reraised_type(original, raised):
+    err = raises_exactly(
+        raised, r"estimators\['boom'\] failed in run 0, fold 0: ",
+        compare_estimators, flaky_estimators("all", exc=original), X, Y,
+        cv=[SPLIT, SPLIT], n_runs=1,
+    )
+    # clone copies the exception parameter: the cause is an equal copy.
+    assert type(err.__cause__) is type(original) and err.__cause__.args == original.args
+    # The original message, unchanged (validate_params renames no estimator).
+    assert str(err).endswith(f"{type(original).__name__}: {original}")
+
+
+def test_error_score_nan_leaves_failed_run_out_and_keeps_the_rest():
+    with pytest.warns(FitFailedWarning) as record:
+        res = compare_estimators(
+            flaky_estimators([SEEDS[1]]), X, Y,
+            n_runs=3, random_state=0, error_score=np.nan,
+        )
+    # One warning, naming estimator, run and original error, at the caller.
+    [warning] = [w for w in record if w.category is FitFailedWarning]
+    assert str(warning.message).startswith(
+        "estimators['boom'] failed in run 1: RuntimeError: boom. "
+        "Its test errors there are set to error_score=nan."
+    )
+    assert warning.filename == __file__
+    assert res.failed_runs == {"ols": (), "mean": (), "boom": (1,)}
+    # 3 runs x 8 test rows; run 1 of boom is NaN, the rest are real errors.
+    boom, ols, mean = res.errors["boom"], res.errors["ols"], res.errors["mean"]
+    runs = np.repeat([0, 1, 2], 8)
+    assert np.isnan(boom[runs == 1]).all() and np.isfinite(boom[runs != 1]).all()
+    assert res.pairwise[("ols", "mean")] == paired_wilcoxon(ols, mean)
+    kept = paired_wilcoxon(ols[runs != 1], boom[runs != 1])
+    test = res.pairwise[("ols", "boom")]
+    assert test.pvalue == kept.pvalue and test.estimate == kept.estimate
+    assert test.n == 16 and test.note == "8 of 24 pairs left out (failed fits)"
+    assert res.median_errors["boom"] == median_confidence_interval(boom[runs != 1])
+    assert np.isnan(res.run_mean_errors["boom"][1])
+    assert_allclose(res.mean_errors["boom"], boom[runs != 1].mean())
+    raw = [t.pvalue for t in res.pairwise.values()]
+    assert_allclose(list(res.pvalues_adjusted.values()), _adjust_pvalues(raw, "holm"))
+    assert res.best == "ols" and "mean" in res.significantly_better
+    assert "Failed fits: boom in run 1" in str(res)
+    assert "Failed fits: boom in run 1" in res._repr_html_()
+
+
+def test_error_score_nan_estimator_failing_every_run_is_untested():
+    with pytest.warns(FitFailedWarning):
+        res = compare_estimators(
+            flaky_estimators("all"), X, Y, n_runs=2, random_state=0,
+            error_score=np.nan,
+        )
+    assert res.failed_runs["boom"] == (0, 1)
+    for pair in [("ols", "boom"), ("mean", "boom")]:
+        test = res.pairwise[pair]
+        assert np.isnan([test.pvalue, test.estimate, test.low, test.high]).all()
+        assert test.n == 0 and test.note == "no test: 16 of 16 pairs left out (failed fits)"
+        assert np.isnan(res.pvalues_adjusted[pair]) and res.stars[pair] == ""
+    # The one test left is a family of one: Holm leaves its p-value alone.
+    complete = res.pairwise[("ols", "mean")]
+    assert complete == paired_wilcoxon(res.errors["ols"], res.errors["mean"])
+    assert res.pvalues_adjusted[("ols", "mean")] == complete.pvalue
+    assert res.median_errors["boom"].n == 0 and np.isnan(res.mean_errors["boom"])
+    assert res.best == "ols" and res.significantly_better == ("mean",)
+    frame = pytest.importorskip("pandas") and res.to_frame("pairwise")
+    assert frame["pvalue"].isna().sum() == 2
+
+
+def test_error_score_number_counts_as_the_error():
+    with pytest.warns(FitFailedWarning, match=r"set to error_score=1000\.0"):
+        res = compare_estimators(
+            flaky_estimators([SEEDS[0]]), X, Y, n_runs=2, random_state=0,
+            error_score=1000.0,
+        )
+    boom = res.errors["boom"]
+    assert_array_equal(boom[:8], 1000.0) and res.failed_runs["boom"] == (0,)
+    test = res.pairwise[("ols", "boom")]
+    assert test == paired_wilcoxon(res.errors["ols"], boom)
+    assert res.run_mean_errors["boom"][0] == 1000.0
+
+
+def test_error_score_failing_fold_only():
+    # Fold 0 trains on 30 rows, fold 1 on 35: only fold 0 fails.
+    cv = [SPLIT, (np.arange(5, 40), np.arange(5))]
+    estimators = {"ols": LinearRegression(), "picky": NeedsRows(32)}
+    with pytest.warns(FitFailedWarning) as record:
+        res = compare_estimators(estimators, X, Y, cv=cv, error_score=np.nan)
+    messages = [str(w.message) for w in record]
+    assert len(messages) == 5  # one per run
+    assert messages[0].startswith(
+        "estimators['picky'] failed in run 0, fold 0: ValueError: 30 rows"
+    )
+    picky = res.errors["picky"].reshape(5, 15)
+    assert np.isnan(picky[:, :10]).all() and np.isfinite(picky[:, 10:]).all()
+    assert res.failed_runs["picky"] == (0, 1, 2, 3, 4)
+    test = res.pairwise[("ols", "picky")]
+    assert test.n == 25 and test.note == "50 of 75 pairs left out (failed fits)"
+    # A run with a failed fold has no run mean.
+    assert np.isnan(res.run_mean_errors["picky"]).all()
+    assert np.isnan(res.mean_errors["picky"])
+
+
+def test_all_fits_failing_raises():
+    estimators = {"a": FlakyRegressor("all"), "b": ConstantRegressor(np.nan)}
+    raises_exactly(
+        ValueError, r"All 4 fits failed, nothing to compare. The first failure: "
+        r"estimators\['a'\] failed in run 0: RuntimeError: boom",
+        compare_estimators, estimators, X, Y, n_runs=2, error_score=np.nan,
+    )
+
+
+def test_error_score_threads_equal_serial():
+    joblib = pytest.importorskip("joblib")
+    kwargs = dict(n_runs=3, random_state=0, error_score=np.nan)
+    with pytest.warns(FitFailedWarning):
+        serial = compare_estimators(flaky_estimators([SEEDS[2]]), X, Y, **kwargs)
+    with joblib.parallel_config(backend="threading"):
+        with pytest.warns(FitFailedWarning):
+            threaded = compare_estimators(
+                flaky_estimators([SEEDS[2]]), X, Y, n_jobs=2, **kwargs
+            )
+    assert_array_equal(serial.errors["boom"], threaded.errors["boom"])
+    assert serial.pairwise == threaded.pairwise
 
 
 # ---------------------------------------------------------------------------

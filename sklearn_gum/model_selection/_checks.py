@@ -211,7 +211,20 @@ def _check_test_data(test_data, X, y):
         )
 
 
-def _check_compare_params(n_runs, cv, test_data, correction, confidence_level):
+def _check_error_score(error_score):
+    if error_score == "raise" or (
+        isinstance(error_score, numbers.Real)
+        and (np.isnan(error_score) or np.isfinite(error_score))
+    ):
+        return error_score
+    raise ValueError(
+        f"error_score must be 'raise', NaN or a finite number, got {error_score!r}."
+    )
+
+
+def _check_compare_params(
+    n_runs, cv, test_data, correction, confidence_level, error_score
+):
     """Checks of the scalar parameters; returns ``(cv, confidence_level)``."""
     if not isinstance(n_runs, numbers.Integral) or n_runs < 1:
         raise ValueError(f"n_runs must be an integer >= 1, got {n_runs!r}.")
@@ -220,6 +233,7 @@ def _check_compare_params(n_runs, cv, test_data, correction, confidence_level):
     if cv is not None and not isinstance(cv, numbers.Integral):
         cv = check_cv(cv)  # an iterable of splits is read once, for every run
     _check_choice(correction, "correction", _CORRECTIONS)
+    _check_error_score(error_score)
     return cv, _check_level(confidence_level)
 
 

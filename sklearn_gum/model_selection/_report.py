@@ -4,7 +4,7 @@ pandas (``to_frame``) and matplotlib (``plot``) are imported lazily.
 """
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.utils._param_validation import HasMethods, StrOptions, validate_params
@@ -56,6 +56,9 @@ class ComparisonResult:
         Level of the intervals.
     error : str
         Error kind: "absolute", "squared", "grouped" or "custom".
+    failed_runs : dict of str -> tuple of int
+        Runs in which an estimator failed (only with a numeric
+        ``error_score``; see :func:`compare_estimators`).
     """
 
     names: tuple
@@ -73,6 +76,7 @@ class ComparisonResult:
     correction: str
     confidence_level: float
     error: str
+    failed_runs: dict = field(default_factory=dict)
 
     def _estimator_rows(self):
         level = f"{self.confidence_level:.0%} CI"
@@ -116,12 +120,22 @@ class ComparisonResult:
         better = ", ".join(self.significantly_better) or "none"
         return f"Best: {self.best}; significantly better than: {better}"
 
+    def _failures(self):
+        """``["Failed fits: a in runs 0, 2; b in run 1"]``, or ``[]``."""
+        failed = [
+            f"{name} in run{'s' if len(runs) > 1 else ''} "
+            + ", ".join(map(str, runs))
+            for name, runs in self.failed_runs.items()
+            if runs
+        ]
+        return ["Failed fits: " + "; ".join(failed)] if failed else []
+
     def __str__(self):
         lines = [self._title(), ""]
         lines += _text_table(*self._estimator_rows())
         lines += ["", f"Wilcoxon signed-rank tests ({self.correction} correction)"]
         lines += _text_table(*self._pair_rows())
-        lines += ["", self._footer()]
+        lines += ["", self._footer(), *self._failures()]
         return "\n".join(lines)
 
     __repr__ = __str__
@@ -135,6 +149,7 @@ class ComparisonResult:
                 " correction)</p>",
                 _html_table(*self._pair_rows()),
                 f"<p>{html.escape(self._footer())}</p>",
+                *(f"<p>{html.escape(line)}</p>" for line in self._failures()),
             ]
         )
 

@@ -2,7 +2,9 @@
 
 Seeding (nested ``random_state`` parameters and torch), the splits of each
 run, and the task that fits one seeded clone and returns its per-sample
-test errors. Every task is picklable, so any joblib backend runs it.
+test errors. Every task is picklable, so any joblib backend runs it; an
+estimator that fails is reported back as a :class:`_Failure`, so that the
+calling process decides what to do with it.
 """
 
 import copy
@@ -13,6 +15,8 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.model_selection import KFold, ShuffleSplit, check_cv
 from sklearn.utils import _safe_indexing
+from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.utils.validation import _num_samples
 
 from ._checks import _as_float_array
 
@@ -28,6 +32,20 @@ class _Task(NamedTuple):
     train: object
     test: object
     seed: int
+
+
+class _Failure(NamedTuple):
+    """What a task returns when its estimator failed (see ``error_score``).
+
+    ``n_errors`` is the number of per-sample errors the task stands for.
+    """
+
+    message: str
+    n_errors: int
+
+
+class _BadPredictions(ValueError):
+    """Predictions that give no usable errors: ``args = (verb, detail)``."""
 
 
 # --------------------------------------------------------------------------
@@ -146,18 +164,34 @@ def _per_sample_errors(y_true, y_pred, error):
     residual = y_true.reshape(y_true.shape[0], -1) - np.reshape(
         np.asarray(y_pred, dtype=float), (y_true.shape[0], -1)
     )
-    if error == "absolute":
-        return np.sqrt(np.sum(residual**2, axis=1))
-    if error == "squared":
-        return np.sum(residual**2, axis=1)
-    # Column groups: Euclidean error per group, pooled sample by sample.
-    groups = [np.sqrt(np.sum(residual[:, list(g)] ** 2, axis=1)) for g in error]
+    with np.errstate(over="ignore"):  # an overflow is reported by the caller
+        if error == "absolute":
+            return np.sqrt(np.sum(residual**2, axis=1))
+        if error == "squared":
+            return np.sum(residual**2, axis=1)
+        # Column groups: Euclidean error per group, pooled sample by sample.
+        groups = [np.sqrt(np.sum(residual[:, list(g)] ** 2, axis=1)) for g in error]
     return np.column_stack(groups).ravel()
 
 
 # --------------------------------------------------------------------------
 # One task
 # --------------------------------------------------------------------------
+
+
+def _checked_predictions(y_pred, y_test):
+    """``y_pred`` as floats, one finite prediction per test target."""
+    y_pred = np.asarray(y_pred, dtype=float)
+    if y_pred.shape[:1] != y_test.shape[:1] or y_pred.size != y_test.size:
+        raise _BadPredictions(
+            "predicts the wrong shape",
+            f"{y_pred.shape} for test targets of shape {y_test.shape}",
+        )
+    if np.isnan(y_pred).any():
+        raise _BadPredictions("gives NaN errors", "its predictions contain NaN")
+    if not np.isfinite(y_pred).all():
+        raise _BadPredictions("gives infinite errors", "its predictions contain inf")
+    return y_pred
 
 
 def _fit_predict(task, X, y, test_data):
@@ -170,25 +204,73 @@ def _fit_predict(task, X, y, test_data):
         est.fit(_safe_indexing(X, task.train), _safe_indexing(y, task.train))
         X_test, y_test = _safe_indexing(X, task.test), _safe_indexing(y, task.test)
     y_test = np.asarray(y_test, dtype=float)
-    return y_test, est.predict(X_test)
+    return y_test, _checked_predictions(est.predict(X_test), y_test)
 
 
-def _fit_and_errors(task, X, y, error, test_data):
-    """One independent task: fit a seeded clone, return its test errors."""
-    y_test, y_pred = _fit_predict(task, X, y, test_data)
-    return _per_sample_errors(y_test, y_pred, error)
+def _failure_message(task, exc):
+    """``estimators['name'] failed in run r: ExcType: message``."""
+    where = f"in run {task.run}"
+    if task.n_folds > 1:
+        where += f", fold {task.fold}"
+    if isinstance(exc, _BadPredictions):
+        verb, detail = exc.args
+    else:
+        verb, detail = "failed", f"{type(exc).__name__}: {exc}"
+    return f"estimators[{task.name!r}] {verb} {where}: {detail}"
 
 
-def _gather_errors(tasks, results, names, n_runs):
-    """Per estimator, the list of each run's errors (folds concatenated)."""
-    run_errors = {name: [[] for _ in range(n_runs)] for name in names}
-    for task, errors in zip(tasks, results, strict=True):
-        if np.isnan(errors).any():
-            raise ValueError(
-                f"estimators[{task.name!r}] gives NaN errors in run {task.run}."
-            )
-        run_errors[task.name][task.run].append(errors)
-    return {
-        name: [np.concatenate(folds) for folds in runs]
-        for name, runs in run_errors.items()
-    }
+def _raised_again(exc, message):
+    """An exception of ``exc``'s type with ``message``, where one can be made.
+
+    Bad predictions and parameter errors become a ValueError (the latter so
+    that ``validate_params`` does not rename the estimator in the message);
+    types that cannot carry a plain message become a RuntimeError.
+    """
+    invalid = isinstance(exc, _BadPredictions | InvalidParameterError)
+    cls = ValueError if invalid else type(exc)
+    try:
+        new = cls(message)
+    except Exception:
+        return RuntimeError(message)
+    return new if str(new) == message else RuntimeError(message)
+
+
+def _n_errors(task, test_data, error):
+    """Number of per-sample errors of a task: test rows times column groups."""
+    if test_data is not None:
+        n_test = _num_samples(test_data[1])
+    else:
+        test = np.asarray(task.test)
+        n_test = np.count_nonzero(test) if test.dtype == bool else test.size
+    return n_test * (len(error) if isinstance(error, list) else 1)
+
+
+def _fit_failed(task, exc, error_score, n_errors):
+    """Raise ``exc`` again naming estimator and run, or return a _Failure."""
+    message = _failure_message(task, exc)
+    if error_score == "raise":
+        raise _raised_again(exc, message) from exc
+    return _Failure(message, n_errors)
+
+
+def _fit_and_errors(task, X, y, error, test_data, error_score):
+    """One independent task: fit a seeded clone, return its test errors.
+
+    If the estimator fails (``fit`` or ``predict`` raises, or it predicts
+    non-finite values or the wrong shape), the exception is raised again
+    with the estimator's name and run when ``error_score="raise"``, and a
+    :class:`_Failure` is returned otherwise. A faulty ``error`` callable
+    always raises.
+    """
+    n_errors = _n_errors(task, test_data, error)
+    try:
+        y_test, y_pred = _fit_predict(task, X, y, test_data)
+    except Exception as exc:
+        return _fit_failed(task, exc, error_score, n_errors)
+    errors = _per_sample_errors(y_test, y_pred, error)
+    if not np.isfinite(errors).all():  # only a built-in error gets here
+        overflow = _BadPredictions(
+            "gives infinite errors", "its residuals overflow the error"
+        )
+        return _fit_failed(task, overflow, error_score, n_errors)
+    return errors
