@@ -116,10 +116,12 @@ def _median_ci_ranks(n, confidence_level):
 
 
 def _median(x):
-    """Median of sorted ``x``, as :func:`numpy.median` but never overflowing."""
-    lo, hi = float(x[(x.size - 1) // 2]), float(x[x.size // 2])
-    mid = (lo + hi) / 2
-    return mid if np.isfinite(mid) else lo / 2 + hi / 2
+    """:func:`numpy.median` of sorted ``x``, halving first where it overflows."""
+    with np.errstate(over="ignore"):
+        median = float(np.median(x))
+    if np.isfinite(median):
+        return median
+    return float(x[(x.size - 1) // 2]) / 2 + float(x[x.size // 2]) / 2
 
 
 @validate_params(
