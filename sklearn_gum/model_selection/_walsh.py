@@ -252,4 +252,3 @@ def _walsh_order_statistics(d_sorted, ranks, cap=None):
     out = np.empty(ranks.size)
     out[order] = _WalshSelection(d_sorted, cap).refine(ranks[order], lo, hi)
     return out
-
