@@ -474,7 +474,11 @@ def test_error_callable_with_column_output_is_accepted():
     "estimator, X_, match",
     [
         (ConstantRegressor(np.nan), X, r"estimators\['bad'\] gives NaN errors in"),
-        (ConstantRegressor(np.inf), X, r"estimators\['bad'\] gives infinite errors"),
+        (
+            ConstantRegressor(np.inf),
+            X,
+            r"estimators\['bad'\] gives infinite errors in run 0: its predictions",
+        ),
         (
             ConstantRegressor(1e200),
             X,
