@@ -53,10 +53,32 @@ def _load_classic(name, outlier_rows, *, return_X_y, as_frame, **extra_masks):
     )
 
 
-_LOADER_PARAMS = {"return_X_y": ["boolean"], "as_frame": ["boolean"]}
+# Docstring sections every loader shares, indented as in the docstrings.
+_SHARED_DOC = {
+    "{parameters}": """Parameters
+    ----------
+    return_X_y : bool, default=False
+        If True, return ``(data, target)`` instead of a Bunch.
+
+    as_frame : bool, default=False
+        If True, ``data`` is a pandas DataFrame, ``target`` a Series and
+        ``frame`` a DataFrame of both (requires pandas).""",
+    "{descr}": """DESCR : str
+            The description: source, references and what the outliers are.""",
+}
 
 
-@validate_params(_LOADER_PARAMS, prefer_skip_nested_validation=True)
+def _classic_loader(loader):
+    """Fill the shared docstring sections of ``loader`` and validate its flags."""
+    for placeholder, text in _SHARED_DOC.items():
+        loader.__doc__ = loader.__doc__.replace(placeholder, text)
+    return validate_params(
+        {"return_X_y": ["boolean"], "as_frame": ["boolean"]},
+        prefer_skip_nested_validation=True,
+    )(loader)
+
+
+@_classic_loader
 def load_hbk(*, return_X_y=False, as_frame=False):
     """Load the Hawkins-Bradu-Kass artificial data (regression).
 
@@ -74,14 +96,7 @@ def load_hbk(*, return_X_y=False, as_frame=False):
     points, outlying in the features but close to the hyperplane;
     ``leverage_mask`` marks all 14 points outlying in the features.
 
-    Parameters
-    ----------
-    return_X_y : bool, default=False
-        If True, return ``(data, target)`` instead of a Bunch.
-
-    as_frame : bool, default=False
-        If True, ``data`` is a pandas DataFrame, ``target`` a Series and
-        ``frame`` a DataFrame of both (requires pandas).
+    {parameters}
 
     Returns
     -------
@@ -102,8 +117,7 @@ def load_hbk(*, return_X_y=False, as_frame=False):
             The name of the target.
         frame : DataFrame of shape (75, 4) or None
             Features and target together, only if ``as_frame=True``.
-        DESCR : str
-            The description: source, references and what the outliers are.
+        {descr}
 
     (data, target) : tuple if ``return_X_y`` is True
         The features and the target.
@@ -139,7 +153,7 @@ def load_hbk(*, return_X_y=False, as_frame=False):
     )
 
 
-@validate_params(_LOADER_PARAMS, prefer_skip_nested_validation=True)
+@_classic_loader
 def load_stackloss(*, return_X_y=False, as_frame=False):
     """Load Brownlee's stack loss plant data (regression).
 
@@ -155,14 +169,7 @@ def load_stackloss(*, return_X_y=False, as_frame=False):
     outliers found by Daniel and Wood (1971) and by robust fits; observation
     2, flagged by some analyses, is not marked.
 
-    Parameters
-    ----------
-    return_X_y : bool, default=False
-        If True, return ``(data, target)`` instead of a Bunch.
-
-    as_frame : bool, default=False
-        If True, ``data`` is a pandas DataFrame, ``target`` a Series and
-        ``frame`` a DataFrame of both (requires pandas).
+    {parameters}
 
     Returns
     -------
@@ -181,8 +188,7 @@ def load_stackloss(*, return_X_y=False, as_frame=False):
             The name of the target.
         frame : DataFrame of shape (21, 4) or None
             Features and target together, only if ``as_frame=True``.
-        DESCR : str
-            The description: source, references and what the outliers are.
+        {descr}
 
     (data, target) : tuple if ``return_X_y`` is True
         The features and the target.
@@ -210,7 +216,7 @@ def load_stackloss(*, return_X_y=False, as_frame=False):
     )
 
 
-@validate_params(_LOADER_PARAMS, prefer_skip_nested_validation=True)
+@_classic_loader
 def load_stars_cyg(*, return_X_y=False, as_frame=False):
     """Load the Hertzsprung-Russell data of the star cluster CYG OB1.
 
@@ -230,14 +236,7 @@ def load_stars_cyg(*, return_X_y=False, as_frame=False):
 
     ``load_starsCYG`` is an alias, after the R name of the data set.
 
-    Parameters
-    ----------
-    return_X_y : bool, default=False
-        If True, return ``(data, target)`` instead of a Bunch.
-
-    as_frame : bool, default=False
-        If True, ``data`` is a pandas DataFrame, ``target`` a Series and
-        ``frame`` a DataFrame of both (requires pandas).
+    {parameters}
 
     Returns
     -------
@@ -256,8 +255,7 @@ def load_stars_cyg(*, return_X_y=False, as_frame=False):
             The name of the target.
         frame : DataFrame of shape (47, 2) or None
             Feature and target together, only if ``as_frame=True``.
-        DESCR : str
-            The description: source, references and what the outliers are.
+        {descr}
 
     (data, target) : tuple if ``return_X_y`` is True
         The feature and the target.
@@ -288,7 +286,7 @@ def load_stars_cyg(*, return_X_y=False, as_frame=False):
 load_starsCYG = load_stars_cyg
 
 
-@validate_params(_LOADER_PARAMS, prefer_skip_nested_validation=True)
+@_classic_loader
 def load_wood(*, return_X_y=False, as_frame=False):
     """Load the modified wood specific gravity data (regression).
 
@@ -304,14 +302,7 @@ def load_wood(*, return_X_y=False, as_frame=False):
     replaced observations 4, 6, 8 and 19 (0-based rows 3, 5, 7 and 18) by
     outliers; these form ``outlier_mask``.
 
-    Parameters
-    ----------
-    return_X_y : bool, default=False
-        If True, return ``(data, target)`` instead of a Bunch.
-
-    as_frame : bool, default=False
-        If True, ``data`` is a pandas DataFrame, ``target`` a Series and
-        ``frame`` a DataFrame of both (requires pandas).
+    {parameters}
 
     Returns
     -------
@@ -330,8 +321,7 @@ def load_wood(*, return_X_y=False, as_frame=False):
             The name of the target.
         frame : DataFrame of shape (20, 6) or None
             Features and target together, only if ``as_frame=True``.
-        DESCR : str
-            The description: source, references and what the outliers are.
+        {descr}
 
     (data, target) : tuple if ``return_X_y`` is True
         The features and the target.
