@@ -5,9 +5,9 @@ import numbers
 
 import numpy as np
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils._param_validation import StrOptions, validate_params
 
-from ._common import _n_contaminated
+from ._common import _check_spread, _n_contaminated, _NumberInterval
 
 REGRESSION_KINDS = ("uniform", "gaussian", "shift", "leverage")
 
@@ -49,6 +49,13 @@ def _move_to_leverage_cluster(X, y, coef, rows, generator, offset, distance):
 
 def _contaminate_regression(X, y, coef, rows, kind, scale, distance, generator):
     """Apply the outlier ``kind`` to ``rows`` of ``X`` and ``y`` in place."""
+    # With n_samples=1 the clean targets have no spread to scale outliers by.
+    remedy = f"Use n_samples > 1 (got {len(y)})"
+    if rows.size and kind == "uniform":
+        _check_spread(np.ptp(y, axis=0), range(y.shape[1]), "range", remedy + ".")
+    elif rows.size and scale is None:
+        remedy += " or pass scale."
+        _check_spread(y.std(axis=0), range(y.shape[1]), "standard deviation", remedy)
     if scale is None:
         scale = _DEFAULT_SCALE_IN_STD * y.std(axis=0)
     if kind == "uniform":
@@ -63,14 +70,14 @@ def _contaminate_regression(X, y, coef, rows, kind, scale, distance, generator):
 
 @validate_params(
     {
-        "n_samples": [Interval(numbers.Integral, 1, None, closed="left")],
-        "n_features": [Interval(numbers.Integral, 1, None, closed="left")],
-        "n_targets": [Interval(numbers.Integral, 1, None, closed="left")],
-        "contamination": [Interval(numbers.Real, 0, 1, closed="left")],
+        "n_samples": [_NumberInterval(numbers.Integral, 1, None, closed="left")],
+        "n_features": [_NumberInterval(numbers.Integral, 1, None, closed="left")],
+        "n_targets": [_NumberInterval(numbers.Integral, 1, None, closed="left")],
+        "contamination": [_NumberInterval(numbers.Real, 0, 1, closed="left")],
         "kind": [StrOptions(set(REGRESSION_KINDS))],
-        "noise": [Interval(numbers.Real, 0, None, closed="left")],
-        "scale": [Interval(numbers.Real, 0, None, closed="neither"), None],
-        "leverage_distance": [Interval(numbers.Real, 0, None, closed="neither")],
+        "noise": [_NumberInterval(numbers.Real, 0, None, closed="left")],
+        "scale": [_NumberInterval(numbers.Real, 0, None, closed="neither"), None],
+        "leverage_distance": [_NumberInterval(numbers.Real, 0, None, closed="neither")],
         "random_state": ["random_state"],
         "return_outlier_mask": ["boolean"],
         "coef": ["boolean"],
