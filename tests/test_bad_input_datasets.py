@@ -169,3 +169,152 @@ def test_make_leverage_with_one_feature():
     assert_allclose(np.abs(X[mask, 0].mean()), 10, atol=0.2)
     assert np.all(np.abs(np.abs(X[mask, 0]) - 10) < 4 * 0.5)
     assert_allclose((y - X @ coef)[mask].mean(), 20.0, atol=0.2)
+
+
+# --------------------------------------------------------------------------
+# contaminate_targets
+# --------------------------------------------------------------------------
+
+# (Y, params, exception, message); params complete kind="ngo", fraction=0.2.
+TARGETS_INVALID = [
+    # Y
+    (np.where(Y > 1, np.nan, Y), {}, ValueError, "Input Y contains NaN"),
+    (np.where(Y > 1, np.inf, Y), {}, ValueError, "Input Y contains infinity"),
+    (Y.reshape(20, 2, 2), {}, ValueError, "Y must be .*dim 3"),
+    (np.empty((0, 2)), {}, ValueError, r"Y must be .*0 sample\(s\)"),
+    (np.empty((5, 0)), {}, ValueError, r"Y must be .*0 feature\(s\)"),
+    ([["a", "b"], ["c", "d"]], {}, ValueError, "Y must be .*string"),
+    (Y + 1j, {}, ValueError, "Y must be .*Complex"),
+    (3.0, {}, InvalidParameterError, "'Y' parameter"),
+    (None, {}, InvalidParameterError, "'Y' parameter"),
+    # kind, fraction, random_state
+    (Y, {"kind": "ugo"}, InvalidParameterError, "'kind' parameter"),
+    (Y, {"kind": None}, InvalidParameterError, "'kind' parameter"),
+    (Y, {"fraction": 1.5}, InvalidParameterError, "'fraction' parameter"),
+    (Y, {"fraction": -0.1}, InvalidParameterError, "'fraction' parameter"),
+    (Y, {"fraction": math.nan}, InvalidParameterError, "'fraction' parameter"),
+    (Y, {"fraction": "0.5"}, InvalidParameterError, "'fraction' parameter"),
+    (Y, {"fraction": True}, InvalidParameterError, "'fraction' parameter.*Got True"),
+    (Y, {"random_state": "x"}, InvalidParameterError, "'random_state' parameter"),
+    # groups
+    (Y, {"groups": []}, ValueError, "groups must hold at least one group"),
+    (Y, {"groups": [[]]}, ValueError, "groups must be .*non-empty"),
+    (Y, {"groups": [[0.5, 1]]}, ValueError, "groups must be .*column indices"),
+    (Y, {"groups": [[0.0, 1.0]]}, ValueError, "groups must be .*column indices"),
+    (Y, {"groups": [["a"]]}, ValueError, "groups must be .*column indices"),
+    (Y, {"groups": [[True, False]]}, ValueError, "groups must be .*column indices"),
+    (Y, {"groups": [0, 1]}, ValueError, "groups must be .*lists of column"),
+    (Y, {"groups": [[[0, 1]]]}, ValueError, "groups must be .*lists of column"),
+    (Y, {"groups": [[0, [1]]]}, ValueError, "groups must be .*lists of column"),
+    (Y, {"groups": [None]}, ValueError, "groups must be .*lists of column"),
+    (Y, {"groups": [[0, 4]]}, ValueError, r"groups hold column indices in \[0, 4\)"),
+    (Y, {"groups": [[-1, 0]]}, ValueError, r"groups hold column indices in \[0, 4\)"),
+    (Y, {"groups": [[0, 1], [1, 2]]}, ValueError, r"groups must not overlap.*\[1\]"),
+    (Y, {"groups": [[0, 0]]}, ValueError, r"groups must not repeat.*\[0\]"),
+    (Y, {"groups": np.array([[0, 1]])}, InvalidParameterError, "'groups' parameter"),
+    (Y, {"groups": "01"}, InvalidParameterError, "'groups' parameter"),
+    # scale of "ngo"
+    (Y, {"scale": -1.0}, InvalidParameterError, "'scale' parameter"),
+    (Y, {"scale": 0.0}, InvalidParameterError, "'scale' parameter"),
+    (Y, {"scale": math.nan}, InvalidParameterError, "'scale' parameter"),
+    (Y, {"scale": math.inf}, InvalidParameterError, "'scale' parameter"),
+    (Y, {"scale": "big"}, InvalidParameterError, "'scale' parameter"),
+    (Y, {"scale": [math.nan] * 4}, ValueError, "scale must be finite"),
+    (Y, {"scale": [math.inf] * 4}, ValueError, "scale must be finite"),
+    (Y, {"scale": [1.0, 2.0]}, ValueError, r"scale is a float or one value per .*\(4\)"),
+    (Y, {"scale": np.ones((2, 4))}, ValueError, "scale is a float or one value per"),
+    (Y, {"scale": ["a"] * 4}, ValueError, "scale must be numeric"),
+    (Y, {"scale": [1, 1, 0, 1]}, ValueError, "scale must be positive"),
+    # scale of the "ugo" protocols: the box (low, high)
+    (Y, {"kind": "l-ugo", "scale": 1.0}, ValueError, "scale is the box"),
+    (Y, {"kind": "l-ugo", "scale": (0, 1, 2)}, ValueError, "scale is the box"),
+    (Y, {"kind": "l-ugo", "scale": (1, 0)}, ValueError, r"scale=\(low, high\) needs low <= high"),
+    (Y, {"kind": "l-ugo", "scale": (0, math.nan)}, ValueError, "scale must be finite"),
+    (Y, {"kind": "g-ugo", "scale": (0, math.inf)}, ValueError, "scale must be finite"),
+    (Y, {"kind": "g-ugo", "scale": (-math.inf, 0)}, ValueError, "scale must be finite"),
+    (Y, {"kind": "l-ugo", "scale": ([0] * 3, [1] * 3)}, ValueError, r"scale is the box .*n_targets=4"),
+    (Y, {"kind": "l-ugo", "scale": np.ones((2, 4, 1))}, ValueError, "scale is the box"),
+    (Y, {"kind": "l-ugo", "scale": ("a", "b")}, ValueError, "scale must be numeric"),
+    # scale=None takes the spread from Y: none in a constant column
+    (Y_CONST, {"groups": [[4]], "fraction": 1.0}, ValueError, r"column\(s\) \[4\] .*Pass scale"),
+    (Y_CONST, {"kind": "l-ugo", "fraction": 0.5}, ValueError, r"column\(s\) \[4\] .*Pass scale"),
+    (Y[:1], {"fraction": 1.0}, ValueError, r"column\(s\) \[0, 1, 2, 3\] .*Pass scale"),
+    (Y[:1], {"kind": "g-ugo", "fraction": 1.0}, ValueError, "range .*Pass scale"),
+]
+
+
+@pytest.mark.parametrize(
+    "Y_bad, params, exc_type, match",
+    TARGETS_INVALID,
+    ids=[f"{i}-{list(case[1]) or 'Y'}" for i, case in enumerate(TARGETS_INVALID)],
+)
+def test_contaminate_rejects_bad_input(Y_bad, params, exc_type, match):
+    params = {"kind": "ngo", "fraction": 0.2, "random_state": 0, **params}
+    _assert_raises(exc_type, match, contaminate_targets, Y_bad, **params)
+
+
+def test_contaminate_signature_errors():
+    _assert_raises(TypeError, "kind", contaminate_targets, Y, fraction=0.2)
+    _assert_raises(TypeError, "positional", contaminate_targets, Y, "ngo", 0.2)
+
+
+def test_contaminate_constant_column_outside_groups_is_fine():
+    Y_out, mask = contaminate_targets(
+        Y_CONST, kind="ngo", fraction=1.0, groups=[[0, 1], [2, 3]], random_state=0
+    )
+    assert mask.shape == (20, 2) and mask.all()
+    assert_array_equal(Y_out[:, 4], 1.0)
+    assert np.all(Y_out[:, :4] != Y)
+
+
+def test_contaminate_constant_column_with_explicit_scale():
+    Y_out, mask = contaminate_targets(
+        Y_CONST, kind="ngo", fraction=1.0, groups=[[4]], scale=2.0, random_state=0
+    )
+    assert mask.all() and np.all(Y_out[:, 4] != 1.0)
+    assert_array_equal(Y_out[:, :4], Y)
+    assert_allclose(Y_out[:, 4].std(), 2.0, rtol=0.35)  # 20 draws
+
+
+def test_contaminate_constant_column_without_contamination():
+    Y_out, mask = contaminate_targets(Y_CONST, kind="l-ugo", fraction=0.0)
+    assert not mask.any()
+    assert_array_equal(Y_out, Y_CONST)
+
+
+def test_contaminate_zero_width_box():
+    Y_out, mask = contaminate_targets(
+        Y, kind="l-ugo", fraction=0.5, scale=(3.0, 3.0), random_state=0
+    )
+    assert mask.sum() == 40
+    assert_array_equal(Y_out[mask], 3.0)
+    assert_array_equal(Y_out[~mask], Y[~mask])
+
+
+@pytest.mark.parametrize("kind", TARGET_KINDS)
+def test_contaminate_equivalent_spellings(kind):
+    # Broadcastable scales and groups as tuples or arrays give the same draws.
+    scale, same_scale = (
+        (2.0, [2.0]) if kind == "ngo" else ((-1.0, 1.0), [[-1.0], [1.0]])
+    )
+    reference = contaminate_targets(
+        Y, kind=kind, fraction=0.3, groups=[[0, 1], [2, 3]], scale=scale,
+        random_state=0,
+    )
+    other = contaminate_targets(
+        Y, kind=kind, fraction=0.3, groups=((0, 1), np.array([2, 3])),
+        scale=same_scale, random_state=0,
+    )
+    assert_array_equal(reference[0], other[0])
+    assert_array_equal(reference[1], other[1])
+
+
+def test_contaminate_1d_and_single_column_targets():
+    y_out, mask = contaminate_targets(Y[:, 0], kind="ngo", fraction=0.25, random_state=0)
+    Y_out, mask_2d = contaminate_targets(
+        Y[:, :1], kind="ngo", fraction=0.25, groups=[[0]], random_state=0
+    )
+    assert y_out.shape == (20,) and mask.shape == (20,) and mask.sum() == 5
+    assert Y_out.shape == (20, 1) and mask_2d.shape == (20, 1)
+    assert_array_equal(Y_out[:, 0], y_out)
+    assert_array_equal(mask_2d[:, 0], mask)

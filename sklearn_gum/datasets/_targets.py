@@ -5,34 +5,68 @@ import numbers
 
 import numpy as np
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils._param_validation import StrOptions, validate_params
 from sklearn.utils.validation import check_array
 
-from ._common import _n_contaminated
+from ._common import _check_spread, _n_contaminated, _NumberInterval
 
 TARGET_KINDS = ("ngo", "l-ugo", "g-ugo")
+
+
+def _check_targets(Y):
+    """A float copy of ``Y``; any problem with it is reported as one of ``Y``."""
+    try:
+        return check_array(
+            Y, ensure_2d=False, dtype=np.float64, copy=True, input_name="Y"
+        )
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            "Y must be a finite numeric array of shape (n_samples,) or "
+            f"(n_samples, n_targets) with at least one sample; {exc}"
+        ) from exc
+
+
+def _check_group(group, n_columns):
+    """One group of ``groups`` as a 1-D array of distinct column indices."""
+    try:
+        columns = np.asarray(group)
+    except ValueError:  # ragged nesting
+        columns = np.asarray(group, dtype=object)
+    if columns.ndim != 1 or columns.size == 0 or columns.dtype.kind not in "iu":
+        raise ValueError(
+            "groups must be a list of non-empty lists of column indices; "
+            f"got {group!r}."
+        )
+    if columns.min() < 0 or columns.max() >= n_columns:
+        raise ValueError(
+            f"groups hold column indices in [0, {n_columns}); got {group!r}."
+        )
+    values, counts = np.unique(columns, return_counts=True)
+    if np.any(counts > 1):
+        raise ValueError(
+            f"groups must not repeat a column within a group; column(s) "
+            f"{values[counts > 1].tolist()} appear twice in {group!r}."
+        )
+    return columns
 
 
 def _check_groups(groups, n_columns):
     """Validate ``groups`` and return it as a list of integer index arrays."""
     if groups is None:
         return [np.array([column]) for column in range(n_columns)]
+    if len(groups) == 0:
+        raise ValueError("groups must hold at least one group; got an empty list.")
     checked, seen = [], set()
     for group in groups:
-        group = np.asarray(group)
-        if group.ndim != 1 or group.size == 0 or group.dtype.kind not in "iu":
+        columns = _check_group(group, n_columns)
+        overlap = seen.intersection(columns.tolist())
+        if overlap:
             raise ValueError(
-                "groups must be a list of non-empty lists of column indices; "
-                f"got {group!r}."
+                f"groups must not overlap: column(s) {sorted(overlap)} belong "
+                "to two groups."
             )
-        if group.min() < 0 or group.max() >= n_columns:
-            raise ValueError(
-                f"groups hold column indices in [0, {n_columns}); got {group!r}."
-            )
-        if seen.intersection(group.tolist()):
-            raise ValueError("A column cannot belong to two groups.")
-        seen.update(group.tolist())
-        checked.append(group)
+        seen.update(columns.tolist())
+        checked.append(columns)
     return checked
 
 
@@ -53,17 +87,33 @@ def _draw_mask(kind, fraction, n_samples, n_groups, generator):
     return mask
 
 
+def _scale_values(scale, kind):
+    """``scale`` as a finite float array."""
+    try:
+        values = np.asarray(scale, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"scale must be numeric for kind={kind!r}; got {scale!r}.") from exc
+    if not np.all(np.isfinite(values)):
+        raise ValueError(f"scale must be finite for kind={kind!r}; got {scale!r}.")
+    return values
+
+
 def _gaussian_std(Y, scale):
     """Per-column std of the ``"ngo"`` displacement (default: std of Y)."""
     if scale is None:
         return Y.std(axis=0)
-    std = np.broadcast_to(np.asarray(scale, dtype=np.float64), Y.shape[1:])
+    std = _scale_values(scale, "ngo")
+    if std.ndim > 1 or std.size not in (1, Y.shape[1]):
+        raise ValueError(
+            "For 'ngo' scale is a float or one value per target column "
+            f"({Y.shape[1]}); got {scale!r}."
+        )
     if np.any(std <= 0):
         raise ValueError(f"scale must be positive for 'ngo'; got {scale!r}.")
-    return std
+    return np.broadcast_to(std, Y.shape[1:])
 
 
-def _uniform_box(Y, scale):
+def _uniform_box(Y, scale, kind):
     """Per-column bounds of the ``"ugo"`` box.
 
     Default: each column's range widened by half its width on either side.
@@ -72,11 +122,13 @@ def _uniform_box(Y, scale):
         low, high = Y.min(axis=0), Y.max(axis=0)
         half_width = high - low
         return low - half_width / 2, high + half_width / 2
-    bounds = np.asarray(scale, dtype=np.float64)
-    if bounds.ndim == 0 or bounds.shape[0] != 2:
+    bounds = _scale_values(scale, kind)
+    if bounds.ndim not in (1, 2) or bounds.shape[0] != 2 or (
+        bounds.ndim == 2 and bounds.shape[1] not in (1, Y.shape[1])
+    ):
         raise ValueError(
             "For the 'ugo' protocols scale is the box (low, high), of shape (2,) "
-            f"or (2, n_targets); got {scale!r}."
+            f"or (2, n_targets={Y.shape[1]}); got {scale!r}."
         )
     low, high = (np.broadcast_to(bound, Y.shape[1:]) for bound in bounds)
     if np.any(low > high):
@@ -84,12 +136,26 @@ def _uniform_box(Y, scale):
     return low, high
 
 
+def _check_default_scale(Y, mask, groups, kind):
+    """With ``scale=None`` the grouped columns must have a spread to scale by."""
+    if not mask.any():
+        return
+    columns = np.concatenate(groups)
+    remedy = "Pass scale (the std for 'ngo', the box (low, high) for 'ugo')."
+    if kind == "ngo":
+        _check_spread(Y.std(axis=0), columns, "standard deviation", remedy)
+    else:
+        _check_spread(np.ptp(Y, axis=0), columns, "range", remedy)
+
+
 def _contaminate_groups(Y, mask, groups, kind, scale, generator):
     """Displace (``"ngo"``) or replace (``"ugo"``) the masked entries in place."""
+    if scale is None:
+        _check_default_scale(Y, mask, groups, kind)
     if kind == "ngo":
         std = _gaussian_std(Y, scale)
     else:
-        low, high = _uniform_box(Y, scale)
+        low, high = _uniform_box(Y, scale, kind)
     for g, columns in enumerate(groups):
         rows = np.flatnonzero(mask[:, g])
         block = np.ix_(rows, columns)
@@ -104,10 +170,10 @@ def _contaminate_groups(Y, mask, groups, kind, scale, generator):
     {
         "Y": ["array-like"],
         "kind": [StrOptions(set(TARGET_KINDS))],
-        "fraction": [Interval(numbers.Real, 0, 1, closed="both")],
+        "fraction": [_NumberInterval(numbers.Real, 0, 1, closed="both")],
         "groups": [list, tuple, None],
         "scale": [
-            Interval(numbers.Real, 0, None, closed="neither"),
+            _NumberInterval(numbers.Real, 0, None, closed="neither"),
             "array-like",
             None,
         ],
@@ -202,7 +268,7 @@ def contaminate_targets(
     True
     """
     generator = check_random_state(random_state)
-    Y = check_array(Y, ensure_2d=False, dtype=np.float64, copy=True)
+    Y = _check_targets(Y)
     Y_2d = Y.reshape(len(Y), -1)  # a view of the copy
     groups = _check_groups(groups, Y_2d.shape[1])
     mask = _draw_mask(kind, fraction, Y_2d.shape[0], len(groups), generator)
