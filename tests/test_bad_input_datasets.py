@@ -318,3 +318,55 @@ def test_contaminate_1d_and_single_column_targets():
     assert Y_out.shape == (20, 1) and mask_2d.shape == (20, 1)
     assert_array_equal(Y_out[:, 0], y_out)
     assert_array_equal(mask_2d[:, 0], mask)
+
+
+# --------------------------------------------------------------------------
+# Classic data sets
+# --------------------------------------------------------------------------
+
+LOADER_FLAGS = [
+    ({"return_X_y": "yes"}, "'return_X_y' parameter"),
+    ({"return_X_y": 0}, "'return_X_y' parameter"),
+    ({"as_frame": 1}, "'as_frame' parameter"),
+    ({"as_frame": None}, "'as_frame' parameter"),
+]
+
+
+@pytest.mark.parametrize("loader", LOADERS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("flags, match", LOADER_FLAGS)
+def test_loader_rejects_non_bool_flags(loader, flags, match):
+    _assert_raises(InvalidParameterError, match, loader, **flags)
+
+
+@pytest.mark.parametrize("loader", LOADERS, ids=lambda f: f.__name__)
+def test_loader_signature_errors(loader):
+    _assert_raises(TypeError, "positional", loader, True)
+    _assert_raises(TypeError, "unexpected keyword argument 'frame'", loader, frame=True)
+
+
+@pytest.mark.parametrize("loader", LOADERS, ids=lambda f: f.__name__)
+def test_loader_accepts_numpy_bools(loader):
+    X, y = loader(return_X_y=np.bool_(True), as_frame=np.bool_(False))
+    bunch = loader()
+    assert_array_equal(X, bunch.data)
+    assert_array_equal(y, bunch.target)
+
+
+@pytest.mark.parametrize("loader", LOADERS, ids=lambda f: f.__name__)
+def test_loader_as_frame_without_pandas(loader, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    _assert_raises(
+        ImportError,
+        rf"{loader.__name__}\(as_frame=True\) requires pandas",
+        loader,
+        as_frame=True,
+    )
+    # Without as_frame, pandas is not needed.
+    assert loader(return_X_y=True)[0].ndim == 2
+
+
+def test_stars_alias_rejects_like_the_original():
+    _assert_raises(
+        InvalidParameterError, "'as_frame' parameter of load_stars_cyg",
+        load_starsCYG, as_frame="no",
+    )

@@ -5,6 +5,7 @@ from importlib import resources
 
 import numpy as np
 from sklearn.utils import Bunch
+from sklearn.utils._optional_dependencies import check_pandas_support
 from sklearn.utils._param_validation import validate_params
 
 
@@ -13,9 +14,9 @@ def _read_resource(filename):
     return resources.files("sklearn_gum").joinpath("data", filename).read_text()
 
 
-def _to_frame(data, target, feature_names, target_name):
+def _to_frame(data, target, feature_names, target_name, caller):
     """pandas versions of ``data`` and ``target``, and both in one frame."""
-    import pandas as pd
+    pd = check_pandas_support(f"{caller}(as_frame=True)")
 
     X = pd.DataFrame(data, columns=feature_names)
     y = pd.Series(target, name=target_name)
@@ -35,7 +36,9 @@ def _load_classic(name, outlier_rows, *, return_X_y, as_frame, **extra_masks):
 
     frame = None
     if as_frame:
-        frame, data, target = _to_frame(data, target, names[:-1], names[-1])
+        frame, data, target = _to_frame(
+            data, target, names[:-1], names[-1], caller=f"load_{name}"
+        )
     if return_X_y:
         return data, target
 
