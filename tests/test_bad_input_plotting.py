@@ -88,7 +88,7 @@ def _fitted_arguments(gum):
     ],
     ids=["unfitted-gum", "fitted-linear", "unfitted-linear", "string"],
 )
-@pytest.mark.parametrize("display", [OutlierDisplay])
+@pytest.mark.parametrize("display", [OutlierDisplay, ConvergenceDisplay])
 def test_from_estimator_needs_a_fitted_gum(display, estimator, exc_type, match):
     args = (X, y) if display is OutlierDisplay else ()
     _assert_raises(exc_type, match, display.from_estimator, estimator, *args)
@@ -340,3 +340,60 @@ def test_direct_display_accepts_zero_dimensional_arrays():
     assert len(display.flagged_.get_offsets()) == 2
     assert_allclose(display.gaussian_line_.get_ydata().max(), 0.8 / np.sqrt(2 * np.pi * 0.25))
     assert_allclose(display.uniform_line_.get_ydata(), 0.2 / 4.0)
+
+
+# --------------------------------------------------------------------------
+# ConvergenceDisplay
+# --------------------------------------------------------------------------
+
+
+def _history(**kwargs):
+    arguments = dict(log_likelihood=[-2.0, -1.5, -1.4], inlier_share=[1.0, 0.9, 0.9])
+    return ConvergenceDisplay(**{**arguments, **kwargs})
+
+
+@pytest.mark.parametrize(
+    "kwargs, plot_kwargs, exc_type, match",
+    [
+        ({"inlier_share": [1.0, 0.9]}, {}, ValueError, "log_likelihood has 3 values and inlier_share 2"),
+        ({"log_likelihood": [], "inlier_share": []}, {}, ValueError, "log_likelihood is empty"),
+        ({"log_likelihood": np.zeros((3, 2))}, {}, ValueError, r"log_likelihood must be 1-D; got shape \(3, 2\)"),
+        ({"log_likelihood": 0.0, "inlier_share": 1.0}, {}, ValueError, r"log_likelihood must be 1-D; got shape \(\)"),
+        ({"log_likelihood": [-2.0, math.nan, -1.4]}, {}, ValueError, "log_likelihood contains NaN"),
+        ({"log_likelihood": [-2.0, -math.inf, -1.4]}, {}, ValueError, "log_likelihood contains NaN or infinite"),
+        ({"inlier_share": [1.0, 1.5, 0.9]}, {}, ValueError, r"inlier_share must lie in \[0, 1\]; got 1.5"),
+        ({"inlier_share": [1.0, math.nan, 0.9]}, {}, ValueError, "inlier_share contains NaN"),
+        ({"inlier_share": ["a", "b", "c"]}, {}, ValueError, "inlier_share must be numeric"),
+        ({"converged": "no"}, {}, TypeError, "converged must be a bool"),
+        ({}, {"ax": "ax"}, TypeError, "ax must be one matplotlib Axes"),
+        ({}, {"ax": "pair"}, ValueError, "ax must be one matplotlib Axes .*got 2"),
+        ({}, {"log_likelihood_kwargs": [1]}, TypeError, "log_likelihood_kwargs must be a dict"),
+        ({}, {"inlier_share_kwargs": "red"}, TypeError, "inlier_share_kwargs must be a dict"),
+    ],
+)
+def test_convergence_display_rejects(kwargs, plot_kwargs, exc_type, match):
+    if "ax" in plot_kwargs:
+        plot_kwargs = {**plot_kwargs, "ax": _axes(plot_kwargs["ax"])}
+    _assert_raises(exc_type, match, _history(**kwargs).plot, **plot_kwargs)
+
+
+@pytest.mark.parametrize(
+    "converged, title",
+    [
+        (np.bool_(False), "EM did not converge after 2 iterations"),
+        (True, "EM converged after 2 iterations"),
+        (None, ""),
+    ],
+)
+def test_convergence_display_title(converged, title):
+    display = _history(converged=converged).plot()
+    assert display.ax_.get_title() == title
+    assert_array_equal(display.log_likelihood_line_.get_xdata(), [0, 1, 2])
+
+
+def test_convergence_display_single_entry():
+    # A GUM whose uniform was dropped stores the plain fit's single entry.
+    display = _history(log_likelihood=[-1.2], inlier_share=[1], converged=True).plot()
+    assert_array_equal(display.log_likelihood_line_.get_xdata(), [0])
+    assert_allclose(display.inlier_share_line_.get_ydata(), [1.0])
+    assert display.ax_.get_title() == "EM converged after 0 iterations"

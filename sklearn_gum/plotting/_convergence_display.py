@@ -3,7 +3,33 @@
 import numpy as np
 from sklearn.utils._optional_dependencies import check_matplotlib_support
 from sklearn.utils._plotting import _validate_style_kwargs
-from sklearn.utils.validation import check_is_fitted
+
+from ._checks import (
+    check_axes,
+    check_bool,
+    check_gum_estimator,
+    check_in_interval,
+    check_real_array,
+    check_style_kwargs,
+)
+
+
+def _check_history(log_likelihood, inlier_share, converged):
+    """The two histories as finite 1-D arrays of one length, with the inlier
+    share in [0, 1], and ``converged`` as None or a bool."""
+    log_likelihood = check_real_array(log_likelihood, "log_likelihood", ndims=(1,))
+    inlier_share = check_real_array(inlier_share, "inlier_share", ndims=(1,))
+    if len(log_likelihood) == 0:
+        raise ValueError("log_likelihood is empty; it starts with iteration 0.")
+    if len(inlier_share) != len(log_likelihood):
+        raise ValueError(
+            f"log_likelihood has {len(log_likelihood)} values and inlier_share "
+            f"{len(inlier_share)}; both hold one per iteration, from 0."
+        )
+    check_in_interval(inlier_share, "inlier_share", 0, 1)
+    if converged is not None:
+        converged = check_bool(converged, "converged")
+    return log_likelihood, inlier_share, converged
 
 
 class ConvergenceDisplay:
@@ -75,20 +101,22 @@ class ConvergenceDisplay:
         check_matplotlib_support(f"{type(self).__name__}.plot")
         import matplotlib.pyplot as plt
 
-        if ax is None:
-            _, ax = plt.subplots()
-        log_likelihood = np.asarray(self.log_likelihood, dtype=float)
-        inlier_share = np.asarray(self.inlier_share, dtype=float)
-        iterations = np.arange(len(log_likelihood))
+        log_likelihood, inlier_share, converged = _check_history(
+            self.log_likelihood, self.inlier_share, self.converged
+        )
         ll_kwargs = _validate_style_kwargs(
             {"color": "tab:blue", "marker": "o", "label": "mean log-likelihood"},
-            log_likelihood_kwargs or {},
+            check_style_kwargs(log_likelihood_kwargs, "log_likelihood_kwargs"),
         )
         share_kwargs = _validate_style_kwargs(
             {"color": "tab:orange", "marker": "s", "linestyle": "--",
              "label": "inlier share"},
-            inlier_share_kwargs or {},
+            check_style_kwargs(inlier_share_kwargs, "inlier_share_kwargs"),
         )
+        if ax is None:
+            _, ax = plt.subplots()
+        (ax,) = check_axes(ax, "ax", 1, "its twin gets the inlier share")
+        iterations = np.arange(len(log_likelihood))
         (self.log_likelihood_line_,) = ax.plot(iterations, log_likelihood, **ll_kwargs)
         ax_share = ax.twinx()
         (self.inlier_share_line_,) = ax_share.plot(iterations, inlier_share, **share_kwargs)
@@ -97,8 +125,8 @@ class ConvergenceDisplay:
         ax.xaxis.get_major_locator().set_params(integer=True)
         lines = [self.log_likelihood_line_, self.inlier_share_line_]
         ax.legend(lines, [line.get_label() for line in lines], loc="lower right")
-        if self.converged is not None:
-            state = "converged" if self.converged else "did not converge"
+        if converged is not None:
+            state = "converged" if converged else "did not converge"
             ax.set_title(f"EM {state} after {len(iterations) - 1} iterations")
         self.ax_, self.ax_share_, self.figure_ = ax, ax_share, ax.figure
         return self
@@ -126,7 +154,7 @@ class ConvergenceDisplay:
         >>> display = ConvergenceDisplay.from_estimator(gum)  # doctest: +SKIP
         """
         check_matplotlib_support(f"{cls.__name__}.from_estimator")
-        check_is_fitted(estimator, "history_")
+        check_gum_estimator(estimator, f"{cls.__name__}.from_estimator", "history_")
         display = cls(
             log_likelihood=estimator.history_["log_likelihood"],
             inlier_share=estimator.history_["inlier_share"],
