@@ -103,7 +103,7 @@ FROM_ESTIMATOR_INVALID = [
     ("gum_per_output", Y, {"group": True}, TypeError, "group must be an int; got True"),
     ("gum_1d", y, {"group": None}, TypeError, "group must be an int; got None"),
     ("gum_1d", y[:-1], {}, ValueError, "inconsistent numbers of samples"),
-    ("gum_1d", Y, {}, ValueError, "y has 2 outputs"),
+    ("gum_1d", Y, {}, ValueError, r"y has 2 output\(s\); the model was fitted on 1"),
     ("gum_1d", np.where(y > 3, np.nan, y), {}, ValueError, "Input y contains NaN"),
     ("gum_3d", Y3, {"dims": (0, 5)}, ValueError, r"dims must be in \[0, 3\); got 5"),
     ("gum_3d", Y3, {"dims": (0, 0)}, ValueError, "dims must be two different"),
@@ -200,7 +200,7 @@ FROM_PREDICTIONS_INVALID = [
     # groups
     ({"groups": [[0, 1]]}, ValueError, r"groups hold column indices in \[0, 1\)"),
     ({"groups": [[0.5]]}, ValueError, "groups must be a list of non-empty lists"),
-    ({"groups": []}, ValueError, "groups must be a non-empty list"),
+    ({"groups": []}, ValueError, "groups must be a non-empty list of groups"),
     ({"groups": [[]]}, ValueError, "groups must be a list of non-empty lists"),
     ({"groups": "0"}, ValueError, "groups must be a non-empty list"),
     # plot keywords

@@ -476,7 +476,7 @@ def test_degenerate_data_does_not_crash():
         ({"max_iter": 0}, "'max_iter' parameter"),
         ({"init": "random"}, "'init' parameter"),
         ({"outlier_granularity": [[0], [0, 1]]},
-         r"outlier_granularity uses column\(s\) \[0\] in more than one group"),
+         r"outlier_granularity must not overlap: column\(s\) \[0\]"),
         ({"outlier_granularity": [[0]]},
          r"outlier_granularity leaves target column\(s\) \[1\] out"),
     ],

@@ -8,6 +8,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import StrOptions, validate_params
 from sklearn.utils.validation import check_array
 
+from .._validation import check_groups
 from ._common import _check_spread, _n_contaminated, _NumberInterval
 
 TARGET_KINDS = ("ngo", "l-ugo", "g-ugo")
@@ -26,48 +27,12 @@ def _check_targets(Y):
         ) from exc
 
 
-def _check_group(group, n_columns):
-    """One group of ``groups`` as a 1-D array of distinct column indices."""
-    try:
-        columns = np.asarray(group)
-    except ValueError:  # ragged nesting
-        columns = np.asarray(group, dtype=object)
-    if columns.ndim != 1 or columns.size == 0 or columns.dtype.kind not in "iu":
-        raise ValueError(
-            "groups must be a list of non-empty lists of column indices; "
-            f"got {group!r}."
-        )
-    if columns.min() < 0 or columns.max() >= n_columns:
-        raise ValueError(
-            f"groups hold column indices in [0, {n_columns}); got {group!r}."
-        )
-    values, counts = np.unique(columns, return_counts=True)
-    if np.any(counts > 1):
-        raise ValueError(
-            f"groups must not repeat a column within a group; column(s) "
-            f"{values[counts > 1].tolist()} appear twice in {group!r}."
-        )
-    return columns
-
-
 def _check_groups(groups, n_columns):
-    """Validate ``groups`` and return it as a list of integer index arrays."""
+    """``groups`` checked by the package's one group validator (one group per
+    column when None)."""
     if groups is None:
         return [np.array([column]) for column in range(n_columns)]
-    if len(groups) == 0:
-        raise ValueError("groups must hold at least one group; got an empty list.")
-    checked, seen = [], set()
-    for group in groups:
-        columns = _check_group(group, n_columns)
-        overlap = seen.intersection(columns.tolist())
-        if overlap:
-            raise ValueError(
-                f"groups must not overlap: column(s) {sorted(overlap)} belong "
-                "to two groups."
-            )
-        seen.update(columns.tolist())
-        checked.append(columns)
-    return checked
+    return check_groups(groups, n_columns, name="groups", cover=False)
 
 
 def _draw_mask(kind, fraction, n_samples, n_groups, generator):

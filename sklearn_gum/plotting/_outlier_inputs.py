@@ -9,31 +9,13 @@ checks the arguments a display was built with before it is drawn.
 
 import numpy as np
 
+from .._validation import check_groups
 from ._checks import check_in_interval, check_index, check_number, check_real_array
 
 
 def _check_group_list(groups, n_outputs):
     """``groups`` as a list of non-empty arrays of column indices."""
-    if isinstance(groups, str) or not hasattr(groups, "__len__") or len(groups) == 0:
-        raise ValueError(
-            f"groups must be a non-empty list of lists of column indices; got {groups!r}."
-        )
-    checked = []
-    for group in groups:
-        try:
-            columns = np.atleast_1d(np.asarray(group))
-        except ValueError:  # ragged nesting
-            columns = np.asarray(group, dtype=object)
-        if columns.ndim != 1 or columns.size == 0 or columns.dtype.kind not in "iu":
-            raise ValueError(
-                f"groups must be a list of non-empty lists of column indices; got {group!r}."
-            )
-        if columns.min() < 0 or columns.max() >= n_outputs:
-            raise ValueError(
-                f"groups hold column indices in [0, {n_outputs}); got {group!r}."
-            )
-        checked.append(columns.astype(int))
-    return checked
+    return check_groups(groups, n_outputs, name="groups", cover=False)
 
 
 def _group_columns(groups, outlier_proba, n_outputs):
