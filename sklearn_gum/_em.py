@@ -50,15 +50,16 @@ class EMOptions:
         names = [option.name for option in fields(cls) if option.name != "scale"]
         return cls(**{name: getattr(source, name) for name in names})
 
-    def scaled(self, residuals, sample_weight):
+    def scaled(self, residuals, sample_weight, targets=None):
         """The options with floors relative to the scale of ``residuals``.
 
         ``reg_covar`` becomes ``reg_covar * s_j^2`` per output column, with
         ``s_j^2`` a robust variance of the starting residuals
-        (:func:`sklearn_gum._mixture.residual_scale`): no floor depends on
-        the units of the targets.
+        (:func:`sklearn_gum._mixture.residual_scale`, at least the rounding
+        noise of a fit to ``targets``): no floor depends on the units of the
+        targets.
         """
-        scale = _mixture.residual_scale(residuals, sample_weight)
+        scale = _mixture.residual_scale(residuals, sample_weight, targets)
         return dataclasses.replace(self, scale=scale)
 
     def mixture_for(self, columns):

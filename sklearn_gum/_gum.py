@@ -25,7 +25,7 @@ from sklearn.utils.validation import _num_samples, check_is_fitted, validate_dat
 from . import _em, _mixture
 from ._regressor_em import fit_regressor_em
 from ._validation import check_2d, check_groups, check_targets, validate_targets
-from ._weighted_fit import WeightedRefit
+from ._linear_refit import make_refit
 
 
 def _is_skorch_net(estimator):
@@ -366,7 +366,7 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         targets, sample_weight, fit_params, y_ndim = validate_targets(
             self, y, _num_samples(X), sample_weight, fit_params
         )
-        refit = WeightedRefit(
+        refit = make_refit(
             self._get_estimator(), X, targets, sample_weight, fit_params, y_ndim == 1
         )
         if sample_weight_given and refit.weight_key is None:

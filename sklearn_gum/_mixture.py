@@ -80,13 +80,15 @@ def weighted_covariance(residuals, weights, covariance_type="full", reg_covar=1e
     return covariance + np.diag(reg_covar)
 
 
-def residual_scale(residuals, sample_weight):
+def residual_scale(residuals, sample_weight, targets=None):
     """Per-column variance scale of residuals, for the relative floors.
 
     The weighted median of ``e_j^2`` divided by its value at the standard
     Gaussian (``chi2_1`` median, 0.455): robust to half of the samples being
-    outliers. Columns whose median is zero fall back to the mean square,
-    then to 1.
+    outliers. Residuals smaller than ``sqrt(eps)`` times the root mean
+    square of the ``targets`` are rounding noise of a fit (a constant or
+    exactly fitted column): the scale is at least that. Without targets, a
+    zero median falls back to the mean square, then to 1.
 
     Returns
     -------
@@ -95,7 +97,11 @@ def residual_scale(residuals, sample_weight):
     squares = residuals**2
     scale = np.array([_weighted_median(column, sample_weight) for column in squares.T])
     scale = scale / stats.chi2.ppf(0.5, 1)
-    mean_square = sample_weight @ squares / max(sample_weight.sum(), np.finfo(float).tiny)
+    total = max(sample_weight.sum(), np.finfo(float).tiny)
+    if targets is not None:
+        rounding = np.finfo(float).eps * (sample_weight @ targets**2) / total
+        scale = np.maximum(scale, rounding)
+    mean_square = sample_weight @ squares / total
     scale = np.where(scale > 0, scale, mean_square)
     return np.where(scale > 0, scale, 1.0)
 

@@ -5,15 +5,28 @@ as weights (:mod:`sklearn_gum._weighted_fit`), then takes the E-step on its
 new residuals (:class:`sklearn_gum._em.EMState`).
 """
 
+import dataclasses
+
 import numpy as np
 from sklearn.base import clone
 
 from . import _em, _start
 from ._weighted_fit import effective_dof, whitening_factor
 
+# Above this many samples the EM runs on an evenly spaced sample of about
+# this many rows first, and finishes on all of them (as FAST-LTS does).
+EM_SAMPLE = 20_000
+
 
 def fit_regressor_em(refit, groups, options, *, init, n_init, random_state, verbose=0):
     """Every EM run of a GUM fit, the choice among them and the decision.
+
+    Up to ``EM_SAMPLE`` samples, everything runs on all of them. Beyond,
+    the starts, the outlier decision and the EM runs take place on an
+    evenly spaced (deterministic) sample of about ``EM_SAMPLE`` rows; the
+    kept run then finishes on all rows, with full-data iterations until
+    the EM converges there. A large data set thus costs a fixed amount
+    plus a few full-data refits, and the cost grows linearly with n.
 
     Parameters
     ----------
@@ -30,6 +43,18 @@ def fit_regressor_em(refit, groups, options, *, init, n_init, random_state, verb
     -------
     result : EMResult
     """
+    n_samples = len(refit.targets)
+    if n_samples <= EM_SAMPLE:
+        result, _ = _fit(refit, groups, options, init, n_init, random_state, verbose)
+        return dataclasses.replace(result, estimator=refit.materialize(result.estimator))
+    sample = np.arange(0, n_samples, -(-n_samples // EM_SAMPLE))
+    result, options = _fit(refit.subset(sample), groups, options, init, n_init,
+                           random_state, verbose)
+    return _finish(refit, result, options, len(sample) / n_samples, verbose)
+
+
+def _fit(refit, groups, options, init, n_init, random_state, verbose):
+    """The runs on the rows of ``refit``: ``(kept EMResult, scaled options)``."""
     starts = _starts(refit, init, n_init, random_state)
     sources = ["the estimator"] * len(starts)
     if init is not None and not isinstance(init, str):
@@ -38,10 +63,12 @@ def fit_regressor_em(refit, groups, options, *, init, n_init, random_state, verb
         refit.predict(start, source=source) for start, source in zip(starts, sources)
     ]
     residuals = refit.targets - predictions[0]
-    options = options.scaled(residuals, refit.sample_weight)
+    options = options.scaled(residuals, refit.sample_weight, refit.targets)
     decision = _em.decide_outliers(residuals, refit.sample_weight, groups, options)
     if not decision.keep.any():
-        return _plain_result(refit, groups, options, decision, starts[0], residuals, init)
+        result = _plain_result(refit, groups, options, decision, starts[0], residuals,
+                               init)
+        return result, options
     runs = [_run(refit, starts[0], predictions[0], options, groups, decision, decision,
                  verbose)]
     for estimator, prediction in zip(starts[1:], predictions[1:]):
@@ -52,7 +79,41 @@ def fit_regressor_em(refit, groups, options, *, init, n_init, random_state, verb
     best = _em.best_run(runs)
     if verbose:
         print(f"GUM: kept the run with mean log-likelihood {best.log_likelihood:.6g}")
-    return best
+    return best, options
+
+
+def _finish(refit, sampled, options, share, verbose):
+    """The run kept on the sample, continued on all rows.
+
+    The sample's regressor and mixture give the first full-data E-step;
+    full-data iterations follow until the EM converges. Without outliers,
+    the plain fit on all rows. ``n_iter`` and ``history`` count both stages.
+    """
+    decision = _em.Decision(sampled.evidence, sampled.has_outliers, [],
+                            sampled.n_iter, sampled.converged)
+    state = _em.EMState(sampled.groups, refit.sample_weight, options,
+                        sampled.has_outliers)
+    if not sampled.has_outliers.any():
+        plain = refit.materialize(refit.fit(refit.blank(), refit.sample_weight))
+        state.start(refit.targets - refit.predict(plain))
+        return state.result(plain, decision, weighting=refit.weighting,
+                            n_iter=sampled.n_iter, converged=sampled.converged)
+    state.params = sampled.params
+    prediction = refit.predict(sampled.estimator, factor=sampled.whitening)
+    state.e_step(refit.targets - prediction)
+    # the full-data E-step stands for the sample's last one
+    state.history = _history_rows(sampled.history)[:-1] + state.history[-1:]
+    state.n_iter = sampled.n_iter
+    estimator, factor = _iterate(refit, state, prediction, sampled.estimator,
+                                 sampled.whitening, effective_dof(sampled.estimator) * share,
+                                 verbose)
+    result = state.result(refit.materialize(estimator), decision, whitening=factor,
+                          weighting=refit.weighting)
+    return result
+
+
+def _history_rows(history):
+    return list(zip(history["log_likelihood"], history["inlier_share"]))
 
 
 def _plain_result(refit, groups, options, decision, first, residuals, init):
@@ -61,7 +122,7 @@ def _plain_result(refit, groups, options, decision, first, residuals, init):
     the plain fit)."""
     plain = first
     if init is not None:
-        plain = refit.fit(clone(refit.estimator), refit.sample_weight)
+        plain = refit.fit(refit.blank(), refit.sample_weight)
         residuals = refit.targets - refit.predict(plain)
     state = _em.EMState(groups, refit.sample_weight, options, decision.keep)
     state.start(residuals)
@@ -77,7 +138,7 @@ def _starts(refit, init, n_init, random_state):
     if isinstance(init, str):
         return _start.subset_starts(template, refit, n_init, random_state)
     if init is None:
-        first = refit.fit(clone(template), refit.sample_weight)
+        first = refit.fit(refit.blank(), refit.sample_weight)
     else:
         first = _start.fitted_or_fit(init, refit)
     others = [
@@ -97,16 +158,23 @@ def _run(refit, estimator, prediction, options, groups, start, decision, verbose
     """
     state = _em.EMState(groups, refit.sample_weight, options, decision.keep)
     prediction = prediction + start.offset(groups)
+    state.start(refit.targets - prediction, decision=start)
+    estimator, factor = _iterate(refit, state, prediction, estimator, None,
+                                 effective_dof(estimator), verbose)
+    return state.result(estimator, decision, whitening=factor, weighting=refit.weighting)
+
+
+def _iterate(refit, state, prediction, estimator, factor, dof, verbose):
+    """EM iterations until convergence or ``max_iter`` in all: mixture
+    M-step, weighted refit, E-step. Returns the last regressor and its
+    whitening; ``dof`` is that of the regressor behind ``prediction``."""
     residuals = refit.targets - prediction
-    state.start(residuals, decision=start)
-    factor = None
-    dof = effective_dof(estimator)
-    for _ in range(state.options.max_iter):
+    while state.n_iter < state.options.max_iter:
         state.m_step(residuals, dof=dof)
         factor = whitening_factor(state.covariance())
         weights, rows, targets = _refit_inputs(refit, state, prediction)
         estimator = refit.fit(
-            clone(refit.estimator), weights, rows=rows, targets=targets, factor=factor
+            refit.blank(), weights, rows=rows, targets=targets, factor=factor
         )
         prediction = refit.predict(estimator, factor=factor)
         residuals = refit.targets - prediction
@@ -117,7 +185,7 @@ def _run(refit, estimator, prediction, options, groups, start, decision, verbose
                   f"{state.log_likelihood:.6g}")
         if converged:
             break
-    return state.result(estimator, decision, whitening=factor, weighting=refit.weighting)
+    return estimator, factor
 
 
 def _refit_inputs(refit, state, prediction):

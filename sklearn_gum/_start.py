@@ -37,24 +37,28 @@ def random_half_fit(estimator, refit, random_state):
     candidates = np.flatnonzero(refit.sample_weight > 0)
     size = max(len(candidates) // 2, min(len(candidates), _num_features(refit.X) + 1))
     rows = np.sort(random_state.choice(candidates, size=size, replace=False))
-    return refit.fit(clone(estimator), refit.sample_weight, rows=rows)
+    return refit.fit(refit.blank(), refit.sample_weight, rows=rows)
 
 
-def _scaled_sq_residuals(refit, estimator, scale):
-    residuals = (refit.targets - refit.predict(estimator)) / scale
+def _scaled_sq_residuals(refit, estimator, rows, scale):
+    """Squared scaled residuals of ``rows`` (predicting those rows only)."""
+    residuals = (refit.targets[rows] - refit.predict(estimator, rows=rows)) / scale
     return np.sum(residuals**2, axis=1)
 
 
 def _trimmed_fit(estimator, refit, rows, candidates, h, scale):
     """Fit on ``rows``; return the fit, its trimmed sum of squares and the
-    ``h`` best-fitting rows, or ``(None, inf, None)`` when it cannot fit."""
+    ``h`` best-fitting of the ``candidates``, or ``(None, inf, None)`` when
+    it cannot fit."""
     try:
-        fitted = refit.fit(clone(estimator), refit.sample_weight, rows=rows)
+        fitted = refit.fit(refit.blank(), refit.sample_weight, rows=rows)
+        sq_residuals = _scaled_sq_residuals(refit, fitted, candidates, scale)
     except (ValueError, np.linalg.LinAlgError, FloatingPointError):
         return None, np.inf, None
-    sq_residuals = _scaled_sq_residuals(refit, fitted, scale)
-    best = candidates[np.argsort(sq_residuals[candidates])[:h]]
-    return fitted, sq_residuals[best].sum(), np.sort(best)
+    order = np.argpartition(sq_residuals, h - 1)[:h] if h < len(sq_residuals) else (
+        slice(None)
+    )
+    return fitted, sq_residuals[order].sum(), np.sort(candidates[order])
 
 
 def _concentrate(estimator, refit, rows, candidates, h, scale):

@@ -21,6 +21,7 @@ weighted loss, which makes the loop a generalised EM.
 import copy
 
 import numpy as np
+from sklearn.base import clone
 from scipy import linalg
 from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing
@@ -155,12 +156,31 @@ class WeightedRefit:
         estimator.fit(X, targets.ravel() if self.ravel else targets, **params)
         return estimator
 
-    def predict(self, estimator, factor=None, source="the refitted estimator"):
-        """Predictions of a fitted estimator on the training data as 2-D
-        un-whitened targets, checked to be finite (``source`` names the
-        estimator in the error)."""
-        X = copy.deepcopy(self.X) if self.copy_inputs else self.X
+    def blank(self):
+        """An unfitted copy of the regressor, to be fitted by :meth:`fit`."""
+        return clone(self.estimator)
+
+    def subset(self, rows):
+        """The same refits restricted to ``rows`` (a new instance)."""
+        return type(self)(
+            self.estimator, _safe_indexing(self.X, rows), self.targets[rows],
+            self.sample_weight[rows],
+            _check_method_params(self.X, self.fit_params, indices=rows), self.ravel,
+        )
+
+    def materialize(self, estimator):
+        """The fitted estimator to keep (refits here are genuine fits)."""
+        return estimator
+
+    def predict(self, estimator, factor=None, source="the refitted estimator",
+                rows=None):
+        """Predictions of a fitted estimator on the training data (or on
+        ``rows`` of it) as 2-D un-whitened targets, checked to be finite
+        (``source`` names the estimator in the error)."""
+        X = self.X if rows is None else _safe_indexing(self.X, rows)
+        X = copy.deepcopy(X) if self.copy_inputs and rows is None else X
+        n_rows = len(self.targets) if rows is None else len(rows)
         prediction = check_predictions(
-            estimator.predict(X), *self.targets.shape, source=source
+            estimator.predict(X), n_rows, self.targets.shape[1], source=source
         )
         return unwhiten(prediction, factor)

@@ -1,0 +1,176 @@
+"""Least-squares refits from sufficient statistics, for ``LinearRegression``.
+
+A weighted least-squares refit is a solve of the normal equations
+``(X1^T W X1) b = X1^T W z`` (``X1``: the features and a column of ones):
+one pass over the data to build the Gram matrix, about a fifth of a plain
+``LinearRegression`` fit (an SVD-based least-squares solve). The features
+are centred and scaled once, so that the Gram matrix stays well conditioned
+whatever the units; above ``MAX_CONDITION`` the refits fall back to
+``LinearRegression.fit``.
+
+Only the EM's intermediate refits use these solutions; the final estimator
+is a genuine ``LinearRegression`` fitted by its own ``fit`` with the last
+weights (:meth:`LinearRefit.materialize`).
+"""
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.linear_model import LinearRegression
+
+from ._validation import check_predictions
+from ._weighted_fit import WeightedRefit, unwhiten, whiten
+
+# Above this condition number of the Gram matrix the normal equations lose
+# too many digits: that refit falls back to LinearRegression.fit.
+MAX_CONDITION = 1e10
+SCALE_SAMPLE = 10_000
+
+
+def supports_sufficient_statistics(estimator, X, fit_params):
+    """Whether refits of ``estimator`` on ``X`` can be normal-equation solves:
+    a plain ``LinearRegression`` (not ``positive``) on a dense float array,
+    without other fit parameters."""
+    return (
+        type(estimator) is LinearRegression
+        and not estimator.positive
+        and isinstance(X, np.ndarray)
+        and X.ndim == 2
+        and X.dtype.kind == "f"
+        and not fit_params
+        and X.shape[0] > X.shape[1] + 1
+        and np.isfinite(X).all()  # else LinearRegression.fit says what is wrong
+    )
+
+
+class LinearSolution:
+    """Coefficients of one normal-equation refit, and how to redo it.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_outputs, n_features)
+        Of the (whitened) targets, on the original features.
+    intercept_ : ndarray of shape (n_outputs,)
+    fit_intercept : bool
+    inputs : tuple
+        ``(weights, rows, targets, factor)`` of the refit, for
+        :meth:`LinearRefit.materialize`.
+    """
+
+    def __init__(self, coef, intercept, fit_intercept, inputs):
+        self.coef_ = coef
+        self.intercept_ = intercept
+        self.fit_intercept = fit_intercept
+        self.inputs = inputs
+
+    def predict(self, X):
+        return X @ self.coef_.T + self.intercept_
+
+
+class LinearRefit(WeightedRefit):
+    """:class:`WeightedRefit` whose refits solve the normal equations.
+
+    The features are centred (with ``fit_intercept``) and scaled once
+    (``Xs``); with ``fit_intercept`` a column of ones is appended.
+    """
+
+    def __init__(self, estimator, X, targets, sample_weight, fit_params, ravel):
+        super().__init__(estimator, X, targets, sample_weight, fit_params, ravel)
+        self.fit_intercept = estimator.fit_intercept
+        self._design = None
+
+    @property
+    def design(self):
+        """``Xs1``, built at the first refit."""
+        if self._design is None:
+            X = self.X
+            # a sample of the rows sets the centre and scale (any values
+            # near them condition the Gram matrix as well)
+            sample = X[:: max(1, len(X) // SCALE_SAMPLE)]
+            if self.fit_intercept:
+                self._mean = sample.mean(axis=0)
+                scale = sample.std(axis=0)
+            else:  # no intercept to absorb a centring
+                self._mean = np.zeros(X.shape[1])
+                scale = np.sqrt(np.mean(sample**2, axis=0))
+            self._scale = np.where(scale > 0, scale, 1.0)
+            n_features = X.shape[1]
+            design = np.empty((len(X), n_features + self.fit_intercept))
+            np.subtract(X, self._mean, out=design[:, :n_features])
+            design[:, :n_features] /= self._scale
+            if self.fit_intercept:
+                design[:, n_features] = 1.0
+            self._design = design
+        return self._design
+
+    def fit(self, estimator, weights, rows=None, targets=None, factor=None):
+        """A :class:`LinearSolution` of the weighted least-squares refit of a
+        clone of the template (which is not touched); any other estimator
+        (an ``init`` regressor) is fitted by its own ``fit``."""
+        if not self._is_template(estimator):
+            return super().fit(estimator, weights, rows, targets, factor)
+        inputs = (weights, rows, targets, factor)
+        targets = whiten(self.targets if targets is None else targets, factor)
+        design = self.design
+        if rows is not None:
+            design, targets, weights = design[rows], targets[rows], weights[rows]
+        gram = self._gram(design, weights)
+        eigenvalues = np.linalg.eigvalsh(gram)
+        if not eigenvalues[0] > eigenvalues[-1] / MAX_CONDITION:
+            # ill-conditioned or rank-deficient: LinearRegression's own solver
+            return super().fit(clone(self.estimator), *inputs)
+        moment = design.T @ (weights[:, None] * targets)
+        return self._solution(np.linalg.solve(gram, moment), inputs)
+
+    def _is_template(self, estimator):
+        # an unfitted clone has the template's parameters and nothing else
+        return estimator is self.estimator or (
+            type(estimator) is LinearRegression and vars(estimator) == vars(self.estimator)
+        )
+
+    def blank(self):
+        """The template itself: the normal equations never fit it."""
+        return self.estimator
+
+    @staticmethod
+    def _gram(design, weights):
+        """``X^T W X`` from ``Z = sqrt(W) X`` (numpy's matmul of ``Z.T @ Z``
+        computes one triangle)."""
+        scaled = design * np.sqrt(weights)[:, None]
+        return scaled.T @ scaled
+
+    def _solution(self, solution, inputs):
+        """Coefficients on the original features from those on ``Xs1``."""
+        n_features = len(self._mean)
+        slopes = solution[:n_features] / self._scale[:, None]
+        intercept = np.zeros(solution.shape[1])
+        if self.fit_intercept:
+            intercept = solution[n_features] - self._mean @ slopes
+        return LinearSolution(slopes.T, intercept, self.fit_intercept, inputs)
+
+    def predict(self, estimator, factor=None, source="the refitted estimator",
+                rows=None):
+        if not isinstance(estimator, LinearSolution):
+            return super().predict(estimator, factor=factor, source=source, rows=rows)
+        X = self.X if rows is None else self.X[rows]
+        prediction = check_predictions(
+            estimator.predict(X), len(X), self.targets.shape[1], source=source
+        )
+        return unwhiten(prediction, factor)
+
+    def materialize(self, estimator):
+        """The genuine ``LinearRegression`` of a :class:`LinearSolution`,
+        fitted by its own ``fit`` with the same weights, rows and targets."""
+        if not isinstance(estimator, LinearSolution):
+            return estimator
+        weights, rows, targets, factor = estimator.inputs
+        return WeightedRefit.fit(self, clone(self.estimator), weights, rows, targets,
+                                 factor)
+
+
+def make_refit(estimator, X, targets, sample_weight, fit_params, ravel):
+    """A :class:`LinearRefit` when the normal equations can stand in for the
+    refits of ``estimator`` (see :func:`supports_sufficient_statistics`),
+    else a :class:`WeightedRefit`."""
+    if supports_sufficient_statistics(estimator, X, fit_params):
+        return LinearRefit(estimator, X, targets, sample_weight, fit_params, ravel)
+    return WeightedRefit(estimator, X, targets, sample_weight, fit_params, ravel)

@@ -1,0 +1,142 @@
+"""The cheap paths of a fit (issue 13): normal-equation refits for
+LinearRegression and the two-stage EM on large data. Each must give the fit
+the plain path gives."""
+
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.linear_model import HuberRegressor, LinearRegression
+from sklearn.tree import DecisionTreeRegressor
+
+from sklearn_gum import GUMRegressor, _linear_refit, _regressor_em
+from sklearn_gum._linear_refit import LinearRefit, LinearSolution, make_refit
+from sklearn_gum._weighted_fit import WeightedRefit
+from sklearn_gum.datasets import make_contaminated_regression
+
+RNG = np.random.RandomState(0)
+X = RNG.normal(size=(300, 4)) * [1.0, 1e2, 1e-2, 10.0] + [0.0, 1e6, 5.0, -3.0]
+Y = np.column_stack([X @ [1.0, 2e-2, 3e1, 0.5], X @ [-1.0, 1e-2, 0.0, 1.0]])
+Y += RNG.normal(size=Y.shape)
+W = RNG.uniform(0, 1, 300)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_normal_equations_equal_the_weighted_least_squares_fit(fit_intercept):
+    # features in very different units, one with a large offset: the
+    # centred, scaled Gram matrix keeps the solve exact
+    # without an intercept, LinearRegression's own lstsq loses the small
+    # feature next to the offset one (its rank cutoff): centre the data there
+    X_fit = X if fit_intercept else X - X.mean(axis=0)
+    template = LinearRegression(fit_intercept=fit_intercept)
+    refit = make_refit(template, X_fit, Y, np.ones(300), {}, ravel=False)
+    assert isinstance(refit, LinearRefit)
+    solution = refit.fit(refit.blank(), W)
+    assert isinstance(solution, LinearSolution)
+    reference = LinearRegression(fit_intercept=fit_intercept).fit(
+        X_fit, Y, sample_weight=W
+    )
+    assert_allclose(solution.coef_, reference.coef_, rtol=1e-7, atol=1e-12)
+    assert_allclose(solution.intercept_, reference.intercept_, rtol=1e-7, atol=1e-7)
+    assert_allclose(refit.predict(solution), reference.predict(X_fit), rtol=1e-9)
+    assert template.__dict__ == LinearRegression(fit_intercept=fit_intercept).__dict__
+
+
+def test_materialize_gives_a_genuine_linear_regression():
+    refit = make_refit(LinearRegression(), X, Y, np.ones(300), {}, ravel=False)
+    rows = np.arange(0, 300, 2)
+    solution = refit.fit(refit.blank(), W, rows=rows)
+    fitted = refit.materialize(solution)
+    assert type(fitted) is LinearRegression and hasattr(fitted, "rank_")
+    assert_allclose(fitted.coef_, solution.coef_, rtol=1e-7, atol=1e-12)
+
+
+def test_ill_conditioned_features_fall_back_to_linear_regression():
+    collinear = np.column_stack([X[:, 0], 2 * X[:, 0], X[:, 2]])
+    refit = make_refit(LinearRegression(), collinear, Y, np.ones(300), {}, ravel=False)
+    fitted = refit.fit(refit.blank(), W)
+    assert type(fitted) is LinearRegression  # lstsq's minimum-norm solution
+    reference = LinearRegression().fit(collinear, Y, sample_weight=W)
+    assert_allclose(fitted.coef_, reference.coef_)
+
+
+@pytest.mark.parametrize(
+    "estimator, X_input, fit_params",
+    [
+        (LinearRegression(positive=True), X, {}),
+        (DecisionTreeRegressor(), X, {}),
+        (LinearRegression(), X.astype(int), {}),
+        (LinearRegression(), np.where(np.eye(300, 4), np.nan, X), {}),
+        (LinearRegression(), X, {"check_input": True}),
+    ],
+)
+def test_other_cases_keep_the_estimators_own_fit(estimator, X_input, fit_params):
+    refit = make_refit(estimator, X_input, Y, np.ones(300), fit_params, ravel=False)
+    assert type(refit) is WeightedRefit
+
+
+def test_an_init_regressor_is_fitted_by_its_own_fit():
+    X1, y1 = make_contaminated_regression(400, 3, contamination=0.2, random_state=0)
+    gum = GUMRegressor(init=LinearRegression(fit_intercept=False)).fit(X1, y1)
+    plain = GUMRegressor(init=HuberRegressor()).fit(X1, y1)
+    assert_array_equal(gum.inlier_mask_, plain.inlier_mask_)
+    assert type(gum.estimator_) is LinearRegression
+
+
+def test_linear_fast_path_gives_the_generic_fit(monkeypatch):
+    X1, y1 = make_contaminated_regression(2000, 10, contamination=0.3, random_state=1)
+    fast = GUMRegressor().fit(X1, y1)
+    monkeypatch.setattr(_linear_refit, "supports_sufficient_statistics",
+                        lambda *args: False)
+    generic = GUMRegressor().fit(X1, y1)
+    assert_array_equal(fast.inlier_mask_, generic.inlier_mask_)
+    assert_allclose(fast.estimator_.coef_, generic.estimator_.coef_, rtol=1e-9)
+    assert_allclose(fast.outlier_proba_, generic.outlier_proba_, atol=1e-9)
+    assert fast.n_iter_ == generic.n_iter_
+
+
+# ------------------------------------------------------------- two stages
+
+
+LARGE = make_contaminated_regression(
+    60_000, 5, contamination=0.2, random_state=3, return_outlier_mask=True, coef=True
+)
+
+
+@pytest.mark.parametrize("estimator", [LinearRegression(), DecisionTreeRegressor(
+    max_depth=4, random_state=0)])
+def test_two_stage_em_reaches_the_full_data_fit(monkeypatch, estimator):
+    X1, y1, outliers, _ = LARGE
+    two_stage = GUMRegressor(estimator).fit(X1, y1)
+    monkeypatch.setattr(_regressor_em, "EM_SAMPLE", 10**9)
+    full = GUMRegressor(estimator).fit(X1, y1)
+    # a tree refitted from another start grows other splits: agreement, not
+    # identity, for it
+    exact = isinstance(estimator, LinearRegression)
+    assert np.mean(two_stage.inlier_mask_ == full.inlier_mask_) > (0.999 if exact else 0.99)
+    if exact:
+        assert_allclose(two_stage.predict(X1), full.predict(X1), atol=0.01)
+        assert abs(two_stage.log_likelihood_ - full.log_likelihood_) < 1e-3
+    assert np.mean(two_stage.inlier_mask_ == ~outliers) > 0.97
+    assert len(two_stage.history_["log_likelihood"]) == two_stage.n_iter_ + 1
+
+
+def test_two_stage_em_without_outliers_is_the_plain_fit():
+    X1, _, _, coef = LARGE
+    y1 = X1 @ coef + 0.5 * np.random.RandomState(0).normal(size=len(X1))
+    gum = GUMRegressor().fit(X1, y1)
+    assert not gum.has_outliers_
+    assert_allclose(gum.predict(X1), LinearRegression().fit(X1, y1).predict(X1),
+                    rtol=1e-10)
+
+
+def test_subset_start_on_large_data_finds_leverage_points():
+    X1, y1, outliers = make_contaminated_regression(
+        50_000, 4, contamination=0.2, kind="leverage", random_state=0,
+        return_outlier_mask=True,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gum = GUMRegressor(init="subsets", random_state=0).fit(X1, y1)
+    assert np.mean(gum.inlier_mask_ == ~outliers) > 0.99
