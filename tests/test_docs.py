@@ -34,6 +34,7 @@ PUBLIC_MODULES = (
     "sklearn_gum.plotting",
     "sklearn_gum.model_selection",
     "sklearn_gum.nn",
+    "sklearn_gum.exceptions",
 )
 
 
