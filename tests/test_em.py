@@ -21,6 +21,9 @@ from sklearn.linear_model import LinearRegression
 from sklearn_gum import GUMRegressor, _em, _mixture
 from sklearn_gum.exceptions import DegenerateMixtureWarning
 
+# The core runs warning-free unless it means to warn.
+pytestmark = pytest.mark.filterwarnings("error")
+
 # 200 residuals of two outputs with standard deviations 1 and 2; 20 gross
 # outliers in output 0 only
 RNG = np.random.RandomState(0)
@@ -114,11 +117,11 @@ def test_a_forced_uniform_starts_from_the_gaussian():
 
 def test_an_imposed_decision_is_kept():
     """The other starts of ``n_init`` keep the first start's decision."""
-    decision = _em.decide_outliers(DIRTY, WEIGHTS, PER_OUTPUT, OPTIONS,
-                                   keep=[False, True])
+    decision = _em.decide_outliers(DIRTY, WEIGHTS, PER_OUTPUT, OPTIONS, keep=[0, 1])
     assert_array_equal(decision.keep, [False, True])
     # group 1 has no evidence: kept against it, it starts from the Gaussian
     assert_array_equal(decision.forced, [False, True])
+    assert decision.keep.dtype == decision.forced.dtype == bool
     params, offset = _mixture.gaussian_start(
         DIRTY[:, [1]], WEIGHTS, **OPTIONS.mixture_for(PER_OUTPUT[1])
     )
@@ -234,6 +237,19 @@ def test_start_from_a_decision_takes_its_mixtures():
     assert state.n_iter == 0
 
 
+def test_a_gaussian_group_of_several_columns_keeps_their_correlation():
+    residuals = np.random.RandomState(1).multivariate_normal(
+        [0, 0], [[1.0, 0.8], [0.8, 1.0]], size=200
+    )
+    state = _em.EMState([np.array([0, 1])], WEIGHTS, OPTIONS, [False])
+    resp = state.start(residuals)
+    expected = _mixture.weighted_covariance(residuals, WEIGHTS, "full",
+                                            OPTIONS.mixture_for([0, 1])["reg_covar"])
+    assert_allclose(state.params[0].covariance, expected)
+    assert state.params[0].covariance[0, 1] > 0.6
+    assert_array_equal(resp, 1.0)
+
+
 def test_start_without_a_decision_uses_the_best_half():
     state = _em.EMState(PER_OUTPUT, WEIGHTS, OPTIONS, [True, True])
     state.start(DIRTY)
@@ -329,6 +345,7 @@ def test_result_freezes_the_run():
     assert_array_equal(result.history["inlier_share"], [h[1] for h in state.history])
     assert result.weighting == "soft"
     # a driver can report the decision's own iterations instead
+    assert state.iterate(DIRTY)
     other = state.result(None, decision, weighting="hard", n_iter=7, converged=False)
     assert (other.n_iter, other.converged, other.weighting) == (7, False, "hard")
     assert other.whitening is None

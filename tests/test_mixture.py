@@ -10,6 +10,10 @@ from scipy import special, stats
 
 from sklearn_gum import _mixture
 
+# The maths runs warning-free on ordinary input: no division by zero, no
+# deprecated numpy calls.
+pytestmark = pytest.mark.filterwarnings("error")
+
 RNG = np.random.RandomState(0)
 RESIDUALS_2D = RNG.multivariate_normal([0, 0], [[1.0, 0.6], [0.6, 2.0]], size=500)
 COVARIANCE_2D = np.array([[1.0, 0.6], [0.6, 2.0]])
@@ -490,13 +494,13 @@ def test_residual_evidence_compares_with_the_weighted_gaussian():
                                 rng.uniform(-30, 30, size=(30, 2))])
     weights = rng.randint(1, 4, size=230).astype(float)
     mixture = _mixture.residual_evidence(
-        residuals, weights, covariance_type="full", uniform="moments", reg_covar=1e-3,
+        residuals, weights, covariance_type="full", uniform="moments", reg_covar=0.5,
     )
     params, offset, resp, log_lik, n_iter, converged = _mixture.fit_residuals(
-        residuals, weights, covariance_type="full", uniform="moments", reg_covar=1e-3,
+        residuals, weights, covariance_type="full", uniform="moments", reg_covar=0.5,
     )
     mean = np.average(residuals, axis=0, weights=weights)
-    covariance = np.cov(residuals.T, aweights=weights, bias=True) + 1e-3 * np.eye(2)
+    covariance = np.cov(residuals.T, aweights=weights, bias=True) + 0.5 * np.eye(2)
     gaussian = stats.multivariate_normal(mean, covariance).logpdf(residuals)
     expected = _mixture.outlier_evidence(log_lik, gaussian, resp, weights)
     assert_allclose(mixture.evidence, expected)
@@ -572,3 +576,104 @@ def test_mean_log_likelihood_is_weighted():
     assert_allclose(
         _mixture.mean_log_likelihood(np.array([-1.0, -4.0]), np.array([3.0, 1.0])), -1.75
     )
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "diag"])
+def test_degrees_of_freedom_correction_is_capped_at_a_factor_of_two(covariance_type):
+    residuals = np.array([[1.0, 2.0], [3.0, 1.0]])
+    weights = np.array([1.0, 3.0])
+    plain = _mixture.weighted_covariance(residuals, weights, covariance_type, 0.0)
+    for dof in (2.0, 3.0, 1e6):  # sum w - dof <= sum w / 2
+        capped = _mixture.weighted_covariance(residuals, weights, covariance_type, 0.0,
+                                              dof=dof)
+        assert_allclose(capped, 2 * plain)
+
+
+def test_gaussian_params_take_the_ridge():
+    params = _mixture.gaussian_params(RESIDUALS_2D, np.ones(500), "full", 0.5)
+    expected = RESIDUALS_2D.T @ RESIDUALS_2D / 500 + 0.5 * np.eye(2)
+    assert_allclose(params.covariance, expected, rtol=1e-12)
+
+
+# 2 outputs with correlated inliers (COVARIANCE_2D) and 10% gross outliers
+_CORRELATED = np.random.RandomState(13)
+CORRELATED = np.r_[
+    _CORRELATED.multivariate_normal([0, 0], COVARIANCE_2D, size=900),
+    _CORRELATED.uniform(-40, 40, size=(100, 2)),
+]
+
+
+def test_full_covariances_keep_the_correlation():
+    """Every step of a ``"full"`` group estimates the off-diagonal term."""
+    weights = np.ones(1000)
+    options = dict(covariance_type="full", uniform="moments", reg_covar=1e-6)
+    inliers = np.r_[np.ones(900), np.zeros(100)]
+    m_step = _mixture.m_step(CORRELATED, inliers, weights, **options)
+    assert_allclose(m_step.covariance, CORRELATED[:900].T @ CORRELATED[:900] / 900
+                    + 1e-6 * np.eye(2))
+    params, offset, *_ = _mixture.fit_residuals(CORRELATED, weights, **options)
+    assert_allclose(params.covariance, COVARIANCE_2D, rtol=0.15)
+    start, start_offset = _mixture.gaussian_start(CORRELATED[:900], weights[:900],
+                                                  **options)
+    centred = CORRELATED[:900] - start_offset
+    assert_allclose(start.covariance, centred.T @ centred / 900 + 1e-6 * np.eye(2))
+    assert start.covariance[0, 1] > 0.4
+
+
+def test_robust_start_without_concentration_steps():
+    # n_steps=0: the weighted covariance of all residuals and an empty uniform
+    residuals = np.array([[-1.0], [1.0], [-2.0], [2.0], [30.0]])
+    sample_weight = np.array([1.0, 1.0, 1.0, 1.0, 0.0])
+    params = _mixture.robust_start(
+        residuals, sample_weight, covariance_type="full", uniform="moments",
+        reg_covar=0.5, n_steps=0,
+    )
+    assert_allclose(params.covariance, [[2.5 + 0.5]])
+    assert_allclose(params.log_volume, 0.5 * np.log(2 * np.pi * 3.0))
+
+
+def test_em_runs_its_default_hundred_iterations_at_most():
+    # a negative tol never converges
+    residuals = CORRELATED[:, :1]
+    options = dict(covariance_type="full", uniform="moments", reg_covar=1e-6, tol=-1.0)
+    *_, n_iter, converged = _mixture.fit_residuals(residuals, np.ones(1000), **options)
+    assert (n_iter, converged) == (100, False)
+    mixture = _mixture.residual_evidence(residuals, np.ones(1000), **options)
+    assert (mixture.n_iter, mixture.converged) == (100, False)
+
+
+def test_one_em_step_from_the_robust_start_ignores_gross_outliers():
+    """The start is scaled by the best half of the residuals around their
+    median, wherever the inliers are centred."""
+    rng = np.random.RandomState(14)
+    residuals = np.r_[rng.normal(40.0, 1.0, size=800),
+                      rng.uniform(-200, 200, size=200)][:, None]
+    params, offset, *_ = _mixture.fit_residuals(
+        residuals, np.ones(1000), covariance_type="full", uniform="moments",
+        reg_covar=1e-6, max_iter=1,
+    )
+    assert_allclose(offset, [40.0], atol=0.2)
+    assert_allclose(params.covariance, [[1.0]], rtol=0.2)
+    assert_allclose(params.inlier_prior, 0.8, atol=0.02)
+
+
+@pytest.mark.parametrize("tol", [1e-4, 0.3])  # 0.3: converged after one step
+def test_rows_without_weight_are_as_if_dropped(tol):
+    rng = np.random.RandomState(15)
+    residuals = np.r_[rng.normal(size=300), rng.uniform(-30, 30, size=40)][:, None]
+    weights = rng.randint(1, 3, size=340).astype(float)
+    # far rows of zero weight: they move no statistic and no stopping rule
+    padded = np.r_[residuals, rng.uniform(-1e4, 1e4, size=(200, 1))]
+    padded_weights = np.r_[weights, np.zeros(200)]
+    options = dict(covariance_type="full", uniform="moments", reg_covar=1e-6, tol=tol)
+    params, offset, resp, log_lik, n_iter, converged = _mixture.fit_residuals(
+        residuals, weights, **options
+    )
+    padded_fit = _mixture.fit_residuals(padded, padded_weights, **options)
+    _, padded_offset, padded_resp, padded_log_lik, padded_n_iter, _ = padded_fit
+    assert padded_n_iter == n_iter
+    assert_allclose(padded_fit[0].covariance, params.covariance)
+    assert_allclose(padded_fit[0].log_volume, params.log_volume)
+    assert_allclose(padded_offset, offset)
+    assert_allclose(padded_resp[:340], resp)
+    assert_allclose(padded_log_lik[:340], log_lik)
