@@ -1,11 +1,18 @@
 """The EM maths on residual arrays, checked against scipy and hand formulas."""
 
+import re
+import warnings
+
 import numpy as np
 import pytest
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 from scipy import special, stats
 
 from sklearn_gum import _mixture
+
+# The maths runs warning-free on ordinary input: no division by zero, no
+# deprecated numpy calls.
+pytestmark = pytest.mark.filterwarnings("error")
 
 RNG = np.random.RandomState(0)
 RESIDUALS_2D = RNG.multivariate_normal([0, 0], [[1.0, 0.6], [0.6, 2.0]], size=500)
@@ -203,3 +210,470 @@ def test_fit_residuals_centres_the_gaussian_on_dragged_inliers():
     assert mixture.evidence > 1000
     assert_allclose(mixture.offset, offset)
     assert_allclose(mixture.resp, resp)
+
+
+# ------------------------------------------------------- mutation-tested units
+# Closed-form checks added with the mutation run of issue 12
+# (benchmarks/results/mutation.md): each pins one number of the maths.
+
+
+def test_weighted_covariance_defaults_are_full_with_a_tiny_ridge():
+    # e = [[1, 2], [3, 1]], w = [1, 3]: sum w e e^T / 4 = [[28, 11], [11, 7]] / 4
+    residuals = np.array([[1.0, 2.0], [3.0, 1.0]])
+    weights = np.array([1.0, 3.0])
+    expected = np.array([[7.0, 2.75], [2.75, 1.75]]) + 1e-6 * np.eye(2)
+    assert_allclose(_mixture.weighted_covariance(residuals, weights), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "covariance_type, ridge",
+    [("full", [1.0, 3.0]), ("diag", [1.0, 3.0]), ("spherical", [2.0, 2.0])],
+)
+def test_weighted_covariance_adds_the_per_column_ridge(covariance_type, ridge):
+    residuals = np.array([[1.0, 2.0], [3.0, 1.0]])
+    weights = np.array([1.0, 3.0])
+    plain = _mixture.weighted_covariance(residuals, weights, covariance_type, 0.0)
+    ridged = _mixture.weighted_covariance(residuals, weights, covariance_type, [1.0, 3.0])
+    # a spherical covariance gets the mean ridge on every column
+    assert_allclose(ridged - plain, np.diag(ridge))
+
+
+@pytest.mark.parametrize(
+    "covariance_type, expected",
+    [("diag", [7.0, 1.75]), ("spherical", [4.375, 4.375])],
+)
+def test_diagonal_covariances_divide_by_the_degrees_of_freedom_left(covariance_type,
+                                                                    expected):
+    residuals = np.array([[1.0, 2.0], [3.0, 1.0]])
+    weights = np.array([1.0, 3.0])
+    covariance = _mixture.weighted_covariance(
+        residuals, weights, covariance_type, 0.0, dof=1.0
+    )
+    # sum w - dof = 3 instead of 4
+    assert_allclose(np.diag(covariance), np.array(expected) * 4 / 3)
+    assert_allclose(covariance - np.diag(np.diag(covariance)), 0.0)
+
+
+def test_weighted_covariance_of_zero_weights_is_the_ridge():
+    # no weighted sample: the second moment is 0 (not 0 / 0), only the ridge stays
+    residuals = np.array([[1.0, 2.0], [3.0, 1.0]])
+    for covariance_type in ("full", "diag", "spherical"):
+        covariance = _mixture.weighted_covariance(
+            residuals, np.zeros(2), covariance_type, 0.5, dof=3.0
+        )
+        assert_allclose(covariance, 0.5 * np.eye(2))
+
+
+def test_residual_scale_is_the_weighted_median_square_over_its_gaussian_value():
+    residuals = np.array([
+        [1.0, 0.0, 0.1, 0.0],
+        [2.0, 0.0, 0.1, 0.0],
+        [3.0, 0.0, 0.2, 0.0],
+        [4.0, 3.0, 0.2, 0.0],
+    ])
+    sample_weight = np.array([1.0, 1.0, 1.0, 3.0])
+    scale = _mixture.residual_scale(residuals, sample_weight)
+    median_square = 0.4549364231195724  # chi2(1).ppf(0.5)
+    assert_allclose(stats.chi2.ppf(0.5, 1), median_square)
+    # column 0: squares 1, 4, 9, 16 with weights 1, 1, 1, 3: the weighted
+    # median (first cumulative weight >= 3) is 9
+    # column 1: median 0, so the weighted mean square 3 * 9 / 6 = 4.5
+    # column 2: median 0.04 (below 1, kept)
+    # column 3: all zero: 1
+    assert_allclose(scale, [9 / median_square, 4.5, 0.04 / median_square, 1.0])
+
+
+def test_gaussian_params_default_to_a_full_covariance():
+    params = _mixture.gaussian_params(RESIDUALS_2D, np.ones(500))
+    assert params.inlier_prior == 1.0 and params.log_volume == np.inf
+    expected = RESIDUALS_2D.T @ RESIDUALS_2D / 500 + 1e-6 * np.eye(2)
+    assert_allclose(params.covariance, expected, rtol=1e-12)
+
+
+def test_a_singular_covariance_names_the_remedy():
+    message = ("The residual covariance is not positive definite: the residuals "
+               "are degenerate. Increase reg_covar.")
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        _mixture.gaussian_log_density(np.zeros((3, 2)), np.zeros((2, 2)))
+
+
+def test_log_gaussian_peak_of_a_diagonal_covariance():
+    # N(0; 0, diag(4, 9)) = 1 / (2 pi * 6)
+    assert_allclose(_mixture.log_gaussian_peak(np.diag([4.0, 9.0])), -np.log(12 * np.pi))
+
+
+def test_moment_box_of_weighted_outliers_by_hand():
+    # outliers 2 and 4 with weights 1 and 3: mean 3.5, second moment 13,
+    # variance 0.75, box width 2 sqrt(3 * 0.75) = 3 (their span is only 2)
+    residuals = np.array([[2.0], [4.0], [0.0]])
+    resp = np.array([0.0, 0.0, 1.0])
+    sample_weight = np.array([1.0, 3.0, 5.0])
+    log_volume = _mixture.uniform_log_volume(
+        residuals, resp, sample_weight, np.array([[1e-4]]), "moments"
+    )
+    assert_allclose(log_volume, np.log(3.0))
+    # the same two outliers with half their weight moved onto the inlier
+    # responsibility (resp = 0.5 each) give the same mean and variance
+    half = _mixture.uniform_log_volume(
+        residuals, np.array([0.5, 0.5, 1.0]), sample_weight, np.array([[1e-4]]),
+        "moments",
+    )
+    assert_allclose(half, np.log(3.0))
+
+
+def test_range_box_has_one_width_per_column():
+    residuals = np.array([[-2.0, 10.0], [0.0, 11.0], [3.0, 14.0]])
+    log_volume = _mixture.uniform_log_volume(
+        residuals, np.ones(3), np.ones(3), 1e-4 * np.eye(2), "range"
+    )
+    assert_allclose(np.exp(log_volume), 5.0 * 4.0)
+
+
+def test_explained_span_by_hand():
+    residuals = np.array([[0.0], [1.0], [10.0], [12.0]])
+    resp = np.array([1.0, 0.5, 0.0, 0.0])
+    # outlier weights 0, 0.5, 1, 1: centre (0.5 + 10 + 12) / 2.5 = 9; the
+    # residual 1 is pulled halfway to 9 (to 5): span 12 - 5 = 7
+    span = _mixture._explained_span(residuals, resp, 1 - resp)
+    assert_allclose(span, [7.0])
+    # without outlier weight nothing is explained
+    assert_allclose(_mixture._explained_span(residuals, np.ones(4), np.zeros(4)), [0.0])
+
+
+def test_uniform_spans_the_outliers_it_explains():
+    # 99 outliers at 0 and one at 10: the moment box (2 sqrt(3 * 0.99) = 3.45
+    # wide) would not reach the far one; the box spans all ten units instead
+    residuals = np.r_[np.zeros(99), 10.0, 0.5 * np.ones(50)][:, None]
+    resp = np.r_[np.zeros(100), np.ones(50)]
+    log_volume = _mixture.uniform_log_volume(
+        residuals, resp, np.ones(150), np.array([[1e-4]]), "moments"
+    )
+    assert_allclose(np.exp(log_volume), 10.0)
+
+
+def test_rows_without_weight_do_not_move_the_uniform():
+    rng = np.random.RandomState(8)
+    residuals = rng.normal(size=(30, 2)) * [1.0, 5.0]
+    resp = rng.uniform(size=30)
+    covariance = np.array([[0.5, 0.1], [0.1, 0.4]])
+    for uniform in ("moments", "range"):
+        expected = _mixture.uniform_log_volume(
+            residuals, resp, np.ones(30), covariance, uniform
+        )
+        padded = _mixture.uniform_log_volume(
+            np.r_[residuals, [[1e3, -1e3]]], np.r_[resp, 0.0], np.r_[np.ones(30), 0.0],
+            covariance, uniform,
+        )
+        assert_allclose(padded, expected)
+
+
+def test_an_empty_uniform_gets_the_marginal_floor_without_warnings():
+    # no outlier weight (r = 1 everywhere): every side of the box is the
+    # marginal floor sqrt(2 pi Sigma_jj); for a correlated Sigma that is above
+    # the joint floor 1 / N(0; 0, Sigma) (Hadamard)
+    covariance = np.array([[1.0, 0.9], [0.9, 4.0]])
+    residuals = np.random.RandomState(9).normal(size=(20, 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for uniform in ("moments", "range"):
+            log_volume = _mixture.uniform_log_volume(
+                residuals, np.ones(20), np.ones(20), covariance, uniform
+            )
+            if uniform == "moments":
+                assert_allclose(log_volume, np.log(2 * np.pi * 2.0))
+            assert log_volume >= np.log(2 * np.pi * 2.0) - 1e-12
+    assert np.log(2 * np.pi * 2.0) > -_mixture.log_gaussian_peak(covariance)
+
+
+def test_a_pure_gaussian_e_step_does_not_warn():
+    params = _mixture.GroupParams(1.0, COVARIANCE_2D, np.inf)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        resp, _ = _mixture.e_step(RESIDUALS_2D, params)
+    assert_array_equal(resp, 1.0)
+
+
+def test_m_step_volume_and_covariance_by_hand():
+    residuals = np.array([[1.0], [-1.0], [3.0], [10.0]])
+    resp = np.array([1.0, 1.0, 0.5, 0.0])
+    sample_weight = np.array([1.0, 2.0, 2.0, 1.0])
+    params = _mixture.m_step(
+        residuals, resp, sample_weight, covariance_type="full", uniform="moments",
+        reg_covar=0.5, dof=1.0,
+    )
+    # Sigma = (1 + 2 + 9) / (4 - 1) + 0.5
+    assert_allclose(params.covariance, [[4.5]])
+    # outlier weights 0, 0, 1, 1 on 3 and 10: mean 6.5, variance 12.25, box
+    # 2 sqrt(3) 3.5 wide (the span 10 - 4.75 and sqrt(2 pi 4.5) are smaller)
+    assert_allclose(params.log_volume, np.log(7 * np.sqrt(3)))
+    assert_allclose(params.inlier_prior, 4 / 6)
+
+
+def test_m_step_keeps_the_inlier_prior_above_its_floor():
+    residuals = np.array([[1.0], [-1.0], [3.0]])
+    params = _mixture.m_step(
+        residuals, np.zeros(3), np.ones(3), covariance_type="full", uniform="moments",
+        reg_covar=1.0,
+    )
+    assert params.inlier_prior == _mixture.MIN_INLIER_PRIOR
+    # the Gaussian of no inliers is the ridge alone
+    assert_allclose(params.covariance, [[1.0]])
+
+
+def test_robust_start_by_hand():
+    # |e| sorted: 1 1 2 2 3 3 50 60; the weighted median distance is the 4th
+    # (the zero-weight 0.5 does not count): the best half is -1, 1, -2, 2
+    residuals = np.array([[-1.0], [1.0], [-2.0], [2.0], [3.0], [-3.0], [50.0], [-60.0],
+                          [0.5]])
+    sample_weight = np.r_[np.ones(8), 0.0]
+    params = _mixture.robust_start(
+        residuals, sample_weight, covariance_type="full", uniform="moments",
+        reg_covar=0.25,
+    )
+    # consistency at the Gaussian: E[e^2 | e^2 <= q] = chi2_3.cdf(q) / 0.5
+    # for the median q of chi2_1
+    consistency = 0.5 / stats.chi2.cdf(stats.chi2.ppf(0.5, 1), 3)
+    assert_allclose(consistency, 7.0101, rtol=1e-4)
+    assert_allclose(params.covariance, [[consistency * 2.5 + 0.25]])
+    assert params.inlier_prior == 0.5
+    # the uniform starts on the other half: 3, -3, 50, -60 have mean -2.5
+    # and variance 1523.25
+    assert_allclose(np.exp(params.log_volume), 2 * np.sqrt(3 * 1523.25))
+
+
+def test_robust_start_with_a_diagonal_covariance():
+    rng = np.random.RandomState(10)
+    residuals = rng.normal(size=(4000, 2)) * [1.0, 3.0]
+    params = _mixture.robust_start(
+        residuals, np.ones(4000), covariance_type="diag", uniform="moments",
+        reg_covar=0.0,
+    )
+    assert_allclose(params.covariance, np.diag([1.0, 9.0]), rtol=0.1, atol=1e-12)
+
+
+def test_fit_residuals_stops_at_max_iter_or_tol():
+    rng = np.random.RandomState(6)
+    residuals = np.concatenate([rng.normal(size=900), rng.uniform(-50, 50, size=100)])
+    options = dict(covariance_type="full", uniform="moments", reg_covar=1e-6)
+    *_, n_iter, converged = _mixture.fit_residuals(
+        residuals[:, None], np.ones(1000), max_iter=1, **options
+    )
+    assert (n_iter, converged) == (1, False)
+    *_, n_iter, converged = _mixture.fit_residuals(
+        residuals[:, None], np.ones(1000), tol=np.inf, **options
+    )
+    assert (n_iter, converged) == (1, True)
+
+
+def test_fit_residuals_ends_at_a_fixed_point_of_the_em():
+    """Converged by the default tol: one more EM step moves the mean
+    log-likelihood by at most 1e-4 nats."""
+    rng = np.random.RandomState(11)
+    residuals = np.concatenate([rng.normal(2.0, 1.0, size=300),
+                                rng.uniform(-40, 40, size=60)])[:, None]
+    weights = rng.randint(1, 4, size=360).astype(float)
+    options = dict(covariance_type="full", uniform="moments", reg_covar=1e-6)
+    params, offset, resp, log_lik, n_iter, converged = _mixture.fit_residuals(
+        residuals, weights, **options
+    )
+    assert converged and n_iter > 1
+    assert_allclose(offset, [2.0], atol=0.15)
+    before = _mixture.mean_log_likelihood(log_lik, weights)
+    inlier_weights = weights * resp
+    offset = inlier_weights @ residuals / inlier_weights.sum()
+    params = _mixture.m_step(residuals - offset, resp, weights, **options)
+    after = _mixture.mean_log_likelihood(
+        _mixture.e_step(residuals - offset, params)[1], weights
+    )
+    assert abs(after - before) <= 1e-4
+
+
+def test_residual_evidence_compares_with_the_weighted_gaussian():
+    rng = np.random.RandomState(12)
+    residuals = np.concatenate([rng.normal(size=(200, 2)),
+                                rng.uniform(-30, 30, size=(30, 2))])
+    weights = rng.randint(1, 4, size=230).astype(float)
+    mixture = _mixture.residual_evidence(
+        residuals, weights, covariance_type="full", uniform="moments", reg_covar=0.5,
+    )
+    params, offset, resp, log_lik, n_iter, converged = _mixture.fit_residuals(
+        residuals, weights, covariance_type="full", uniform="moments", reg_covar=0.5,
+    )
+    mean = np.average(residuals, axis=0, weights=weights)
+    covariance = np.cov(residuals.T, aweights=weights, bias=True) + 0.5 * np.eye(2)
+    gaussian = stats.multivariate_normal(mean, covariance).logpdf(residuals)
+    expected = _mixture.outlier_evidence(log_lik, gaussian, resp, weights)
+    assert_allclose(mixture.evidence, expected)
+    assert mixture.evidence > 100
+    assert_allclose(mixture.params.covariance, params.covariance)
+    assert_allclose(mixture.offset, offset)
+    assert_allclose(mixture.resp, resp)
+    assert (mixture.n_iter, mixture.converged) == (n_iter, converged)
+    short = _mixture.residual_evidence(
+        residuals, weights, covariance_type="full", uniform="moments", reg_covar=1e-3,
+        max_iter=1,
+    )
+    assert (short.n_iter, short.converged) == (1, False)
+    loose = _mixture.residual_evidence(
+        residuals, weights, covariance_type="full", uniform="moments", reg_covar=1e-3,
+        tol=np.inf,
+    )
+    assert (loose.n_iter, loose.converged) == (1, True)
+
+
+def test_gaussian_start_by_hand():
+    residuals = np.array([[1.0], [3.0], [7.0], [100.0], [5.0]])
+    sample_weight = np.array([1.0, 1.0, 2.0, 0.0, 4.0])
+    params, offset = _mixture.gaussian_start(
+        residuals, sample_weight, covariance_type="full", uniform="moments",
+        reg_covar=0.0,
+    )
+    # weighted mean (1 + 3 + 14 + 20) / 8 = 4.75; four weighted samples
+    assert_allclose(offset, [4.75])
+    variance = (3.75**2 + 1.75**2 + 2 * 2.25**2 + 4 * 0.25**2) / 8
+    assert_allclose(params.covariance, [[variance]])
+    assert_allclose(params.inlier_prior, 1 - 1 / 4)
+    # an empty uniform: the floor sqrt(2 pi sigma^2)
+    assert_allclose(params.log_volume, 0.5 * np.log(2 * np.pi * variance))
+    single, _ = _mixture.gaussian_start(
+        residuals, np.r_[1.0, np.zeros(4)], covariance_type="full", uniform="moments",
+        reg_covar=1.0,
+    )
+    assert single.inlier_prior == 0.5
+
+
+@pytest.mark.parametrize(
+    "values, weights, expected",
+    [
+        ([3.0, 1.0, 2.0, 4.0], [1.0, 1.0, 1.0, 1.0], 2.0),  # the lower median
+        ([3.0, 1.0, 2.0], [1.0, 1.0, 5.0], 2.0),
+        ([3.0, 1.0, 2.0, 4.0], [1.0, 6.0, 1.0, 1.0], 1.0),
+        ([3.0, 1.0, 2.0, 4.0], [1.0, 1.0, 1.0, 6.0], 4.0),
+    ],
+)
+def test_weighted_median(values, weights, expected):
+    assert _mixture._weighted_median(np.array(values), np.array(weights)) == expected
+
+
+def test_has_converged_allows_a_change_of_exactly_tol():
+    assert _mixture.has_converged(-3.0, -3.0 + 0.25, 0.25)
+    assert _mixture.has_converged(-3.0, -3.0 - 0.25, 0.25)
+    assert not _mixture.has_converged(-3.0, -3.5, 0.25)
+    assert not _mixture.has_converged(3.0, 3.5, 0.25)
+
+
+def test_inlier_share_averages_groups_then_weighted_samples():
+    # outlier probabilities 1 - r against threshold 0.5, two groups
+    resp = np.array([[0.9, 0.2], [0.5, 0.6], [0.1, 0.3]])
+    weights = np.array([1.0, 2.0, 1.0])
+    # inliers: [1, 0], [0, 1] (0.5 is not below 0.5), [0, 0]
+    assert_allclose(_mixture.inlier_share(resp, 0.5, weights), (0.5 + 2 * 0.5) / 4)
+    # below 0.75: [1, 0], [1, 1], [0, 1]
+    assert_allclose(_mixture.inlier_share(resp, 0.75, weights), (0.5 + 2 + 0.5) / 4)
+
+
+def test_mean_log_likelihood_is_weighted():
+    assert_allclose(
+        _mixture.mean_log_likelihood(np.array([-1.0, -4.0]), np.array([3.0, 1.0])), -1.75
+    )
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "diag"])
+def test_degrees_of_freedom_correction_is_capped_at_a_factor_of_two(covariance_type):
+    residuals = np.array([[1.0, 2.0], [3.0, 1.0]])
+    weights = np.array([1.0, 3.0])
+    plain = _mixture.weighted_covariance(residuals, weights, covariance_type, 0.0)
+    for dof in (2.0, 3.0, 1e6):  # sum w - dof <= sum w / 2
+        capped = _mixture.weighted_covariance(residuals, weights, covariance_type, 0.0,
+                                              dof=dof)
+        assert_allclose(capped, 2 * plain)
+
+
+def test_gaussian_params_take_the_ridge():
+    params = _mixture.gaussian_params(RESIDUALS_2D, np.ones(500), "full", 0.5)
+    expected = RESIDUALS_2D.T @ RESIDUALS_2D / 500 + 0.5 * np.eye(2)
+    assert_allclose(params.covariance, expected, rtol=1e-12)
+
+
+# 2 outputs with correlated inliers (COVARIANCE_2D) and 10% gross outliers
+_CORRELATED = np.random.RandomState(13)
+CORRELATED = np.r_[
+    _CORRELATED.multivariate_normal([0, 0], COVARIANCE_2D, size=900),
+    _CORRELATED.uniform(-40, 40, size=(100, 2)),
+]
+
+
+def test_full_covariances_keep_the_correlation():
+    """Every step of a ``"full"`` group estimates the off-diagonal term."""
+    weights = np.ones(1000)
+    options = dict(covariance_type="full", uniform="moments", reg_covar=1e-6)
+    inliers = np.r_[np.ones(900), np.zeros(100)]
+    m_step = _mixture.m_step(CORRELATED, inliers, weights, **options)
+    assert_allclose(m_step.covariance, CORRELATED[:900].T @ CORRELATED[:900] / 900
+                    + 1e-6 * np.eye(2))
+    params, offset, *_ = _mixture.fit_residuals(CORRELATED, weights, **options)
+    assert_allclose(params.covariance, COVARIANCE_2D, rtol=0.15)
+    start, start_offset = _mixture.gaussian_start(CORRELATED[:900], weights[:900],
+                                                  **options)
+    centred = CORRELATED[:900] - start_offset
+    assert_allclose(start.covariance, centred.T @ centred / 900 + 1e-6 * np.eye(2))
+    assert start.covariance[0, 1] > 0.4
+
+
+def test_robust_start_without_concentration_steps():
+    # n_steps=0: the weighted covariance of all residuals and an empty uniform
+    residuals = np.array([[-1.0], [1.0], [-2.0], [2.0], [30.0]])
+    sample_weight = np.array([1.0, 1.0, 1.0, 1.0, 0.0])
+    params = _mixture.robust_start(
+        residuals, sample_weight, covariance_type="full", uniform="moments",
+        reg_covar=0.5, n_steps=0,
+    )
+    assert_allclose(params.covariance, [[2.5 + 0.5]])
+    assert_allclose(params.log_volume, 0.5 * np.log(2 * np.pi * 3.0))
+
+
+def test_em_runs_its_default_hundred_iterations_at_most():
+    # a negative tol never converges
+    residuals = CORRELATED[:, :1]
+    options = dict(covariance_type="full", uniform="moments", reg_covar=1e-6, tol=-1.0)
+    *_, n_iter, converged = _mixture.fit_residuals(residuals, np.ones(1000), **options)
+    assert (n_iter, converged) == (100, False)
+    mixture = _mixture.residual_evidence(residuals, np.ones(1000), **options)
+    assert (mixture.n_iter, mixture.converged) == (100, False)
+
+
+def test_one_em_step_from_the_robust_start_ignores_gross_outliers():
+    """The start is scaled by the best half of the residuals around their
+    median, wherever the inliers are centred."""
+    rng = np.random.RandomState(14)
+    residuals = np.r_[rng.normal(40.0, 1.0, size=800),
+                      rng.uniform(-200, 200, size=200)][:, None]
+    params, offset, *_ = _mixture.fit_residuals(
+        residuals, np.ones(1000), covariance_type="full", uniform="moments",
+        reg_covar=1e-6, max_iter=1,
+    )
+    assert_allclose(offset, [40.0], atol=0.2)
+    assert_allclose(params.covariance, [[1.0]], rtol=0.2)
+    assert_allclose(params.inlier_prior, 0.8, atol=0.02)
+
+
+@pytest.mark.parametrize("tol", [1e-4, 0.3])  # 0.3: converged after one step
+def test_rows_without_weight_are_as_if_dropped(tol):
+    rng = np.random.RandomState(15)
+    residuals = np.r_[rng.normal(size=300), rng.uniform(-30, 30, size=40)][:, None]
+    weights = rng.randint(1, 3, size=340).astype(float)
+    # far rows of zero weight: they move no statistic and no stopping rule
+    padded = np.r_[residuals, rng.uniform(-1e4, 1e4, size=(200, 1))]
+    padded_weights = np.r_[weights, np.zeros(200)]
+    options = dict(covariance_type="full", uniform="moments", reg_covar=1e-6, tol=tol)
+    params, offset, resp, log_lik, n_iter, converged = _mixture.fit_residuals(
+        residuals, weights, **options
+    )
+    padded_fit = _mixture.fit_residuals(padded, padded_weights, **options)
+    _, padded_offset, padded_resp, padded_log_lik, padded_n_iter, _ = padded_fit
+    assert padded_n_iter == n_iter
+    assert_allclose(padded_fit[0].covariance, params.covariance)
+    assert_allclose(padded_fit[0].log_volume, params.log_volume)
+    assert_allclose(padded_offset, offset)
+    assert_allclose(padded_resp[:340], resp)
+    assert_allclose(padded_log_lik[:340], log_lik)
