@@ -12,7 +12,7 @@ from sklearn.base import (
 )
 from sklearn.linear_model import LinearRegression
 from sklearn.utils import check_random_state, get_tags
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
     MethodMapping,
@@ -24,8 +24,14 @@ from sklearn.utils.validation import _num_samples, check_is_fitted, validate_dat
 
 from . import _em, _mixture
 from ._regressor_em import fit_regressor_em
-from ._validation import check_2d, check_groups, check_targets, validate_targets
 from ._linear_refit import make_refit
+from ._validation import (
+    NumberInterval,
+    check_2d,
+    check_groups,
+    check_targets,
+    validate_targets,
+)
 
 
 def _is_skorch_net(estimator):
@@ -253,14 +259,14 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         "outlier_granularity": [StrOptions({"sample", "output"}), list],
         "uniform": [
             StrOptions(set(_mixture.UNIFORM_RULES)),
-            Interval(Real, 0, None, closed="neither"),
+            NumberInterval(Real, 0, None, closed="neither"),
         ],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "n_init": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [NumberInterval(Integral, 1, None, closed="left")],
+        "tol": [NumberInterval(Real, 0, None, closed="left")],
+        "n_init": [NumberInterval(Integral, 1, None, closed="left")],
         "init": [None, StrOptions({"subsets"}), HasMethods(["predict"])],
-        "threshold": [Interval(Real, 0, 1, closed="neither")],
-        "reg_covar": [Interval(Real, 0, None, closed="left")],
+        "threshold": [NumberInterval(Real, 0, 1, closed="neither")],
+        "reg_covar": [NumberInterval(Real, 0, None, closed="left")],
         "outlier_component": [StrOptions({"auto", "always"})],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
