@@ -17,8 +17,7 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.linear_model import LinearRegression
 
-from ._validation import check_predictions
-from ._weighted_fit import WeightedRefit, unwhiten, whiten
+from ._weighted_fit import WeightedRefit, whiten
 
 # Above this condition number of the Gram matrix the normal equations lose
 # too many digits: that refit falls back to LinearRegression.fit.
@@ -152,10 +151,7 @@ class LinearRefit(WeightedRefit):
         if not isinstance(estimator, LinearSolution):
             return super().predict(estimator, factor=factor, source=source, rows=rows)
         X = self.X if rows is None else self.X[rows]
-        prediction = check_predictions(
-            estimator.predict(X), len(X), self.targets.shape[1], source=source
-        )
-        return unwhiten(prediction, factor)
+        return self.checked(estimator.predict(X), len(X), factor, source)
 
     def materialize(self, estimator):
         """The genuine ``LinearRegression`` of a :class:`LinearSolution`,

@@ -14,6 +14,15 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.metadata_routing import _routing_enabled, process_routing
 from sklearn.utils.validation import _check_sample_weight
 
+# The EM sums weighted squares and cross-products of residuals. Above
+# MAX_WEIGHT_SUM, or with targets beyond magnitude_limit(sample_weight), these
+# sums overflow; a target column below SMALLEST_TARGET has squares (and
+# rounding floors, eps times them) in the subnormal range, where they lose
+# every digit and the mixture cannot tell inliers from outliers.
+MAX_WEIGHT_SUM = 1e250
+SMALLEST_TARGET = float(np.sqrt(np.finfo(np.float64).tiny / np.finfo(np.float64).eps))
+
+
 class NumberInterval(Interval):
     """An :class:`~sklearn.utils._param_validation.Interval` that refuses bools.
 
@@ -138,14 +147,15 @@ def validate_targets(estimator, y, n_samples, sample_weight, fit_params):
         )
     targets, y_ndim = check_targets(y, n_samples)
     sample_weight = check_sample_weight(sample_weight, targets)
+    check_target_scale(targets, sample_weight)
     if _routing_enabled():
         fit_params = process_routing(estimator, "fit", **fit_params).estimator.fit
     return targets, sample_weight, fit_params, y_ndim
 
 
 def check_sample_weight(sample_weight, targets):
-    """Non-negative float64 weights, one per row of ``targets``, not all zero;
-    weights that are not real numbers are refused with a message naming them."""
+    """Non-negative float64 weights, one per row of ``targets``, not all zero,
+    whose sum the EM's weighted sums can carry (at most ``MAX_WEIGHT_SUM``)."""
     if sample_weight is not None:
         try:
             kind = np.asarray(sample_weight).dtype.kind
@@ -163,7 +173,60 @@ def check_sample_weight(sample_weight, targets):
     sample_weight = _check_sample_weight(
         sample_weight, targets, dtype=np.float64, ensure_non_negative=True
     )
+    total = sample_weight.sum()
+    if not total <= MAX_WEIGHT_SUM:
+        raise ValueError(
+            f"sample_weight sums to {total:.3g}: the EM's weighted sums of "
+            f"squares and log-likelihoods overflow float64 above {MAX_WEIGHT_SUM:.0e}. "
+            "Divide sample_weight by a constant (e.g. its maximum)."
+        )
     return sample_weight
+
+
+def magnitude_limit(sample_weight):
+    """Largest magnitude of targets and predictions whose weighted squares
+    and cross-products, summed over the samples, stay finite:
+    ``sqrt(max_float / (64 max(sum w, 1)))`` (residuals reach twice the
+    magnitude, and the moments of the uniform triple their squares)."""
+    total = max(float(sample_weight.sum()), 1.0)
+    return float(np.sqrt(np.finfo(np.float64).max / (64 * total)))
+
+
+def _power_of_ten(value):
+    return f"1e{int(np.ceil(np.log10(value)))}"
+
+
+def check_target_scale(targets, sample_weight, name="y"):
+    """Refuse targets whose squares overflow or underflow float64.
+
+    The EM works with squared residuals: targets beyond
+    :func:`magnitude_limit` overflow them to infinity, and a column whose
+    largest value is below ``SMALLEST_TARGET`` (about 1e-146) has squares in
+    the subnormal range, where the mixture silently loses every digit.
+    """
+    magnitude = np.max(np.abs(targets), axis=0)
+    limit = magnitude_limit(sample_weight)
+    largest = magnitude.max()
+    if largest > limit:
+        raise ValueError(
+            f"{name} holds values of magnitude up to {largest:.3g}: the EM "
+            "squares residuals of that size, which overflows float64 above "
+            f"{limit:.3g} (for these sample weights). Rescale {name}, e.g. "
+            f"divide it by {_power_of_ten(largest)}, and multiply the "
+            "predictions back."
+        )
+    small = np.flatnonzero((magnitude > 0) & (magnitude < SMALLEST_TARGET))
+    if len(small):
+        column = small[0]
+        where = name if targets.shape[1] == 1 else f"{name} column {column}"
+        raise ValueError(
+            f"{where} holds values of magnitude at most {magnitude[column]:.3g}: "
+            "their squares underflow float64 (below "
+            f"{SMALLEST_TARGET:.3g} they lose their digits), and the EM could "
+            f"not tell inliers from outliers. Rescale {name}, e.g. multiply "
+            f"it by {_power_of_ten(1 / magnitude[column])}, and divide the "
+            "predictions back."
+        )
 
 
 def check_groups(groups, n_columns, name="outlier_granularity", cover=True):
@@ -267,3 +330,17 @@ def check_predictions(prediction, n_samples, n_outputs, source):
             "predictions to compute residuals."
         )
     return prediction
+
+
+def check_prediction_scale(prediction, limit, targets, source):
+    """Refuse predictions of ``targets`` whose residuals overflow when
+    squared: beyond ``limit`` (see :func:`magnitude_limit`)."""
+    largest = np.max(np.abs(prediction)) if prediction.size else 0.0
+    if not largest <= limit:
+        raise ValueError(
+            f"The residuals of {source} overflow: its predictions reach "
+            f"magnitude {largest:.3g}, and the EM squares residuals of that "
+            f"size, which overflows float64 above {limit:.3g}, while the "
+            f"targets stay within {np.max(np.abs(targets)):.3g}. Check "
+            f"{source}, or rescale X."
+        )
