@@ -37,8 +37,19 @@ def supports_sufficient_statistics(estimator, X, fit_params):
         and X.dtype.kind == "f"
         and not fit_params
         and X.shape[0] > X.shape[1] + 1
-        and np.isfinite(X).all()  # else LinearRegression.fit says what is wrong
+        and _moderate(X)
     )
+
+
+def _moderate(X):
+    """Whether every feature is finite and zero or of a magnitude within
+    ``[1e-100, 1e100]``: the centring, scaling and Gram matrix of the normal
+    equations square the features, which must neither overflow nor lose
+    their digits (``LinearRegression.fit`` handles the others, and says what
+    is wrong with NaN or infinity)."""
+    magnitude = np.abs(X).max(axis=0).astype(np.float64)
+    moderate = (magnitude >= 1e-100) & (magnitude <= 1e100)
+    return bool(np.all(moderate | (magnitude == 0)))
 
 
 class LinearSolution:
