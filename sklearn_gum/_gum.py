@@ -32,6 +32,7 @@ from ._validation import (
     check_targets,
     validate_targets,
 )
+from ._weighted_fit import unwhiten
 
 
 def _is_skorch_net(estimator):
@@ -434,7 +435,7 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         prediction = self.estimator_.predict(X, **predict_params)
         if self._whitening is not None:
             prediction = np.asarray(prediction).reshape(len(prediction), -1)
-            prediction = prediction @ self._whitening.T
+            prediction = unwhiten(prediction, self._whitening)
         if self._y_ndim == 1:
             return np.asarray(prediction).ravel()
         return prediction
@@ -451,7 +452,9 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         Returns
         -------
         proba : ndarray of shape (n_samples,) or (n_samples, n_groups)
-            ``1 - r_n``, shaped like ``outlier_proba_``.
+            ``1 - r_n``, shaped like ``outlier_proba_``, in the floating
+            dtype of :meth:`predict` (float32 for a linear model on float32
+            ``X``).
         """
         check_is_fitted(self)
         targets, _ = check_targets(y, _num_samples(X))
@@ -461,9 +464,10 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
                 f"y has {targets.shape[1]} output(s); the model was fitted on "
                 f"{n_outputs}. Pass y of shape (n_samples, {n_outputs})."
             )
-        residuals = targets - np.reshape(self.predict(X), (len(targets), -1))
+        prediction = self.predict(X)
+        residuals = targets - np.reshape(prediction, (len(targets), -1))
         resp, _ = _em.score_groups(residuals, self.groups_, self._fitted_params())
-        proba = 1 - resp
+        proba = (1 - resp).astype(np.result_type(prediction.dtype, np.float32))
         return proba[:, 0] if np.ndim(self.outlier_proba_) == 1 else proba
 
     def _fitted_params(self):

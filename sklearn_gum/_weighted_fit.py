@@ -112,10 +112,13 @@ def whiten(targets, factor):
 
 
 def unwhiten(targets, factor):
-    """``targets @ L^T``: rows mapped back to ``L z``."""
+    """``targets @ L^T``: rows mapped back to ``L z``, in the floating dtype
+    of ``targets`` (float32 predictions stay float32, as a linear model's
+    do; integers become float64)."""
     if factor is None:
         return targets
-    return targets @ factor.T
+    dtype = np.result_type(targets.dtype, np.float32)
+    return (targets @ factor.T).astype(dtype, copy=False)
 
 
 class WeightedRefit:
