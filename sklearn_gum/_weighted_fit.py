@@ -174,7 +174,14 @@ class WeightedRefit:
             params = _check_method_params(self.X, params, indices=rows)
         elif self.copy_inputs:
             X = copy.deepcopy(X)  # the estimator may write into it
-        estimator.fit(X, targets.ravel() if self.ravel else targets, **params)
+        try:
+            estimator.fit(X, targets.ravel() if self.ravel else targets, **params)
+        except Exception as exc:
+            exc.add_note(
+                f"Raised by {type(estimator).__name__}.fit, called by GUMRegressor "
+                "for a weighted fit of its EM."
+            )
+            raise
         return estimator
 
     def blank(self):
@@ -201,7 +208,15 @@ class WeightedRefit:
         X = self.X if rows is None else _safe_indexing(self.X, rows)
         X = copy.deepcopy(X) if self.copy_inputs and rows is None else X
         n_rows = len(self.targets) if rows is None else len(rows)
-        return self.checked(estimator.predict(X), n_rows, factor, source)
+        try:
+            prediction = estimator.predict(X)
+        except Exception as exc:
+            exc.add_note(
+                f"Raised by {type(estimator).__name__}.predict ({source}), called "
+                "by GUMRegressor on the training data."
+            )
+            raise
+        return self.checked(prediction, n_rows, factor, source)
 
     def checked(self, prediction, n_rows, factor, source):
         """Raw predictions of ``n_rows`` samples (of whitened targets when
