@@ -1,5 +1,6 @@
 """GUMRegressor: robust regression by EM over a Gaussian-uniform residual mixture."""
 
+import copy
 import sys
 from numbers import Integral, Real
 
@@ -32,7 +33,7 @@ from ._validation import (
     check_targets,
     validate_targets,
 )
-from ._weighted_fit import unwhiten
+from ._weighted_fit import may_write_inputs, unwhiten
 
 
 def _is_skorch_net(estimator):
@@ -432,6 +433,8 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         _raise_for_params(predict_params, self, "predict")
         if _routing_enabled():
             predict_params = process_routing(self, "predict", **predict_params).estimator.predict
+        if may_write_inputs(self.estimator_):
+            X = copy.deepcopy(X)  # e.g. StandardScaler(copy=False) in a Pipeline
         prediction = self.estimator_.predict(X, **predict_params)
         if self._whitening is not None:
             prediction = np.asarray(prediction).reshape(len(prediction), -1)
