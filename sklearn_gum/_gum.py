@@ -42,6 +42,19 @@ def _is_skorch_net(estimator):
     return skorch is not None and isinstance(estimator, skorch.NeuralNet)
 
 
+def _far_inlier_resp(residuals, groups, params):
+    """Inlier responsibilities of each group, for residuals that may lie
+    beyond the float64 range (infinite) or whose whitened distance overflows
+    (infinite, or NaN from ``inf - inf`` in the triangular solve): such a
+    sample is infinitely far from the Gaussian, its responsibility is 0."""
+    far = ~np.isfinite(residuals)
+    with np.errstate(over="ignore", invalid="ignore"):
+        resp, _ = _em.score_groups(np.where(far, 0.0, residuals), groups, params)
+    for k, columns in enumerate(groups):
+        resp[far[:, columns].any(axis=1) | np.isnan(resp[:, k]), k] = 0.0
+    return resp
+
+
 class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     """Robust regression with a Gaussian-uniform mixture of residuals (GUM).
 
@@ -457,19 +470,28 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         proba : ndarray of shape (n_samples,) or (n_samples, n_groups)
             ``1 - r_n``, shaped like ``outlier_proba_``, in the floating
             dtype of :meth:`predict` (float32 for a linear model on float32
-            ``X``).
+            ``X``). A residual too large for its squared distance to be a
+            float64 number is infinitely far from the Gaussian: probability 1.
         """
         check_is_fitted(self)
-        targets, _ = check_targets(y, _num_samples(X))
+        prediction = self.predict(X)
+        missing = np.isnan(np.reshape(prediction, (len(prediction), -1))).any(axis=1)
+        if missing.any():
+            raise ValueError(
+                f"{type(self.estimator_).__name__}.predict returned NaN for "
+                f"{missing.sum()} sample(s) of X; outlier_proba needs finite "
+                "predictions to compare y with."
+            )
+        targets, _ = check_targets(y, len(prediction))
         n_outputs = self.covariance_.shape[0]
         if targets.shape[1] != n_outputs:
             raise ValueError(
                 f"y has {targets.shape[1]} output(s); the model was fitted on "
                 f"{n_outputs}. Pass y of shape (n_samples, {n_outputs})."
             )
-        prediction = self.predict(X)
-        residuals = targets - np.reshape(prediction, (len(targets), -1))
-        resp, _ = _em.score_groups(residuals, self.groups_, self._fitted_params())
+        with np.errstate(over="ignore"):  # overflow: infinitely far, see below
+            residuals = targets - np.reshape(prediction, (len(targets), -1))
+        resp = _far_inlier_resp(residuals, self.groups_, self._fitted_params())
         proba = (1 - resp).astype(np.result_type(prediction.dtype, np.float32))
         return proba[:, 0] if np.ndim(self.outlier_proba_) == 1 else proba
 
