@@ -1,5 +1,6 @@
 """GUMRegressor: robust regression by EM over a Gaussian-uniform residual mixture."""
 
+import copy
 import sys
 from numbers import Integral, Real
 
@@ -12,7 +13,7 @@ from sklearn.base import (
 )
 from sklearn.linear_model import LinearRegression
 from sklearn.utils import check_random_state, get_tags
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
     MethodMapping,
@@ -24,14 +25,34 @@ from sklearn.utils.validation import _num_samples, check_is_fitted, validate_dat
 
 from . import _em, _mixture
 from ._regressor_em import fit_regressor_em
-from ._validation import check_2d, check_groups, check_targets, validate_targets
 from ._linear_refit import make_refit
+from ._validation import (
+    NumberInterval,
+    check_2d,
+    check_groups,
+    check_targets,
+    validate_targets,
+)
+from ._weighted_fit import may_write_inputs, unwhiten
 
 
 def _is_skorch_net(estimator):
     """Whether ``estimator`` is a skorch net, without importing skorch."""
     skorch = sys.modules.get("skorch")
     return skorch is not None and isinstance(estimator, skorch.NeuralNet)
+
+
+def _far_inlier_resp(residuals, groups, params):
+    """Inlier responsibilities of each group, for residuals that may lie
+    beyond the float64 range (infinite) or whose whitened distance overflows
+    (infinite, or NaN from ``inf - inf`` in the triangular solve): such a
+    sample is infinitely far from the Gaussian, its responsibility is 0."""
+    far = ~np.isfinite(residuals)
+    with np.errstate(over="ignore", invalid="ignore"):
+        resp, _ = _em.score_groups(np.where(far, 0.0, residuals), groups, params)
+    for k, columns in enumerate(groups):
+        resp[far[:, columns].any(axis=1) | np.isnan(resp[:, k]), k] = 0.0
+    return resp
 
 
 class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
@@ -253,14 +274,14 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         "outlier_granularity": [StrOptions({"sample", "output"}), list],
         "uniform": [
             StrOptions(set(_mixture.UNIFORM_RULES)),
-            Interval(Real, 0, None, closed="neither"),
+            NumberInterval(Real, 0, None, closed="neither"),
         ],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "n_init": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [NumberInterval(Integral, 1, None, closed="left")],
+        "tol": [NumberInterval(Real, 0, None, closed="left")],
+        "n_init": [NumberInterval(Integral, 1, None, closed="left")],
         "init": [None, StrOptions({"subsets"}), HasMethods(["predict"])],
-        "threshold": [Interval(Real, 0, 1, closed="neither")],
-        "reg_covar": [Interval(Real, 0, None, closed="left")],
+        "threshold": [NumberInterval(Real, 0, 1, closed="neither")],
+        "reg_covar": [NumberInterval(Real, 0, None, closed="left")],
         "outlier_component": [StrOptions({"auto", "always"})],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -425,10 +446,12 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         _raise_for_params(predict_params, self, "predict")
         if _routing_enabled():
             predict_params = process_routing(self, "predict", **predict_params).estimator.predict
+        if may_write_inputs(self.estimator_):
+            X = copy.deepcopy(X)  # e.g. StandardScaler(copy=False) in a Pipeline
         prediction = self.estimator_.predict(X, **predict_params)
         if self._whitening is not None:
             prediction = np.asarray(prediction).reshape(len(prediction), -1)
-            prediction = prediction @ self._whitening.T
+            prediction = unwhiten(prediction, self._whitening)
         if self._y_ndim == 1:
             return np.asarray(prediction).ravel()
         return prediction
@@ -445,19 +468,31 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         Returns
         -------
         proba : ndarray of shape (n_samples,) or (n_samples, n_groups)
-            ``1 - r_n``, shaped like ``outlier_proba_``.
+            ``1 - r_n``, shaped like ``outlier_proba_``, in the floating
+            dtype of :meth:`predict` (float32 for a linear model on float32
+            ``X``). A residual too large for its squared distance to be a
+            float64 number is infinitely far from the Gaussian: probability 1.
         """
         check_is_fitted(self)
-        targets, _ = check_targets(y, _num_samples(X))
+        prediction = self.predict(X)
+        missing = np.isnan(np.reshape(prediction, (len(prediction), -1))).any(axis=1)
+        if missing.any():
+            raise ValueError(
+                f"{type(self.estimator_).__name__}.predict returned NaN for "
+                f"{missing.sum()} sample(s) of X; outlier_proba needs finite "
+                "predictions to compare y with."
+            )
+        targets, _ = check_targets(y, len(prediction))
         n_outputs = self.covariance_.shape[0]
         if targets.shape[1] != n_outputs:
             raise ValueError(
                 f"y has {targets.shape[1]} output(s); the model was fitted on "
                 f"{n_outputs}. Pass y of shape (n_samples, {n_outputs})."
             )
-        residuals = targets - np.reshape(self.predict(X), (len(targets), -1))
-        resp, _ = _em.score_groups(residuals, self.groups_, self._fitted_params())
-        proba = 1 - resp
+        with np.errstate(over="ignore"):  # overflow: infinitely far, see below
+            residuals = targets - np.reshape(prediction, (len(targets), -1))
+        resp = _far_inlier_resp(residuals, self.groups_, self._fitted_params())
+        proba = (1 - resp).astype(np.result_type(prediction.dtype, np.float32))
         return proba[:, 0] if np.ndim(self.outlier_proba_) == 1 else proba
 
     def _fitted_params(self):

@@ -17,8 +17,7 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.linear_model import LinearRegression
 
-from ._validation import check_predictions
-from ._weighted_fit import WeightedRefit, unwhiten, whiten
+from ._weighted_fit import WeightedRefit, whiten
 
 # Above this condition number of the Gram matrix the normal equations lose
 # too many digits: that refit falls back to LinearRegression.fit.
@@ -38,8 +37,19 @@ def supports_sufficient_statistics(estimator, X, fit_params):
         and X.dtype.kind == "f"
         and not fit_params
         and X.shape[0] > X.shape[1] + 1
-        and np.isfinite(X).all()  # else LinearRegression.fit says what is wrong
+        and _moderate(X)
     )
+
+
+def _moderate(X):
+    """Whether every feature is finite and zero or of a magnitude within
+    ``[1e-100, 1e100]``: the centring, scaling and Gram matrix of the normal
+    equations square the features, which must neither overflow nor lose
+    their digits (``LinearRegression.fit`` handles the others, and says what
+    is wrong with NaN or infinity)."""
+    magnitude = np.abs(X).max(axis=0).astype(np.float64)
+    moderate = (magnitude >= 1e-100) & (magnitude <= 1e100)
+    return bool(np.all(moderate | (magnitude == 0)))
 
 
 class LinearSolution:
@@ -152,10 +162,7 @@ class LinearRefit(WeightedRefit):
         if not isinstance(estimator, LinearSolution):
             return super().predict(estimator, factor=factor, source=source, rows=rows)
         X = self.X if rows is None else self.X[rows]
-        prediction = check_predictions(
-            estimator.predict(X), len(X), self.targets.shape[1], source=source
-        )
-        return unwhiten(prediction, factor)
+        return self.checked(estimator.predict(X), len(X), factor, source)
 
     def materialize(self, estimator):
         """The genuine ``LinearRegression`` of a :class:`LinearSolution`,

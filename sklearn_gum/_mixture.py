@@ -113,6 +113,11 @@ def gaussian_params(residuals, sample_weight, covariance_type="full", reg_covar=
 
 
 def _cholesky(covariance):
+    if not np.isfinite(covariance).all():
+        raise ValueError(
+            "The residual covariance is not finite: the squared residuals "
+            "overflow float64. Rescale y, or check the estimator's predictions."
+        )
     try:
         return linalg.cholesky(covariance, lower=True)
     except linalg.LinAlgError as exc:

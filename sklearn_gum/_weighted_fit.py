@@ -28,7 +28,7 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils.metadata_routing import _routing_enabled, get_routing_for_object
 from sklearn.utils.validation import _check_method_params, has_fit_parameter
 
-from ._validation import check_predictions
+from ._validation import check_prediction_scale, check_predictions, magnitude_limit
 
 
 def sample_weight_key(estimator):
@@ -82,10 +82,26 @@ def effective_dof(estimator):
 
 
 def whitening_factor(covariance):
-    """Lower Cholesky factor ``L`` of ``Sigma``, or None for one output."""
+    """Lower Cholesky factor ``L`` of ``Sigma``, or None for one output.
+
+    Raises a ``ValueError`` that says why when ``Sigma`` has no such factor.
+    """
     if covariance.shape[0] == 1:
         return None
-    return linalg.cholesky(covariance, lower=True)
+    if not np.isfinite(covariance).all():
+        raise ValueError(
+            "The residual covariance that whitens the targets is not finite: "
+            "the squared residuals overflow float64. Rescale y, or check the "
+            "estimator's predictions."
+        )
+    try:
+        return linalg.cholesky(covariance, lower=True)
+    except linalg.LinAlgError as exc:
+        raise ValueError(
+            "The residual covariance that whitens the targets is not positive "
+            "definite: the residuals of some outputs are linear combinations "
+            "of the others. Increase reg_covar, or drop the redundant outputs."
+        ) from exc
 
 
 def whiten(targets, factor):
@@ -96,10 +112,13 @@ def whiten(targets, factor):
 
 
 def unwhiten(targets, factor):
-    """``targets @ L^T``: rows mapped back to ``L z``."""
+    """``targets @ L^T``: rows mapped back to ``L z``, in the floating dtype
+    of ``targets`` (float32 predictions stay float32, as a linear model's
+    do; integers become float64)."""
     if factor is None:
         return targets
-    return targets @ factor.T
+    dtype = np.result_type(targets.dtype, np.float32)
+    return (targets @ factor.T).astype(dtype, copy=False)
 
 
 class WeightedRefit:
@@ -129,6 +148,8 @@ class WeightedRefit:
         self.ravel = ravel
         self.weight_key = sample_weight_key(estimator)
         self.copy_inputs = may_write_inputs(estimator)
+        # predictions beyond this overflow the EM's squared residuals
+        self.limit = magnitude_limit(sample_weight)
 
     @property
     def weighting(self):
@@ -153,7 +174,14 @@ class WeightedRefit:
             params = _check_method_params(self.X, params, indices=rows)
         elif self.copy_inputs:
             X = copy.deepcopy(X)  # the estimator may write into it
-        estimator.fit(X, targets.ravel() if self.ravel else targets, **params)
+        try:
+            estimator.fit(X, targets.ravel() if self.ravel else targets, **params)
+        except Exception as exc:
+            exc.add_note(
+                f"Raised by {type(estimator).__name__}.fit, called by GUMRegressor "
+                "for a weighted fit of its EM."
+            )
+            raise
         return estimator
 
     def blank(self):
@@ -180,7 +208,25 @@ class WeightedRefit:
         X = self.X if rows is None else _safe_indexing(self.X, rows)
         X = copy.deepcopy(X) if self.copy_inputs and rows is None else X
         n_rows = len(self.targets) if rows is None else len(rows)
+        try:
+            prediction = estimator.predict(X)
+        except Exception as exc:
+            exc.add_note(
+                f"Raised by {type(estimator).__name__}.predict ({source}), called "
+                "by GUMRegressor on the training data."
+            )
+            raise
+        return self.checked(prediction, n_rows, factor, source)
+
+    def checked(self, prediction, n_rows, factor, source):
+        """Raw predictions of ``n_rows`` samples (of whitened targets when
+        ``factor`` is given) as finite 2-D float64 predictions of the targets
+        whose residuals the EM can square, else a ``ValueError`` naming
+        ``source``."""
         prediction = check_predictions(
-            estimator.predict(X), n_rows, self.targets.shape[1], source=source
+            prediction, n_rows, self.targets.shape[1], source=source
         )
-        return unwhiten(prediction, factor)
+        with np.errstate(over="ignore"):  # an overflow is reported just below
+            prediction = unwhiten(prediction, factor)
+        check_prediction_scale(prediction, self.limit, self.targets, source)
+        return prediction
