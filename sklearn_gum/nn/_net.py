@@ -254,7 +254,7 @@ class WeightedNeuralNetRegressor(NeuralNetRegressor):
             return 1.0
         if trace is None:
             return None  # 1 / d, with d known at the first batch
-        return float(trace) / n_outputs**2
+        return float(trace) / n_outputs**2  # "mse", and "first" outside a GUM fit
 
     def get_split_datasets(self, X, y=None, **fit_params):
         """Training and validation datasets whose targets carry their row."""
