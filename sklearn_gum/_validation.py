@@ -30,7 +30,8 @@ def check_2d(X):
 def check_targets(y, n_samples, name="y"):
     """``y`` as a 2-D float64 array of ``n_samples`` rows, and its ``ndim``."""
     y = check_array(
-        y, ensure_2d=False, dtype="numeric", input_name=name, ensure_all_finite=True
+        y, ensure_2d=False, allow_nd=True, dtype="numeric", input_name=name,
+        ensure_all_finite=True,
     )
     if y.ndim > 2:
         raise ValueError(f"{name} must be 1-D or 2-D; got shape {y.shape}.")
