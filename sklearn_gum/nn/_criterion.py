@@ -9,6 +9,7 @@ from numbers import Integral
 
 import numpy as np
 import torch
+from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import (
     Interval,
     StrOptions,
@@ -641,10 +642,20 @@ class GUMCriterion(torch.nn.Module):
             return self._state
         if self._gaussian is not None:
             return self._gaussian
-        raise AttributeError(
+        raise self._not_fitted()
+
+    def _not_fitted(self):
+        return NotFittedError(
             "GUMCriterion has taken no E-step yet: train past warmup_epochs "
             f"(={self.warmup_epochs}) and call end_epoch(), or call finish()."
         )
+
+    def __getattr__(self, name):
+        # A property that raises AttributeError falls back to
+        # torch.nn.Module.__getattr__, whose message would hide ours.
+        if name in _FITTED_ATTRIBUTES:
+            raise self._not_fitted()
+        return super().__getattr__(name)
 
     def result(self, estimator=None):
         """The EM as an :class:`~sklearn_gum._em.EMResult` (what
@@ -705,6 +716,13 @@ class GUMCriterion(torch.nn.Module):
     @property
     def history_(self):
         return self.result().history
+
+
+_FITTED_ATTRIBUTES = frozenset({
+    "_fitted", "outlier_proba_", "inlier_mask_", "inlier_prior_", "uniform_volume_",
+    "covariance_", "has_outliers_", "outlier_evidence_", "n_iter_", "converged_",
+    "log_likelihood_", "history_",
+})
 
 
 def _validate_params(constraints, params):

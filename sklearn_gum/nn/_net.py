@@ -41,15 +41,19 @@ class _RowIndexed(torch.utils.data.Dataset):
         return Xi, _WeightedTarget(yi, i)
 
 
-def _check_loss_weights(sample_weight, n_rows):
+def _check_loss_weights(sample_weight, n_rows, n_outputs=None):
     """Weights as an (n_rows, 1) or (n_rows, n_outputs) float array."""
     if sample_weight is None:
         return np.ones((n_rows, 1), dtype=np.float32)
     weights = np.asarray(sample_weight, dtype=np.float32)
-    weights = weights.reshape(len(weights), -1) if weights.ndim <= 2 else weights
-    if weights.ndim != 2 or len(weights) != n_rows:
+    weights = weights.reshape(len(weights), -1) if 1 <= weights.ndim <= 2 else weights
+    columns = (1,) if n_outputs is None else (1, n_outputs)
+    if weights.ndim != 2 or len(weights) != n_rows or (
+        n_outputs is not None and weights.shape[1] not in columns
+    ):
+        width = "n_outputs" if n_outputs is None else n_outputs
         raise ValueError(
-            f"sample_weight must have shape ({n_rows},) or ({n_rows}, n_outputs); "
+            f"sample_weight must have shape ({n_rows},) or ({n_rows}, {width}); "
             f"got {np.shape(sample_weight)}."
         )
     if not np.all(np.isfinite(weights)) or np.any(weights < 0):
@@ -216,7 +220,10 @@ class WeightedNeuralNetRegressor(NeuralNetRegressor):
         if not self.initialized_:
             self.initialize()
         n_rows = len(X) if is_dataset(X) else get_len(X)
-        self.set_loss_weights(_check_loss_weights(sample_weight, n_rows))
+        n_outputs = None if y is None or is_dataset(X) else (
+            1 if np.ndim(y) < 2 else int(np.prod(np.shape(y)[1:]))
+        )
+        self.set_loss_weights(_check_loss_weights(sample_weight, n_rows, n_outputs))
         try:
             super().partial_fit(X, y, classes, **fit_params)
         finally:
