@@ -341,3 +341,63 @@ def test_skops_lists_torch_and_skorch_types_and_refuses_them(tmp_path):
     # scikit-learn estimators, is refused too: the net's types stay untrusted.
     with pytest.raises(sio.exceptions.UntrustedTypesFoundException):
         sio.load(path, trusted=["sklearn_gum._gum.GUMRegressor"])
+
+
+# -- the decision and the loss factor ----------------------------------------
+
+
+def test_min_evidence_tolerates_heavy_tailed_clean_residuals():
+    # Student-t residuals (3 degrees of freedom), as a trained net's clean
+    # residuals with hard examples in the tails: NEC alone (evidence > 0)
+    # keeps a uniform, about +0.06 per sample; the margin of 0.1 does not.
+    rs = np.random.RandomState(0)
+    tails = rs.standard_t(3, size=(2000, 1)) * 0.1
+    crit = GUMCriterion(2000, warmup_epochs=0).start(tails)
+    assert not crit.has_outliers_
+    assert 0 < crit.outlier_evidence_ < 0.1 * 2000
+    assert GUMCriterion(2000, min_evidence=0, warmup_epochs=0).start(tails).has_outliers_
+    # 5% uniform outliers give about +2 per sample.
+    dirty = rs.normal(scale=0.1, size=(2000, 1))
+    dirty[:100] = rs.uniform(-3, 3, size=(100, 1))
+    crit = GUMCriterion(2000, warmup_epochs=0).start(dirty)
+    assert crit.has_outliers_ and crit.outlier_evidence_ > 2000
+
+
+def test_groups_without_a_uniform_are_decided_again():
+    """Mutant: the decision frozen for every group once one keeps its uniform.
+
+    Group 0 shows its outliers at the first E-step, group 1 only at the
+    second: both must end with a uniform.
+    """
+    rs = np.random.RandomState(0)
+    first = rs.normal(scale=0.1, size=(400, 2))
+    first[:40, 0] = rs.uniform(-5, 5, size=40)
+    second = first.copy()
+    second[200:240, 1] = rs.uniform(-5, 5, size=40)
+    crit = GUMCriterion(400, outlier_granularity="output", warmup_epochs=0)
+    crit.start(first)
+    assert_array_equal(crit.has_outliers_, [True, False])
+    crit.end_epoch(second)
+    assert_array_equal(crit.has_outliers_, [True, True])
+    # A few uniform draws land near zero, among the inliers.
+    assert np.mean(~crit.inlier_mask_[200:240, 1]) > 0.85
+    assert np.mean(~crit.inlier_mask_[240:, 1]) < 0.02
+
+
+def test_loss_factor_after_the_first_e_step():
+    # Residuals of scale 1, then 0.1: "first" keeps the factor tr(Sigma) / d^2
+    # of its first E-step, "mse" follows Sigma (100 times smaller), "none"
+    # stays 1.
+    scales = {}
+    for normalization in ("first", "mse", "none"):
+        rs = np.random.RandomState(0)
+        crit = GUMCriterion(500, outlier_component="always", warmup_epochs=0,
+                            loss_normalization=normalization)
+        crit.start(rs.normal(size=(500, 1)))
+        first = crit._scale
+        crit.end_epoch(rs.normal(scale=0.1, size=(500, 1)))
+        scales[normalization] = first, crit._scale
+    first, later = scales["first"]
+    assert later == first and first == pytest.approx(scales["mse"][0])
+    assert scales["mse"][1] == pytest.approx(scales["mse"][0] / 100, rel=0.5)
+    assert scales["none"] == (1.0, 1.0)

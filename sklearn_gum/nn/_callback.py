@@ -60,7 +60,7 @@ class GUMCallback(Callback):
     A thin skorch callback around :class:`GUMCriterion`. At the start of
     training the net's criterion is wrapped in a fresh :class:`GUMCriterion`
     (the net's elementwise criterion inside, the net's ``warmup_epochs``,
-    ``estep_every`` and ``loss_normalization``); after each epoch the
+    ``estep_every``, ``min_evidence`` and ``loss_normalization``); after each epoch the
     criterion's E-step is taken on its schedule; after the last epoch, a
     final E-step on an eval pass over all rows. The net's own criterion is
     then restored, and the fitted mixture stays in :attr:`criterion`.
@@ -141,7 +141,7 @@ class GUMCallback(Callback):
         self.criterion = GUMCriterion(
             len(self._targets), warmup_epochs=warmup, estep_every=every,
             criterion=net.criterion_, loss_normalization=net.loss_normalization,
-            **options,
+            min_evidence=net.min_evidence, **options,
         )
         self._start = start
         self._plain_criterion, net.criterion_ = net.criterion_, self.criterion
@@ -216,7 +216,8 @@ class GUMCallback(Callback):
 _OPTIONS = ("outlier_granularity", "covariance_type", "uniform", "reg_covar",
             "threshold", "tol", "max_iter", "outlier_component", "sample_weight",
             "verbose")
-_NET_OPTIONS = ("warmup_epochs", "estep_every", "criterion", "loss_normalization")
+_NET_OPTIONS = ("warmup_epochs", "estep_every", "criterion", "loss_normalization",
+                "min_evidence")
 
 
 def _check_options(options):
