@@ -401,3 +401,28 @@ def test_loss_factor_after_the_first_e_step():
     assert later == first and first == pytest.approx(scales["mse"][0])
     assert scales["mse"][1] == pytest.approx(scales["mse"][0] / 100, rel=0.5)
     assert scales["none"] == (1.0, 1.0)
+
+
+# -- Lightning ---------------------------------------------------------------
+
+
+def test_lightning_example_of_the_docs():
+    """docs/snippets/lightning_gum.py, shown in docs/lightning.rst."""
+    pytest.importorskip("lightning")
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "docs" / "snippets" / "lightning_gum.py"
+    spec = importlib.util.spec_from_file_location("lightning_gum", path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    torch.manual_seed(0)
+    X = torch.rand(500, 1) * 6 - 3
+    y = torch.sin(X) + 0.05 * torch.randn(500, 1)
+    y[:100] = torch.rand(100, 1) * 8 - 4
+    model = torch.nn.Sequential(torch.nn.Linear(1, 32), torch.nn.Tanh(),
+                                torch.nn.Linear(32, 1))
+    module = example.fit(X, y, model, epochs=60)
+    flagged = ~module.gum.inlier_mask_
+    assert flagged[:100].mean() > 0.85 and flagged[100:].mean() < 0.01
+    assert module.gum.epoch_ == 60
