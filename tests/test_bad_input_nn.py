@@ -67,6 +67,7 @@ def batch(n=4, d=2):
     ({"tol": -1.0}, ValueError, "tol"),
     ({"max_iter": 0}, ValueError, "max_iter"),
     ({"outlier_component": "never"}, ValueError, "outlier_component"),
+    ({"min_evidence": -0.1}, ValueError, "min_evidence"),
     ({"warmup_epochs": -1}, ValueError, "warmup_epochs"),
     ({"estep_every": 0}, ValueError, "estep_every"),
     ({"loss_normalization": "l2"}, ValueError, "loss_normalization"),
@@ -286,6 +287,7 @@ def test_weighted_net_loss_normalization():
     ({"warmup_epochs": "soon"}, "warmup_epochs must be 'auto' or an int"),
     ({"warmup_epochs": 3}, r"warmup_epochs .* in \[1, max_epochs\)"),
     ({"estep_every": 1.5}, "estep_every must be a positive int"),
+    ({"min_evidence": "high"}, "min_evidence"),
 ])
 def test_weighted_net_gum_schedule(params, match):
     net = linear_net(WeightedNeuralNetRegressor, **params)
