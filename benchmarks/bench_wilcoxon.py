@@ -26,7 +26,8 @@ import numpy as np
 from _common import Report, default_out
 from scipy import stats
 
-from sklearn_gum.model_selection import _walsh_ci_ranks, paired_wilcoxon
+from sklearn_gum.model_selection import paired_wilcoxon
+from sklearn_gum.model_selection._rank_tests import _walsh_ci_ranks
 
 
 def best_time(func, repeat):

@@ -17,6 +17,7 @@ network between E-steps. Both drive the same objects:
 The maths of a single group lives in :mod:`sklearn_gum._mixture`.
 """
 
+import dataclasses
 import warnings
 from dataclasses import dataclass, fields
 
@@ -24,6 +25,10 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from . import _mixture
+from .exceptions import DegenerateMixtureWarning
+
+COLLAPSED_INLIER_PRIOR = 0.01
+UNDECIDED_MARGIN = 0.05
 
 
 @dataclass(frozen=True)
@@ -37,19 +42,33 @@ class EMOptions:
     tol: float = 1e-4
     max_iter: int = 100
     outlier_component: str = "auto"
+    scale: object = None
 
     @classmethod
     def of(cls, source):
         """The options held as attributes of ``source`` (an estimator)."""
-        return cls(**{option.name: getattr(source, option.name) for option in fields(cls)})
+        names = [option.name for option in fields(cls) if option.name != "scale"]
+        return cls(**{name: getattr(source, name) for name in names})
 
-    @property
-    def mixture(self):
-        """Keyword arguments of the mixture maths in :mod:`_mixture`."""
+    def scaled(self, residuals, sample_weight):
+        """The options with floors relative to the scale of ``residuals``.
+
+        ``reg_covar`` becomes ``reg_covar * s_j^2`` per output column, with
+        ``s_j^2`` a robust variance of the starting residuals
+        (:func:`sklearn_gum._mixture.residual_scale`): no floor depends on
+        the units of the targets.
+        """
+        scale = _mixture.residual_scale(residuals, sample_weight)
+        return dataclasses.replace(self, scale=scale)
+
+    def mixture_for(self, columns):
+        """Keyword arguments of the mixture maths for one group of columns."""
+        reg_covar = self.reg_covar
+        if self.scale is not None:
+            reg_covar = reg_covar * np.asarray(self.scale)[columns]
         return dict(
-            covariance_type=self.covariance_type,
-            uniform=self.uniform,
-            reg_covar=self.reg_covar,
+            covariance_type=self.covariance_type, uniform=self.uniform,
+            reg_covar=reg_covar,
         )
 
 
@@ -62,6 +81,12 @@ class Decision:
     evidence : ndarray of shape (n_groups,)
         NEC evidence for the mixture over a Gaussian (positive favours it).
     keep : ndarray of bool of shape (n_groups,)
+    mixtures : list of ResidualMixture
+        Per group, the mixture fitted to the residuals with a free centre:
+        where the EM of a kept group starts.
+    forced : ndarray of bool of shape (n_groups,)
+        Groups kept by ``outlier_component="always"`` against the evidence:
+        their EM starts from the Gaussian.
     n_iter : int
         Most iterations of the EM over the residuals, over the groups.
     converged : bool
@@ -70,32 +95,53 @@ class Decision:
 
     evidence: np.ndarray
     keep: np.ndarray
+    mixtures: list
     n_iter: int
     converged: bool
+    forced: np.ndarray = None
+
+    def offset(self, groups):
+        """Per output column, the centre of the Gaussian of a kept group (0
+        for the other groups)."""
+        offset = np.zeros(sum(len(columns) for columns in groups))
+        for columns, keep, mixture in zip(groups, self.keep, self.mixtures):
+            if keep:
+                offset[columns] = mixture.offset
+        return offset
 
 
-def decide_outliers(residuals, sample_weight, groups, options):
+def decide_outliers(residuals, sample_weight, groups, options, keep=None):
     """Per group, whether fixed residuals support a uniform component.
 
     EM of the mixture over the residuals, with a free centre, against a
     Gaussian, compared by the normalised entropy criterion
     (:func:`sklearn_gum._mixture.residual_evidence`). With
-    ``outlier_component="always"`` every group keeps its uniform.
+    ``outlier_component="always"`` every group keeps its uniform; ``keep``
+    imposes an earlier decision (for the other starts of ``n_init``).
     """
-    results = [
+    mixtures = [
         _mixture.residual_evidence(
             residuals[:, columns], sample_weight, max_iter=options.max_iter,
-            tol=options.tol, **options.mixture,
+            tol=options.tol, **options.mixture_for(columns),
         )
         for columns in groups
     ]
-    evidence = np.array([evidence for evidence, _, _ in results])
-    keep = (evidence > 0) | (options.outlier_component == "always")
+    evidence = np.array([mixture.evidence for mixture in mixtures])
+    if keep is None:
+        keep = (evidence > 0) | (options.outlier_component == "always")
+    forced = np.asarray(keep, dtype=bool) & (evidence <= 0)
+    for k in np.flatnonzero(forced):
+        params, offset = _mixture.gaussian_start(
+            residuals[:, groups[k]], sample_weight, **options.mixture_for(groups[k])
+        )
+        mixtures[k] = mixtures[k]._replace(params=params, offset=offset)
     return Decision(
         evidence,
-        keep,
-        n_iter=max(n_iter for _, n_iter, _ in results),
-        converged=all(converged for _, _, converged in results),
+        np.asarray(keep, dtype=bool),
+        mixtures,
+        n_iter=max(mixture.n_iter for mixture in mixtures),
+        converged=all(mixture.converged for mixture in mixtures),
+        forced=forced,
     )
 
 
@@ -167,27 +213,33 @@ class EMState:
         self.converged = False
         self.history = []
 
-    def start(self, residuals, host=None):
+    def start(self, residuals, decision=None, host=None):
         """First parameters and E-step.
 
-        A mixture group starts with the scale of its best half of the
-        residuals and ``rho = 0.5`` (:func:`sklearn_gum._mixture.robust_start`):
-        a scale from all residuals would be inflated by the outliers. A
-        Gaussian group starts (and stays) fitted to all of them. ``host``
-        is a numpy copy of ``residuals`` when the scorer takes another kind
-        of array.
+        A kept group starts from the mixture the decision fitted to its
+        residuals (``decision.mixtures``, centred: pass residuals minus
+        ``decision.offset``), or without a decision with the scale of its
+        best half of the residuals and ``rho = 0.5``
+        (:func:`sklearn_gum._mixture.robust_start`): a scale from all
+        residuals would be inflated by the outliers. A Gaussian group starts
+        (and stays) fitted to all of them. ``host`` is a numpy copy of
+        ``residuals`` when the scorer takes another kind of array.
         """
         host = residuals if host is None else host
-        self.params = [
-            _mixture.robust_start(host[:, columns], self.sample_weight,
-                                  **self.options.mixture)
-            if keep
-            else _mixture.gaussian_params(
-                host[:, columns], self.sample_weight,
-                self.options.covariance_type, self.options.reg_covar,
-            )
-            for columns, keep in zip(self.groups, self.mixture)
-        ]
+        self.params = []
+        for k, (columns, keep) in enumerate(zip(self.groups, self.mixture)):
+            options = self.options.mixture_for(columns)
+            if keep and decision is not None:
+                params = decision.mixtures[k].params
+            elif keep:
+                params = _mixture.robust_start(host[:, columns], self.sample_weight,
+                                               **options)
+            else:
+                params = _mixture.gaussian_params(
+                    host[:, columns], self.sample_weight, options["covariance_type"],
+                    options["reg_covar"],
+                )
+            self.params.append(params)
         return self.e_step(residuals)
 
     def e_step(self, residuals):
@@ -200,13 +252,14 @@ class EMState:
         self.history.append((self.log_likelihood, share))
         return resp
 
-    def m_step(self, residuals):
+    def m_step(self, residuals, dof=0.0):
         """Update ``rho``, ``Sigma`` and the volume of each group from the
-        latest responsibilities."""
+        latest responsibilities; ``dof``: degrees of freedom the regressor
+        spent on these residuals (see :func:`sklearn_gum._mixture.m_step`)."""
         self.params = [
             _mixture.m_step(
                 residuals[:, columns], self.resp[:, k], self.sample_weight,
-                mixture=keep, **self.options.mixture,
+                mixture=keep, dof=dof, **self.options.mixture_for(columns),
             )
             for k, (columns, keep) in enumerate(zip(self.groups, self.mixture))
         ]
@@ -301,3 +354,28 @@ def warn_if_not_converged(result, max_iter, advice):
             f"EM did not converge in max_iter={max_iter} iterations. {advice}",
             ConvergenceWarning,
         )
+
+
+def warn_if_degenerate(result):
+    """A :class:`~sklearn_gum.exceptions.DegenerateMixtureWarning` per group
+    whose kept mixture cannot tell inliers from outliers."""
+    for k, (params, keep) in enumerate(zip(result.params, result.has_outliers)):
+        if not keep:
+            continue
+        name = "the mixture" if len(result.groups) == 1 else f"group {k}'s mixture"
+        if params.inlier_prior <= COLLAPSED_INLIER_PRIOR:
+            warnings.warn(
+                f"The inlier share of {name} collapsed to {params.inlier_prior:.2g}: "
+                "the uniform explains every sample. The starting fit may be far "
+                "from the inliers: try init='subsets' or a robust init regressor, "
+                "or outlier_component='auto'.",
+                DegenerateMixtureWarning,
+            )
+        elif np.all(np.abs(result.resp[:, k] - 0.5) < UNDECIDED_MARGIN):
+            warnings.warn(
+                f"Every outlier probability of {name} is within "
+                f"{UNDECIDED_MARGIN} of 0.5: the Gaussian and the uniform overlap "
+                "everywhere and cannot be told apart. Lower reg_covar, pass a "
+                "larger fixed uniform volume, or use outlier_component='auto'.",
+                DegenerateMixtureWarning,
+            )

@@ -11,6 +11,7 @@ covariance ``Sigma`` and the log-volume of a uniform box, and its residuals
 """
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from scipy import linalg, special, stats
@@ -40,23 +41,32 @@ class GroupParams:
     log_volume: float
 
 
-def weighted_covariance(residuals, weights, covariance_type="full", reg_covar=1e-6):
-    """Weighted zero-mean second moment ``sum w e e^T / sum w`` plus ``reg_covar``.
+def weighted_covariance(residuals, weights, covariance_type="full", reg_covar=1e-6,
+                        dof=0.0):
+    """Weighted zero-mean second moment ``sum w e e^T / (sum w - dof)`` plus
+    ``reg_covar`` on the diagonal.
 
     Parameters
     ----------
     residuals : ndarray of shape (n_samples, n_columns)
     weights : ndarray of shape (n_samples,)
     covariance_type : {"full", "diag", "spherical"}, default="full"
-    reg_covar : float, default=1e-6
-        Non-negative regularisation added to the diagonal.
+    reg_covar : float or ndarray of shape (n_columns,), default=1e-6
+        Non-negative regularisation added to the diagonal (per column).
+    dof : float, default=0.0
+        Degrees of freedom the regressor spent on these residuals: residuals
+        of a fit to the same weighted samples are smaller than the noise by
+        that much (``E[sum w e^2] = sigma^2 (sum w - dof)`` for a linear
+        least-squares fit with ``dof`` parameters). The correction is capped
+        at a factor of two.
 
     Returns
     -------
     covariance : ndarray of shape (n_columns, n_columns)
     """
     n_columns = residuals.shape[1]
-    total = max(weights.sum(), np.finfo(float).tiny)
+    total = weights.sum()
+    total = max(total - dof, 0.5 * total, np.finfo(float).tiny)
     if covariance_type == "full":
         covariance = (residuals * weights[:, None]).T @ residuals / total
     else:
@@ -64,7 +74,30 @@ def weighted_covariance(residuals, weights, covariance_type="full", reg_covar=1e
         if covariance_type == "spherical":
             variances = np.full(n_columns, variances.mean())
         covariance = np.diag(variances)
-    return covariance + reg_covar * np.eye(n_columns)
+    reg_covar = np.broadcast_to(reg_covar, (n_columns,))
+    if covariance_type == "spherical":
+        reg_covar = np.full(n_columns, reg_covar.mean())
+    return covariance + np.diag(reg_covar)
+
+
+def residual_scale(residuals, sample_weight):
+    """Per-column variance scale of residuals, for the relative floors.
+
+    The weighted median of ``e_j^2`` divided by its value at the standard
+    Gaussian (``chi2_1`` median, 0.455): robust to half of the samples being
+    outliers. Columns whose median is zero fall back to the mean square,
+    then to 1.
+
+    Returns
+    -------
+    scale : ndarray of shape (n_columns,)
+    """
+    squares = residuals**2
+    scale = np.array([_weighted_median(column, sample_weight) for column in squares.T])
+    scale = scale / stats.chi2.ppf(0.5, 1)
+    mean_square = sample_weight @ squares / max(sample_weight.sum(), np.finfo(float).tiny)
+    scale = np.where(scale > 0, scale, mean_square)
+    return np.where(scale > 0, scale, 1.0)
 
 
 def gaussian_params(residuals, sample_weight, covariance_type="full", reg_covar=1e-6):
@@ -113,13 +146,31 @@ def _log_box_widths(residuals, outlier_weights, sample_weight, uniform):
         return np.log(widths)
 
 
+def _explained_span(residuals, resp, outlier_weights):
+    """Per column, the span of the residuals the uniform explains, each
+    pulled towards the outliers' mean by its inlier responsibility.
+
+    A residual with ``r_n = 0`` counts fully, one with ``r_n = 1`` not at
+    all: the span moves continuously with the responsibilities. A hard rule
+    (span of the residuals with ``r_n < 0.5``) jumps when one residual
+    crosses 0.5, and the EM can then cycle between two boxes.
+    """
+    if not outlier_weights.any():
+        return np.zeros(residuals.shape[1])
+    centre = outlier_weights @ residuals / outlier_weights.sum()
+    pulled = centre + (1 - resp)[:, None] * (residuals - centre)
+    pulled = pulled[outlier_weights > 0]
+    return pulled.max(axis=0) - pulled.min(axis=0)
+
+
 def uniform_log_volume(residuals, resp, sample_weight, covariance, uniform):
     """Log-volume of the uniform component, kept a model of spread-out outliers.
 
     The rule (``"moments"``, ``"range"`` or a fixed positive volume) gives a
     first volume. For the rules, each side of the box is then widened to span
-    every residual the uniform explains (outlier responsibility above 0.5)
-    and to at least ``sqrt(2 pi Sigma_jj)``, so that no marginal density of
+    the residuals the uniform explains (each pulled towards the outliers'
+    mean by its inlier responsibility, so that the box moves continuously
+    with the responsibilities) and to at least ``sqrt(2 pi Sigma_jj)``, so that no marginal density of
     the uniform exceeds the Gaussian's. Whatever the rule, the volume is at
     least ``1 / N(0; 0, Sigma)``: the uniform density never exceeds the
     Gaussian's peak. Without these floors the moment rule can collapse onto
@@ -144,11 +195,9 @@ def uniform_log_volume(residuals, resp, sample_weight, covariance, uniform):
         return max(np.log(uniform), floor)
     outlier_weights = sample_weight * (1 - resp)
     log_widths = _log_box_widths(residuals, outlier_weights, sample_weight, uniform)
-    explained = residuals[(resp < 0.5) & (sample_weight > 0)]
-    if len(explained):
-        with np.errstate(divide="ignore"):
-            span = np.log(explained.max(axis=0) - explained.min(axis=0))
-        log_widths = np.maximum(log_widths, span)
+    with np.errstate(divide="ignore"):
+        log_widths = np.maximum(log_widths, np.log(_explained_span(residuals, resp,
+                                                                   outlier_weights)))
     # Per column, the box is at least sqrt(2 pi Sigma_jj) wide: no marginal
     # uniform density above the marginal Gaussian peak. By Hadamard's
     # inequality the product is then at least 1 / N(0; 0, Sigma) as well.
@@ -177,14 +226,16 @@ def e_step(residuals, params):
 
 
 def m_step(residuals, resp, sample_weight, *, covariance_type, uniform, reg_covar,
-           mixture=True):
+           mixture=True, dof=0.0):
     """Maximise the expected log-likelihood over ``rho``, ``Sigma`` and the volume.
 
     With ``mixture=False`` the group is a pure Gaussian: ``rho`` stays 1.
+    ``dof`` corrects ``Sigma`` for the parameters of a regressor refitted on
+    these weighted residuals (see :func:`weighted_covariance`).
     """
     inlier_weights = sample_weight * resp
     covariance = weighted_covariance(
-        residuals, inlier_weights, covariance_type, reg_covar
+        residuals, inlier_weights, covariance_type, reg_covar, dof
     )
     if not mixture:
         return GroupParams(1.0, covariance, np.inf)
@@ -216,7 +267,7 @@ def robust_start(residuals, sample_weight, *, covariance_type, uniform, reg_cova
         inside = distances <= _weighted_median(distances, sample_weight)
         covariance = consistency * weighted_covariance(
             residuals, sample_weight * inside, covariance_type, 0
-        ) + reg_covar * np.eye(n_columns)
+        ) + np.diag(np.broadcast_to(reg_covar, (n_columns,)))
     resp = inside.astype(float)
     log_volume = uniform_log_volume(residuals, resp, sample_weight, covariance, uniform)
     return GroupParams(0.5, covariance, log_volume)
@@ -239,8 +290,7 @@ def fit_residuals(residuals, sample_weight, *, covariance_type, uniform, reg_cov
     resp, log_lik : ndarray of shape (n_samples,)
     n_iter : int
     converged : bool
-        Whether the mean log-likelihood ``L`` changed by at most
-        ``tol * (1 + |L|)``.
+        Whether the mean log-likelihood changed by at most ``tol``.
     """
     options = dict(covariance_type=covariance_type, uniform=uniform, reg_covar=reg_covar)
     offset = np.array([_weighted_median(column, sample_weight) for column in residuals.T])
@@ -260,6 +310,30 @@ def fit_residuals(residuals, sample_weight, *, covariance_type, uniform, reg_cov
     return params, offset, resp, log_lik, n_iter, converged
 
 
+class ResidualMixture(NamedTuple):
+    """The mixture of one group's fixed residuals against a Gaussian.
+
+    Attributes
+    ----------
+    evidence : float
+        NEC evidence for the mixture (:func:`outlier_evidence`).
+    params : GroupParams
+        The mixture, centred at ``offset``.
+    offset : ndarray of shape (n_columns,)
+        The Gaussian's centre.
+    resp : ndarray of shape (n_samples,)
+    n_iter : int
+    converged : bool
+    """
+
+    evidence: float
+    params: GroupParams
+    offset: np.ndarray
+    resp: np.ndarray
+    n_iter: int
+    converged: bool
+
+
 def residual_evidence(residuals, sample_weight, *, covariance_type, uniform,
                       reg_covar, max_iter=100, tol=1e-4):
     """Outlier evidence in fixed residuals of one group.
@@ -270,13 +344,11 @@ def residual_evidence(residuals, sample_weight, *, covariance_type, uniform,
 
     Returns
     -------
-    evidence : float
-        Positive when the data support the uniform component.
-    n_iter : int
-    converged : bool
-        Of the EM over the residuals.
+    mixture : ResidualMixture
+        The evidence (positive when the data support the uniform component),
+        the fitted mixture and the convergence of its EM.
     """
-    _, _, resp, log_lik, n_iter, converged = fit_residuals(
+    params, offset, resp, log_lik, n_iter, converged = fit_residuals(
         residuals, sample_weight, covariance_type=covariance_type, uniform=uniform,
         reg_covar=reg_covar, max_iter=max_iter, tol=tol,
     )
@@ -284,7 +356,28 @@ def residual_evidence(residuals, sample_weight, *, covariance_type, uniform,
     gaussian = gaussian_params(centred, sample_weight, covariance_type, reg_covar)
     gaussian_log_lik = e_step(centred, gaussian)[1]
     evidence = outlier_evidence(log_lik, gaussian_log_lik, resp, sample_weight)
-    return evidence, n_iter, converged
+    return ResidualMixture(evidence, params, offset, resp, n_iter, converged)
+
+
+def gaussian_start(residuals, sample_weight, *, covariance_type, uniform, reg_covar):
+    """A mixture that is almost the Gaussian of the residuals: where the EM
+    of a group starts when its uniform is forced on (``outlier_component=
+    "always"``) although the residuals do not support it.
+
+    The Gaussian is centred at the weighted mean; ``rho = 1 - 1 / n`` and
+    the volume is that of an empty uniform (its floors). From there the EM
+    gives the uniform only what the data push onto it, instead of starting
+    from an overlap of the two components that clean residuals cannot tell
+    apart. (On small clean samples the Gaussian-uniform likelihood can still
+    prefer a narrower Gaussian and a uniform over the tails.)
+    """
+    offset = np.average(residuals, axis=0, weights=sample_weight)
+    centred = residuals - offset
+    covariance = weighted_covariance(centred, sample_weight, covariance_type, reg_covar)
+    resp = np.ones(len(residuals))
+    log_volume = uniform_log_volume(centred, resp, sample_weight, covariance, uniform)
+    prior = 1 - 1 / max(np.count_nonzero(sample_weight), 2)
+    return GroupParams(prior, covariance, log_volume), offset
 
 
 def _weighted_median(values, weights):
@@ -294,9 +387,10 @@ def _weighted_median(values, weights):
 
 
 def has_converged(previous, current, tol):
-    """EM's stopping rule on the mean log-likelihood ``L``: a change of at
-    most ``tol * (1 + |L|)`` (relative, absolute near zero)."""
-    return abs(current - previous) <= tol * (1 + abs(current))
+    """EM's stopping rule on the mean log-likelihood ``L`` per sample: a
+    change of at most ``tol`` nats. A change of units shifts ``L`` by a
+    constant, so the rule does not depend on the units of the targets."""
+    return abs(current - previous) <= tol
 
 
 def inlier_share(resp, threshold, sample_weight):

@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.base import clone
 
 from . import _em, _start
-from ._weighted_fit import whitening_factor
+from ._weighted_fit import effective_dof, whitening_factor
 
 
 def fit_regressor_em(refit, groups, options, *, init, n_init, random_state, verbose=0):
@@ -38,13 +38,17 @@ def fit_regressor_em(refit, groups, options, *, init, n_init, random_state, verb
         refit.predict(start, source=source) for start, source in zip(starts, sources)
     ]
     residuals = refit.targets - predictions[0]
+    options = options.scaled(residuals, refit.sample_weight)
     decision = _em.decide_outliers(residuals, refit.sample_weight, groups, options)
     if not decision.keep.any():
         return _plain_result(refit, groups, options, decision, starts[0], residuals, init)
-    runs = [
-        _run(refit, prediction, options, groups, decision, verbose)
-        for prediction in predictions
-    ]
+    runs = [_run(refit, starts[0], predictions[0], options, groups, decision, decision,
+                 verbose)]
+    for estimator, prediction in zip(starts[1:], predictions[1:]):
+        start = _em.decide_outliers(refit.targets - prediction, refit.sample_weight,
+                                    groups, options, keep=decision.keep)
+        runs.append(_run(refit, estimator, prediction, options, groups, start, decision,
+                         verbose))
     best = _em.best_run(runs)
     if verbose:
         print(f"GUM: kept the run with mean log-likelihood {best.log_likelihood:.6g}")
@@ -82,14 +86,23 @@ def _starts(refit, init, n_init, random_state):
     return [first, *others]
 
 
-def _run(refit, prediction, options, groups, decision, verbose):
-    """One EM run from a starting prediction, as an :class:`EMResult`."""
+def _run(refit, estimator, prediction, options, groups, start, decision, verbose):
+    """One EM run from a starting prediction, as an :class:`EMResult`.
+
+    The EM starts from the mixture ``start`` fitted to the starting
+    residuals with a free centre: the prediction is moved by that centre
+    (as a refit of the intercept would), and the first refit weights the
+    samples by the responsibilities of the tight mode found there. A start
+    dragged by one-sided outliers thus still starts from its inliers.
+    """
     state = _em.EMState(groups, refit.sample_weight, options, decision.keep)
+    prediction = prediction + start.offset(groups)
     residuals = refit.targets - prediction
-    state.start(residuals)
-    estimator = factor = None
+    state.start(residuals, decision=start)
+    factor = None
+    dof = effective_dof(estimator)
     for _ in range(state.options.max_iter):
-        state.m_step(residuals)
+        state.m_step(residuals, dof=dof)
         factor = whitening_factor(state.covariance())
         weights, rows, targets = _refit_inputs(refit, state, prediction)
         estimator = refit.fit(
@@ -97,6 +110,7 @@ def _run(refit, prediction, options, groups, decision, verbose):
         )
         prediction = refit.predict(estimator, factor=factor)
         residuals = refit.targets - prediction
+        dof = effective_dof(estimator)
         converged = state.iterate(residuals)
         if verbose >= 2:
             print(f"  EM iteration {state.n_iter}: mean log-likelihood "

@@ -21,14 +21,15 @@ WORKING_SAMPLE = 1000
 
 
 def fitted_or_fit(regressor, refit):
-    """The user's start regressor, fitted on the training data if it is not yet."""
+    """The user's start regressor, fitted on the training data if it is not
+    yet; an object that is not a scikit-learn estimator is trusted as fitted."""
+    if not hasattr(regressor, "get_params"):
+        return regressor
     try:
         check_is_fitted(regressor)
         return regressor
     except NotFittedError:
         return refit.fit(clone(regressor), refit.sample_weight)
-    except TypeError:  # not a scikit-learn estimator: trust its predict
-        return regressor
 
 
 def random_half_fit(estimator, refit, random_state):

@@ -68,42 +68,49 @@ def validate_targets(estimator, y, n_samples, sample_weight, fit_params):
     return targets, sample_weight, fit_params, y_ndim
 
 
-def check_groups(groups, n_columns, name="outlier_granularity"):
+def check_groups(groups, n_columns, name="outlier_granularity", cover=True):
     """Column groups as a list of integer index arrays, checked.
+
+    The one validator of column groups: ``outlier_granularity`` of the
+    estimators, ``groups`` of :func:`~sklearn_gum.datasets.contaminate_targets`
+    and of the displays.
 
     Parameters
     ----------
     groups : {"sample", "output"} or list of list of int
         ``"sample"``: one group of all columns; ``"output"``: one group per
         column; otherwise non-empty lists of integer column indices in
-        ``[0, n_columns)`` that use each column exactly once.
+        ``[0, n_columns)``, each column in at most one group.
     n_columns : int
     name : str, default="outlier_granularity"
         The argument's name, for the error messages.
+    cover : bool, default=True
+        Whether the groups must use every column.
 
     Returns
     -------
     groups : list of ndarray of int
     """
-    if isinstance(groups, str):
+    if isinstance(groups, str) and groups in ("sample", "output"):
         if groups == "sample":
             return [np.arange(n_columns)]
-        if groups == "output":
-            return [np.array([column]) for column in range(n_columns)]
+        return [np.array([column]) for column in range(n_columns)]
+    if not isinstance(groups, (list, tuple)) or len(groups) == 0:
+        options = " or one of 'sample', 'output'" if cover else ""
         raise ValueError(
-            f"{name} must be 'sample', 'output' or a list of lists of column "
-            f"indices; got {groups!r}."
+            f"{name} must be a non-empty list of groups (lists of column "
+            f"indices){options}; got {groups!r}."
         )
     checked = [_check_group(group, n_columns, name) for group in groups]
-    columns = np.concatenate(checked) if checked else np.array([], dtype=int)
-    repeated = np.unique(columns[np.bincount(columns, minlength=n_columns)[columns] > 1])
-    if len(repeated):
+    columns = np.concatenate(checked)
+    counts = np.bincount(columns, minlength=n_columns)
+    if np.any(counts > 1):
         raise ValueError(
-            f"{name} uses column(s) {repeated.tolist()} in more than one group; "
-            "each target column belongs to exactly one group."
+            f"{name} must not overlap: column(s) {np.flatnonzero(counts > 1).tolist()} "
+            "belong to two groups."
         )
-    missing = np.setdiff1d(np.arange(n_columns), columns)
-    if len(missing):
+    missing = np.flatnonzero(counts == 0)
+    if cover and len(missing):
         raise ValueError(
             f"{name} leaves target column(s) {missing.tolist()} out; the groups "
             f"must cover the columns 0..{n_columns - 1}. Got {groups!r}."
@@ -111,12 +118,13 @@ def check_groups(groups, n_columns, name="outlier_granularity"):
     return checked
 
 
+def _is_index(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
 def _check_group(group, n_columns, name):
     values = list(group) if isinstance(group, (list, tuple, np.ndarray)) else None
-    if not values or not all(
-        isinstance(value, numbers.Integral) and not isinstance(value, bool)
-        for value in values
-    ):
+    if not values or not all(_is_index(value) for value in values):
         raise ValueError(
             f"{name} must be a list of non-empty lists of integer column "
             f"indices; got the group {group!r}."
@@ -124,8 +132,14 @@ def _check_group(group, n_columns, name):
     indices = np.asarray(values, dtype=int)
     if indices.min() < 0 or indices.max() >= n_columns:
         raise ValueError(
-            f"{name} holds column indices in [0, {n_columns}); got the group "
+            f"{name} hold column indices in [0, {n_columns}); got the group "
             f"{group!r}."
+        )
+    unique, counts = np.unique(indices, return_counts=True)
+    if np.any(counts > 1):
+        raise ValueError(
+            f"{name} must not repeat a column within a group; column(s) "
+            f"{unique[counts > 1].tolist()} appear twice in the group {group!r}."
         )
     return indices
 

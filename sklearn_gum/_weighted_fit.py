@@ -59,6 +59,27 @@ def may_write_inputs(estimator):
     )
 
 
+def effective_dof(estimator):
+    """Degrees of freedom a fitted regressor spends on its training targets.
+
+    Linear models (alone or as the final step of a Pipeline): the number of
+    non-zero coefficients per output, plus one for a fitted intercept, which
+    is the trace of the weighted hat matrix of least squares (exact for
+    least squares, an upper bound for ridge, the usual estimate for the
+    lasso). Trees: the number of leaves. Other regressors: 0, i.e. no
+    correction; their inlier scale is then biased low by about their
+    effective degrees of freedom over the number of inliers.
+    """
+    final = estimator.steps[-1][1] if isinstance(estimator, Pipeline) else estimator
+    coef = getattr(final, "coef_", None)
+    if coef is not None and np.ndim(coef) in (1, 2):
+        nonzero = np.count_nonzero(np.atleast_2d(coef), axis=1).mean()
+        return float(nonzero) + float(bool(getattr(final, "fit_intercept", False)))
+    if hasattr(final, "get_n_leaves"):
+        return float(final.get_n_leaves())
+    return 0.0
+
+
 def whitening_factor(covariance):
     """Lower Cholesky factor ``L`` of ``Sigma``, or None for one output."""
     if covariance.shape[0] == 1:

@@ -182,11 +182,11 @@ def test_clean_data_where_the_plain_moment_em_fails():
     forced = GUMRegressor(outlier_component="always").fit(X_clean, y)
     assert forced.converged_ and forced.has_outliers_
     residuals = y - forced.predict(X_clean)
-    flagged = residuals[~forced.inlier_mask_]
-    # the uniform spans what it explains and stays below the Gaussian's peak
-    assert forced.uniform_volume_ >= np.ptp(flagged)
+    # the uniform spans the residuals and stays below the Gaussian's peak
+    assert forced.uniform_volume_ >= np.ptp(residuals) * (1 - 1e-6)
     assert 1 / forced.uniform_volume_ <= 1 / np.sqrt(2 * np.pi * forced.covariance_[0, 0])
-    assert (~forced.inlier_mask_).mean() < 0.1
+    # started from the Gaussian, the forced uniform takes no clean sample
+    assert forced.inlier_mask_.all() and forced.inlier_prior_ > 0.97
 
 
 @pytest.mark.parametrize(
@@ -439,7 +439,9 @@ def test_other_uniform_rules(uniform):
     if uniform == 50.0:
         assert_allclose(gum.uniform_volume_, 50.0)
     else:
-        assert gum.uniform_volume_ >= np.ptp(Y - gum.predict(X)) - 1e-12
+        # the box of the last M-step spans its residuals (those before the
+        # last refit, which moved them by less than 1e-4)
+        assert gum.uniform_volume_ >= np.ptp(Y - gum.predict(X)) * (1 - 1e-4)
 
 
 # ------------------------------------------------------------ degenerate data
@@ -474,7 +476,7 @@ def test_degenerate_data_does_not_crash():
         ({"max_iter": 0}, "'max_iter' parameter"),
         ({"init": "random"}, "'init' parameter"),
         ({"outlier_granularity": [[0], [0, 1]]},
-         r"outlier_granularity uses column\(s\) \[0\] in more than one group"),
+         r"outlier_granularity must not overlap: column\(s\) \[0\]"),
         ({"outlier_granularity": [[0]]},
          r"outlier_granularity leaves target column\(s\) \[1\] out"),
     ],

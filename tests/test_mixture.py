@@ -196,8 +196,10 @@ def test_fit_residuals_centres_the_gaussian_on_dragged_inliers():
     assert_allclose(offset, [-9.0], atol=0.05)
     assert_allclose(params.covariance, [[0.25]], rtol=0.15)
     assert (resp[800:] < 0.5).all() and (resp[:800] < 0.5).mean() < 0.005
-    evidence, _, _ = _mixture.residual_evidence(
+    mixture = _mixture.residual_evidence(
         residuals[:, None], np.ones(1000), covariance_type="full",
         uniform="moments", reg_covar=1e-6,
     )
-    assert evidence > 1000
+    assert mixture.evidence > 1000
+    assert_allclose(mixture.offset, offset)
+    assert_allclose(mixture.resp, resp)

@@ -25,17 +25,14 @@ from sklearn_gum.model_selection import (
     ComparisonResult,
     MedianCI,
     WilcoxonResult,
-    _adjust_pvalues,
-    _per_sample_errors,
-    _seed_params,
-    _signed_rank_pmf,
-    _stars,
-    _walsh_ci_ranks,
-    _walsh_order_statistics,
     compare_estimators,
     median_confidence_interval,
     paired_wilcoxon,
 )
+from sklearn_gum.model_selection._compare import _adjust_pvalues, _stars
+from sklearn_gum.model_selection._rank_tests import _signed_rank_pmf, _walsh_ci_ranks
+from sklearn_gum.model_selection._runs import _per_sample_errors, _seed_params
+from sklearn_gum.model_selection._walsh import _walsh_order_statistics
 
 # Hollander, Wolfe and Chicken (2014), Example 3.1: Hamilton depression
 # scale factor IV before (x) and after (y) a tranquilizer, 9 patients.

@@ -1,47 +1,22 @@
-"""Display classes for a fitted :class:`~sklearn_gum.GUMRegressor`.
-
-Shaped like scikit-learn's ``PredictionErrorDisplay``: ``from_estimator``
-computes what to show and calls ``from_predictions``, which builds the display
-and calls ``plot(ax=None, ...)``; the matplotlib artists are stored as
-attributes ending in ``_``. matplotlib is imported only inside ``plot``, so
-this module imports without it.
-"""
+"""OutlierDisplay: residuals of a GUM fit coloured by outlier probability,
+under the fitted Gaussian-uniform mixture."""
 
 import numpy as np
 from sklearn.utils._optional_dependencies import check_matplotlib_support
 from sklearn.utils._plotting import _validate_style_kwargs
-from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["ConvergenceDisplay", "OutlierDisplay"]
+from ._checks import (
+    check_axes,
+    check_bool,
+    check_gum_estimator,
+    check_real_array,
+    check_style_kwargs,
+)
+from ._outlier_inputs import check_display_values, select_group
 
-
-def _group_columns(groups, outlier_proba, n_outputs):
-    """Columns of each group, inferred from the shape of ``outlier_proba`` when
-    ``groups`` is None: one group of all columns, or one group per column."""
-    if groups is not None:
-        return [np.atleast_1d(np.asarray(columns, dtype=int)) for columns in groups]
-    if outlier_proba.ndim == 1 or outlier_proba.shape[1] == 1:
-        return [np.arange(n_outputs)]
-    if outlier_proba.shape[1] == n_outputs:
-        return [np.array([column]) for column in range(n_outputs)]
-    raise ValueError(
-        f"outlier_proba has {outlier_proba.shape[1]} groups for {n_outputs} "
-        "outputs; pass groups, the target columns of each group."
-    )
-
-
-def _select_group(values, group, n_groups, name):
-    """The entry of a per-group parameter (a scalar when there is one group)."""
-    values = np.asarray(values, dtype=float)
-    if values.ndim == 0:
-        if n_groups != 1:
-            raise ValueError(f"{name} must have one value per group ({n_groups}).")
-        return float(values)
-    if values.shape[0] != n_groups:
-        raise ValueError(
-            f"{name} has {values.shape[0]} values for {n_groups} groups."
-        )
-    return float(values[group])
+# Style keywords the display sets itself: the scatter is coloured by the
+# outlier probability through cmap.
+_FORBIDDEN_STYLES = {"scatter": ("c", "color")}
 
 
 def _ellipse_geometry(covariance):
@@ -64,6 +39,56 @@ def _uniform_support(residuals, flagged, volume):
     shown = residuals[flagged] if flagged.any() else residuals
     centre = 0.5 * (shown.min() + shown.max())
     return centre - volume / 2, centre + volume / 2
+
+
+def _check_n_std(n_std):
+    """The Mahalanobis radii of the ellipses as a tuple of positive floats."""
+    radii = np.atleast_1d(check_real_array(n_std, "n_std", ndims=(0, 1)))
+    if np.any(radii <= 0):
+        raise ValueError(f"n_std must hold positive radii; got {n_std!r}.")
+    return tuple(radii.tolist())
+
+
+def _check_bins(residuals, bins):
+    """Raise, naming ``bins``, when numpy.histogram would reject it."""
+    try:
+        np.histogram_bin_edges(residuals, bins=bins)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"bins={bins!r} is not valid for numpy.histogram: {exc}") from exc
+
+
+def _check_plot_options(residuals, kind, *, cmap, n_std, bins, colorbar, styles):
+    """The options of ``OutlierDisplay.plot``, checked before anything is drawn:
+    the radii, the colorbar flag and the style dicts."""
+    import matplotlib
+
+    n_std = _check_n_std(n_std)
+    colorbar = check_bool(colorbar, "colorbar")
+    if isinstance(cmap, str) and cmap not in matplotlib.colormaps:
+        raise ValueError(f"cmap={cmap!r} is not the name of a matplotlib colormap.")
+    if kind != "scatter":
+        _check_bins(residuals[:, 0], bins)
+    styles = {
+        key: check_style_kwargs(value, f"{key}_kwargs", _FORBIDDEN_STYLES.get(key, ()))
+        for key, value in styles.items()
+    }
+    return n_std, colorbar, styles
+
+
+def _scatter_and_hist_axes(ax, kind):
+    """The Axes of the scatter and of the histogram (None where not drawn),
+    in a new figure when ``ax`` is None."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        if kind == "both":
+            _, ax = plt.subplots(1, 2, figsize=(11, 4.2))
+        else:
+            _, ax = plt.subplots()
+    if kind == "both":
+        return tuple(check_axes(ax, "ax", 2, 'scatter and histogram for kind="both"'))
+    (ax,) = check_axes(ax, "ax", 1, f"for kind={kind!r}")
+    return (None, ax) if kind == "histogram" else (ax, None)
 
 
 class OutlierDisplay:
@@ -200,8 +225,9 @@ class OutlierDisplay:
             2-D ones; the histogram exists only for 1-D residuals.
         cmap : str or matplotlib Colormap, default="coolwarm"
             Colormap of the outlier probability, normalised over [0, 1].
-        n_std : sequence of float, default=(1, 2, 3)
-            Mahalanobis radii of the ellipses drawn over 2-D residuals.
+        n_std : float or sequence of float, default=(1, 2, 3)
+            Mahalanobis radii (positive) of the ellipses drawn over 2-D
+            residuals.
         bins : int, sequence or str, default="auto"
             Bins of the histogram, as in ``numpy.histogram``.
         colorbar : bool, default=True
@@ -217,31 +243,23 @@ uniform_kwargs, ellipse_kwargs : dict, default=None
             The display, with its artists stored.
         """
         check_matplotlib_support(f"{type(self).__name__}.plot")
-        import matplotlib.pyplot as plt
 
-        residuals = np.asarray(self.residuals, dtype=float)
-        residuals = residuals.reshape(len(residuals), -1)
+        # Check everything before drawing anything.
+        residuals = check_display_values(self)["residuals"]
         kind = self._check_kind(kind, residuals.shape[1])
-        if ax is None:
-            if kind == "both":
-                _, ax = plt.subplots(1, 2, figsize=(11, 4.2))
-            else:
-                _, ax = plt.subplots()
-        if kind == "both":
-            if np.size(ax) != 2:
-                raise ValueError('kind="both" needs two Axes: (scatter, histogram).')
-            scatter_ax, hist_ax = np.ravel(ax)
-        else:
-            scatter_ax, hist_ax = (None, ax) if kind == "histogram" else (ax, None)
-
-        self.scatter_ = self.flagged_ = self.colorbar_ = None
-        self.hist_ = self.gaussian_line_ = self.uniform_line_ = None
-        self.ellipses_ = []
         styles = dict(
             scatter=scatter_kwargs, flagged=flagged_kwargs, hist=hist_kwargs,
             gaussian=gaussian_kwargs, uniform=uniform_kwargs, ellipse=ellipse_kwargs,
         )
-        styles = {key: value or {} for key, value in styles.items()}
+        n_std, colorbar, styles = _check_plot_options(
+            residuals, kind, cmap=cmap, n_std=n_std, bins=bins, colorbar=colorbar,
+            styles=styles,
+        )
+        scatter_ax, hist_ax = _scatter_and_hist_axes(ax, kind)
+
+        self.scatter_ = self.flagged_ = self.colorbar_ = None
+        self.hist_ = self.gaussian_line_ = self.uniform_line_ = None
+        self.ellipses_ = []
         if scatter_ax is not None:
             self._plot_scatter(scatter_ax, residuals, cmap, n_std, colorbar, styles)
         if hist_ax is not None:
@@ -381,9 +399,9 @@ uniform_kwargs, ellipse_kwargs : dict, default=None
         group : int, default=0
             Which group of ``estimator.groups_`` to show.
         dims : pair of int, default=None
-            Positions, within a group of more than two columns, of the two
-            columns to show (the ellipses are then those of the marginal
-            Gaussian). None shows the first two.
+            Positions, within a group of two or more columns, of the two
+            columns to show, in this order (the ellipses are then those of the
+            marginal Gaussian). None shows the first two.
         ax : matplotlib Axes or pair of Axes, default=None
             See :meth:`plot`.
         **plot_kwargs : dict
@@ -400,7 +418,7 @@ uniform_kwargs, ellipse_kwargs : dict, default=None
         >>> display = OutlierDisplay.from_estimator(gum, X, y)  # doctest: +SKIP
         """
         check_matplotlib_support(f"{cls.__name__}.from_estimator")
-        check_is_fitted(estimator)
+        check_gum_estimator(estimator, f"{cls.__name__}.from_estimator", None)
         return cls.from_predictions(
             y,
             estimator.predict(X),
@@ -458,8 +476,8 @@ uniform_kwargs, ellipse_kwargs : dict, default=None
         group : int, default=0
             Which group to show.
         dims : pair of int, default=None
-            Positions, within a group of more than two columns, of the two
-            columns to show. None shows the first two.
+            Positions, within a group of two or more columns, of the two
+            columns to show, in this order. None shows the first two.
         ax : matplotlib Axes or pair of Axes, default=None
             See :meth:`plot`.
         **plot_kwargs : dict
@@ -478,160 +496,16 @@ uniform_kwargs, ellipse_kwargs : dict, default=None
         ...     uniform_volume=gum.uniform_volume_)
         """
         check_matplotlib_support(f"{cls.__name__}.from_predictions")
-        y_true = np.asarray(y_true, dtype=float).reshape(len(y_true), -1)
-        y_pred = np.asarray(y_pred, dtype=float).reshape(len(y_true), -1)
-        proba = np.asarray(outlier_proba, dtype=float)
-        if y_true.shape != y_pred.shape or proba.shape[0] != len(y_true):
-            raise ValueError(
-                f"y_true {y_true.shape}, y_pred {y_pred.shape} and outlier_proba "
-                f"{proba.shape} must describe the same samples and outputs."
-            )
-        all_groups = _group_columns(groups, proba, y_true.shape[1])
-        if not 0 <= group < len(all_groups):
-            raise ValueError(f"group must be in [0, {len(all_groups)}); got {group}.")
-        columns = all_groups[group]
-        if len(columns) > 2:
-            columns = columns[list(dims if dims is not None else (0, 1))]
-        covariance = np.asarray(covariance, dtype=float).reshape(y_true.shape[1], -1)
-        display = cls(
-            residuals=(y_true - y_pred)[:, columns],
-            y_pred=y_pred[:, columns],
-            outlier_proba=proba if proba.ndim == 1 else proba[:, group],
-            inlier_prior=_select_group(inlier_prior, group, len(all_groups), "inlier_prior"),
-            covariance=covariance[np.ix_(columns, columns)],
-            uniform_volume=_select_group(
-                uniform_volume, group, len(all_groups), "uniform_volume"
-            ),
-            threshold=threshold,
-            columns=columns,
+        arguments = select_group(
+            y_true,
+            y_pred,
+            outlier_proba=outlier_proba,
+            inlier_prior=inlier_prior,
+            covariance=covariance,
+            uniform_volume=uniform_volume,
+            groups=groups,
+            group=group,
+            dims=dims,
         )
-        return display.plot(ax=ax, **plot_kwargs)
-
-
-class ConvergenceDisplay:
-    """Mean log-likelihood and inlier share per EM iteration of a GUM fit.
-
-    Iteration 0 is the start; the log-likelihood is drawn on the left axis,
-    the share of inliers on a twin right axis. Build it with
-    :meth:`from_estimator`.
-
-    Parameters
-    ----------
-    log_likelihood : ndarray of shape (n_iter + 1,)
-        Mean log-likelihood per sample at the start and after each iteration.
-    inlier_share : ndarray of shape (n_iter + 1,)
-        Share of the samples (and groups) below the outlier threshold.
-    converged : bool, default=None
-        Whether EM converged, shown in the title when known.
-
-    Attributes
-    ----------
-    log_likelihood_line_ : matplotlib Line2D
-        The log-likelihood per iteration.
-    inlier_share_line_ : matplotlib Line2D
-        The inlier share per iteration.
-    ax_ : matplotlib Axes
-        Axes of the log-likelihood.
-    ax_share_ : matplotlib Axes
-        Twin Axes of the inlier share.
-    figure_ : matplotlib Figure
-        Figure containing the plot.
-
-    See Also
-    --------
-    OutlierDisplay : Residuals coloured by outlier probability.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_gum import GUMRegressor
-    >>> from sklearn_gum.plotting import ConvergenceDisplay
-    >>> rng = np.random.RandomState(0)
-    >>> X = rng.normal(size=(200, 2))
-    >>> y = X @ [2.0, -1.0] + rng.normal(scale=0.5, size=200)
-    >>> y[:20] += 10
-    >>> gum = GUMRegressor().fit(X, y)
-    >>> display = ConvergenceDisplay.from_estimator(gum)  # doctest: +SKIP
-    """
-
-    def __init__(self, *, log_likelihood, inlier_share, converged=None):
-        self.log_likelihood = log_likelihood
-        self.inlier_share = inlier_share
-        self.converged = converged
-
-    def plot(self, ax=None, *, log_likelihood_kwargs=None, inlier_share_kwargs=None):
-        """Plot the EM history.
-
-        Parameters
-        ----------
-        ax : matplotlib Axes, default=None
-            Axes for the log-likelihood (its twin gets the inlier share).
-            None creates a figure.
-        log_likelihood_kwargs, inlier_share_kwargs : dict, default=None
-            Keywords of matplotlib's ``plot`` for each line.
-
-        Returns
-        -------
-        display : ConvergenceDisplay
-        """
-        check_matplotlib_support(f"{type(self).__name__}.plot")
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots()
-        log_likelihood = np.asarray(self.log_likelihood, dtype=float)
-        inlier_share = np.asarray(self.inlier_share, dtype=float)
-        iterations = np.arange(len(log_likelihood))
-        ll_kwargs = _validate_style_kwargs(
-            {"color": "tab:blue", "marker": "o", "label": "mean log-likelihood"},
-            log_likelihood_kwargs or {},
-        )
-        share_kwargs = _validate_style_kwargs(
-            {"color": "tab:orange", "marker": "s", "linestyle": "--",
-             "label": "inlier share"},
-            inlier_share_kwargs or {},
-        )
-        (self.log_likelihood_line_,) = ax.plot(iterations, log_likelihood, **ll_kwargs)
-        ax_share = ax.twinx()
-        (self.inlier_share_line_,) = ax_share.plot(iterations, inlier_share, **share_kwargs)
-        ax.set(xlabel="EM iteration", ylabel="mean log-likelihood per sample")
-        ax_share.set(ylabel="inlier share", ylim=(0, 1.02))
-        ax.xaxis.get_major_locator().set_params(integer=True)
-        lines = [self.log_likelihood_line_, self.inlier_share_line_]
-        ax.legend(lines, [line.get_label() for line in lines], loc="lower right")
-        if self.converged is not None:
-            state = "converged" if self.converged else "did not converge"
-            ax.set_title(f"EM {state} after {len(iterations) - 1} iterations")
-        self.ax_, self.ax_share_, self.figure_ = ax, ax_share, ax.figure
-        return self
-
-    @classmethod
-    def from_estimator(cls, estimator, *, ax=None, **plot_kwargs):
-        """Plot the EM history of a fitted GUMRegressor.
-
-        Parameters
-        ----------
-        estimator : GUMRegressor
-            Fitted estimator; its ``history_`` and ``converged_`` are shown.
-        ax : matplotlib Axes, default=None
-            See :meth:`plot`.
-        **plot_kwargs : dict
-            Further keywords of :meth:`plot`.
-
-        Returns
-        -------
-        display : ConvergenceDisplay
-
-        Examples
-        --------
-        >>> from sklearn_gum.plotting import ConvergenceDisplay
-        >>> display = ConvergenceDisplay.from_estimator(gum)  # doctest: +SKIP
-        """
-        check_matplotlib_support(f"{cls.__name__}.from_estimator")
-        check_is_fitted(estimator, "history_")
-        display = cls(
-            log_likelihood=estimator.history_["log_likelihood"],
-            inlier_share=estimator.history_["inlier_share"],
-            converged=getattr(estimator, "converged_", None),
-        )
+        display = cls(**arguments, threshold=threshold)
         return display.plot(ax=ax, **plot_kwargs)
