@@ -18,7 +18,7 @@ from sklearn.utils._param_validation import (
 )
 from threadpoolctl import ThreadpoolController
 
-from .. import _em, _mixture
+from .. import _em
 from .._gum import GUMRegressor
 from .._validation import check_groups
 from ._checks import (
@@ -340,7 +340,7 @@ class GUMCriterion(torch.nn.Module):
         self.loss_normalization = loss_normalization
         self.sample_weight = check_sample_weight(sample_weight, self.n_samples)
         self.verbose = verbose
-        self._options = _em.EMOptions.of(self)
+        self._base_options = self._options = _em.EMOptions.of(self)
         self._mixture_rows = np.ones(self.n_samples, dtype=bool)
         self.epoch_ = 0
         self.groups_ = None
@@ -571,16 +571,24 @@ class GUMCriterion(torch.nn.Module):
     def _host_e_step(self, residuals, update):
         host = _to_host(residuals)
         if self._state is None:
+            # Floors relative to the scale of the residuals decided on.
+            self._options = self._base_options.scaled(host, self._weights())
             self._decision = self._decide(host, range(len(self.groups_)))
             if not self._decision.keep.any():
                 self._gaussian = self._new_state(self._decision.keep)
                 self._gaussian.start(residuals, host=host)
                 return
+            # The EM starts from the mixtures the decision fitted, on
+            # residuals moved by their centres (the net's next epochs learn
+            # that shift, as a refit of the intercept would).
+            offset = self._decision.offset(self.groups_)
+            residuals, host = self._centred(residuals, host, offset)
             self._state = self._new_state(self._decision.keep)
-            self._state.start(residuals, host=host)
+            self._state.start(residuals, decision=self._decision, host=host)
         else:
             converged = self._state.converged
-            self._keep_new_uniforms(host)
+            offset = self._keep_new_uniforms(host)
+            residuals, host = self._centred(residuals, host, offset)
             self._state.iterate(residuals, check=update or not converged)
         if not update:
             return
@@ -590,6 +598,13 @@ class GUMCriterion(torch.nn.Module):
         if self.verbose >= 2:
             print(f"  GUM E-step {self._state.n_iter} (epoch {self.epoch_}): mean "
                   f"log-likelihood {self._state.log_likelihood:.6g}")
+
+    @staticmethod
+    def _centred(residuals, host, offset):
+        if offset is None or not np.any(offset):
+            return residuals, host
+        shift = torch.as_tensor(offset, dtype=residuals.dtype, device=residuals.device)
+        return residuals - shift, host - offset
 
     def _weights(self):
         return self.sample_weight * self._mixture_rows
@@ -604,30 +619,40 @@ class GUMCriterion(torch.nn.Module):
         if self.outlier_component == "always":
             return decision
         keep = decision.evidence > self.min_evidence * weights.sum()
-        return dataclasses.replace(decision, keep=keep)
+        return dataclasses.replace(decision, keep=keep, forced=keep & decision.forced)
 
     def _new_state(self, keep):
         return _em.EMState(self.groups_, self._weights(), self._options, keep,
                            scorer=_score_on_device)
 
     def _keep_new_uniforms(self, host):
-        """Decide again the groups that are still Gaussians; a group that now
-        keeps its uniform restarts from its best half, ``rho = 0.5``."""
+        """Decide again the groups that are still Gaussians.
+
+        A group that now keeps its uniform starts from the mixture its
+        decision fitted. Returns the offset of the new groups' centres (per
+        output column, None without a new group), for the E-step.
+        """
         pending = np.flatnonzero(~self._state.mixture)
         if not len(pending):
-            return
+            return None
         decision = self._decide(host, pending)
-        keep, evidence = self._decision.keep.copy(), self._decision.evidence.copy()
+        old = self._decision
+        keep, evidence = old.keep.copy(), old.evidence.copy()
+        mixtures, forced = list(old.mixtures), np.array(old.forced, dtype=bool)
         evidence[pending] = decision.evidence
-        for k in pending[decision.keep]:
-            keep[k] = self._state.mixture[k] = True
-            self._state.params[k] = _mixture.robust_start(
-                host[:, self.groups_[k]], self._weights(), **self._options.mixture
-            )
-        self._decision = _em.Decision(
-            evidence, keep, max(self._decision.n_iter, decision.n_iter),
-            self._decision.converged and decision.converged,
+        offset = np.zeros(host.shape[1])
+        for position, k in enumerate(pending):
+            mixtures[k] = decision.mixtures[position]
+            if decision.keep[position]:
+                keep[k] = self._state.mixture[k] = True
+                self._state.params[k] = decision.mixtures[position].params
+                offset[self.groups_[k]] = decision.mixtures[position].offset
+        self._decision = dataclasses.replace(
+            old, evidence=evidence, keep=keep, mixtures=mixtures, forced=forced,
+            n_iter=max(old.n_iter, decision.n_iter),
+            converged=old.converged and decision.converged,
         )
+        return offset if decision.keep.any() else None
 
     def _set_loss(self, resp):
         """Element weights ``w_n r_ng``, the whitening ``diag(L_g^{-1})`` and
