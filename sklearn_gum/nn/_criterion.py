@@ -18,7 +18,7 @@ from sklearn.utils._param_validation import (
 )
 from threadpoolctl import ThreadpoolController
 
-from .. import _em
+from .. import _em, _mixture
 from .._gum import GUMRegressor
 from .._validation import check_groups
 from ._checks import (
@@ -578,17 +578,17 @@ class GUMCriterion(torch.nn.Module):
                 self._gaussian = self._new_state(self._decision.keep)
                 self._gaussian.start(residuals, host=host)
                 return
-            # The EM starts from the mixtures the decision fitted, on
-            # residuals moved by their centres (the net's next epochs learn
-            # that shift, as a refit of the intercept would).
-            offset = self._decision.offset(self.groups_)
-            residuals, host = self._centred(residuals, host, offset)
+            # The EM starts from the scale of each kept group's best half of
+            # the net's own residuals, rho = 0.5 (the core's robust start),
+            # not from the decision's mixture at its free centre: a net is
+            # not refitted at each M-step, its next epochs would take that
+            # centre only gradually, and starting there made the EM trail
+            # (l-UGO 20%: 0.559 against 0.527 px over the benchmark's 5 runs).
             self._state = self._new_state(self._decision.keep)
-            self._state.start(residuals, decision=self._decision, host=host)
+            self._state.start(residuals, host=host)
         else:
             converged = self._state.converged
-            offset = self._keep_new_uniforms(host)
-            residuals, host = self._centred(residuals, host, offset)
+            self._keep_new_uniforms(host)
             self._state.iterate(residuals, check=update or not converged)
         if not update:
             return
@@ -598,13 +598,6 @@ class GUMCriterion(torch.nn.Module):
         if self.verbose >= 2:
             print(f"  GUM E-step {self._state.n_iter} (epoch {self.epoch_}): mean "
                   f"log-likelihood {self._state.log_likelihood:.6g}")
-
-    @staticmethod
-    def _centred(residuals, host, offset):
-        if offset is None or not np.any(offset):
-            return residuals, host
-        shift = torch.as_tensor(offset, dtype=residuals.dtype, device=residuals.device)
-        return residuals - shift, host - offset
 
     def _weights(self):
         return self.sample_weight * self._mixture_rows
@@ -626,33 +619,30 @@ class GUMCriterion(torch.nn.Module):
                            scorer=_score_on_device)
 
     def _keep_new_uniforms(self, host):
-        """Decide again the groups that are still Gaussians.
-
-        A group that now keeps its uniform starts from the mixture its
-        decision fitted. Returns the offset of the new groups' centres (per
-        output column, None without a new group), for the E-step.
-        """
+        """Decide again the groups that are still Gaussians; a group that now
+        keeps its uniform starts from its best half, ``rho = 0.5``."""
         pending = np.flatnonzero(~self._state.mixture)
         if not len(pending):
-            return None
+            return
         decision = self._decide(host, pending)
         old = self._decision
         keep, evidence = old.keep.copy(), old.evidence.copy()
-        mixtures, forced = list(old.mixtures), np.array(old.forced, dtype=bool)
+        mixtures = list(old.mixtures)
         evidence[pending] = decision.evidence
-        offset = np.zeros(host.shape[1])
         for position, k in enumerate(pending):
             mixtures[k] = decision.mixtures[position]
             if decision.keep[position]:
+                columns = self.groups_[k]
                 keep[k] = self._state.mixture[k] = True
-                self._state.params[k] = decision.mixtures[position].params
-                offset[self.groups_[k]] = decision.mixtures[position].offset
+                self._state.params[k] = _mixture.robust_start(
+                    host[:, columns], self._weights(),
+                    **self._options.mixture_for(columns),
+                )
         self._decision = dataclasses.replace(
-            old, evidence=evidence, keep=keep, mixtures=mixtures, forced=forced,
+            old, evidence=evidence, keep=keep, mixtures=mixtures,
             n_iter=max(old.n_iter, decision.n_iter),
             converged=old.converged and decision.converged,
         )
-        return offset if decision.keep.any() else None
 
     def _set_loss(self, resp):
         """Element weights ``w_n r_ng``, the whitening ``diag(L_g^{-1})`` and
