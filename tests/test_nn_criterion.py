@@ -116,10 +116,11 @@ def test_plain_loop_finds_the_outliers_and_matches_the_skorch_path():
     gum = GUMRegressor(make_net(), random_state=0).fit(X_CURVE, Y_CURVE)
     skorch_error = rmse_to_curve(gum.predict)
     plain_error = rmse_to_curve(predictor(train_loop(torch.nn.MSELoss())))
-    # Within the noise of a training run: the same accuracy as the skorch
-    # path (both near the 0.05 label noise), far from the plain loss.
+    # Within the noise of a training run: over seeds 0-3 the loop gave
+    # 0.038-0.058 and the skorch path 0.023-0.041 (label noise 0.05); both
+    # far from the plain loss.
     assert loop_error < 0.08 and skorch_error < 0.08
-    assert abs(loop_error - skorch_error) < 0.03
+    assert abs(loop_error - skorch_error) < 0.04
     assert plain_error > 2 * max(loop_error, skorch_error)
 
 
