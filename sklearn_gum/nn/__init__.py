@@ -33,7 +33,8 @@ fit_network_gum
 How a GUM fit trains a net (warm EM)
 ------------------------------------
 The EM is that of every GUM fit (:mod:`sklearn_gum._em`); only the M-step
-of the regressor differs: the epochs between two E-steps.
+of the regressor differs: the epochs between two E-steps. The same
+schedule runs in a plain PyTorch loop with :class:`GUMCriterion`.
 
 1. A plain ``NeuralNetRegressor`` is converted to a
    ``WeightedNeuralNetRegressor`` with the same parameters and
@@ -45,24 +46,37 @@ of the regressor differs: the epochs between two E-steps.
    rows included, gets a responsibility.
 2. A :class:`GUMCallback` wraps the net's criterion in a
    :class:`GUMCriterion`. ``warmup_epochs`` (default
-   ``max(1, max_epochs // 5)``) epochs train with the sample weights alone.
-3. After the warm-up, and every ``estep_every`` epochs until it keeps a
-   group's uniform, the outlier decision of every GUM fit is taken on the
-   residuals of the net trained so far with the plain loss (NEC with a free
-   centre, as for the start of a scikit-learn estimator). A net that has not
-   yet learnt the inlier structure hides its outliers, so the decision is
-   taken again later rather than once. On clean data the uniform is never
-   kept and the net is trained exactly as with its plain loss.
-4. Once kept, the EM starts: scale of the best half, ``rho = 0.5``
-   (:func:`sklearn_gum._mixture.robust_start`); every ``estep_every`` epochs
-   an E-step in torch on the net's device (:func:`torch_e_step`), the
+   ``max(1, max_epochs // 5)``) epochs train with the sample weights alone:
+   the residuals of a net that has not learnt the inliers follow the
+   targets' distribution, which can look like a uniform.
+3. After the warm-up, and every ``estep_every`` epochs, the outlier
+   decision of every GUM fit is taken, per group, on the residuals of the
+   net trained so far (NEC with a free centre, as for the start of a
+   scikit-learn estimator), with a margin: the evidence must exceed
+   ``min_evidence`` (0.1) per unit of sample weight. A trained net's clean
+   residuals are heavy-tailed (hard examples), which plain NEC mistakes for
+   outliers as training goes on; label outliers clear the margin by far.
+   While no group keeps its uniform the net trains exactly as with its
+   plain loss: on clean data nothing is flagged.
+4. From the first kept group on, the EM runs: the group starts from the
+   scale of its best half, ``rho = 0.5``
+   (:func:`sklearn_gum._mixture.robust_start`); every ``estep_every``
+   epochs an E-step in torch on the net's device (:func:`torch_e_step`), the
    mixture's M-step in numpy, and new loss weights ``w_n r_ng`` and
-   whitening ``diag(L_g^{-1})`` for the next epochs. Training continues
-   from the current network and optimiser state. The residuals come, by
-   default (``estep_residuals="train"``), from the predictions the epoch's
-   own forward passes made, so an E-step costs no forward pass; with
+   whitening ``diag(L_g^{-1})`` for the next epochs. Groups still without a
+   uniform are decided again at each E-step. Training continues from the
+   current network and optimiser state. The residuals come, by default
+   (``estep_residuals="train"``), from the predictions the epoch's own
+   forward passes made, so an E-step costs no forward pass; with
    ``"eval"``, from an eval-mode pass after the epoch.
-5. Refreshing stops once the mean log-likelihood ``L`` changes by at most
+5. The loss factor is that of the first E-step, held
+   (``loss_normalization="first"``): the loss equals the plain mean
+   squared error when the EM starts, and whitened residuals keep their
+   size as ``Sigma`` shrinks, so Adam's steps keep theirs (``"mse"``
+   rescales to the mean squared error at every E-step, which made the net
+   learn slower than a Tukey loss; use it with plain SGD near its stability
+   limit).
+6. Refreshing stops once the mean log-likelihood ``L`` changes by at most
    ``tol * (1 + |L|)`` between two E-steps (``converged_``), or after
    ``max_iter`` E-steps; the weights then stay fixed until ``max_epochs``.
    ``n_iter_`` counts the E-steps after the first, the final one included,
@@ -71,7 +85,7 @@ of the regressor differs: the epochs between two E-steps.
    without converging. When the epochs run out first, ``converged_`` is
    False without a warning: the epoch budget is the user's choice, and
    with stochastic training the log-likelihood rarely settles to ``tol``.
-6. A final E-step on an eval pass of the trained net gives
+7. A final E-step on an eval pass of the trained net gives
    ``outlier_proba_`` and the other fitted attributes.
 
 Each epoch after the first decision, the net's history records
@@ -80,12 +94,28 @@ Each epoch after the first decision, the net's history records
 ``event_gum_estep`` (whether the weights were refreshed after that epoch).
 The fitted net keeps neither the callback nor the GUM criterion.
 
-Persistence follows skorch: a fitted ``GUMRegressor`` pickles with its net
-(tensors are mapped to CPU when CUDA is missing at load time). To keep the
-network weights alone, ``gum.estimator_.save_params(f_params="net.pt")``;
-load them into a net built with the same parameters with
-``net.initialize(); net.load_params(f_params="net.pt")``. skops does not
-store torch objects.
+A diverging net (NaN or infinite residuals) stops the fit at the end of
+the epoch with "The network's residuals contain NaN after epoch k: training
+diverged. Lower the learning rate"; a module whose output width differs
+from the number of target columns stops it at the first batch.
+
+Persistence
+-----------
+A fitted ``GUMRegressor`` around a net pickles with it (tensors are mapped
+to CPU when CUDA is missing at load time); pickles run code at load time,
+so load only your own. To share the network, save its weights alone,
+``gum.estimator_.save_params(f_params="net.pt")`` (loaded with
+``torch.load(..., weights_only=True)``), and load them into a net built
+with the same parameters: ``net.initialize(); net.load_params(f_params=
+"net.pt")``. **skops is not safe for nets**: ``skops.io.dump`` writes a
+GUM around a skorch net, but the file needs more than a dozen types
+trusted (sixteen for a one-layer net with skorch's defaults),
+``builtins.print``, ``functools.partial``, skorch's callbacks and torch
+modules among them, and skorch restores its modules from a pickle inside
+the file, so trusting that list is no safer than loading a pickle. Never
+pass a net's :func:`skops.io.get_untrusted_types` to ``trusted``; use skops
+only for GUMs around scikit-learn estimators (see the persistence page of
+the documentation).
 
 Examples
 --------

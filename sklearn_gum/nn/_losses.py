@@ -4,6 +4,9 @@ Private: import them from :mod:`sklearn_gum.nn`, the package's only door to
 torch.
 """
 
+import math
+import numbers
+
 import torch
 from torch import nn
 
@@ -33,6 +36,12 @@ def mad_scale(residuals, min_scale=1e-8):
     return (MAD_CONSISTENCY * deviation).clamp_min(min_scale)
 
 
+def _positive(value):
+    """Whether ``value`` is a finite positive real number (not a bool)."""
+    return (isinstance(value, numbers.Real) and not isinstance(value, bool)
+            and math.isfinite(value) and value > 0)
+
+
 def _reduce(loss, reduction):
     if reduction == "mean":
         return loss.mean()
@@ -50,13 +59,22 @@ class _ScaledRobustLoss(nn.Module):
             raise ValueError(
                 f"reduction must be one of {_REDUCTIONS}; got {reduction!r}."
             )
-        if not (scale == "mad" or float(scale) > 0):
+        if not (isinstance(scale, str) and scale == "mad") and not _positive(scale):
             raise ValueError(f"scale must be 'mad' or a positive float; got {scale!r}.")
         self.scale = scale
         self.reduction = reduction
 
     def forward(self, input, target):
-        """Loss of a batch of predictions ``input`` against ``target``."""
+        """Loss of a batch of predictions ``input`` against ``target``.
+
+        Both must have the same shape: a ``(batch_size, 1)`` prediction
+        against ``(batch_size,)`` targets would broadcast to a square.
+        """
+        if input.shape != target.shape:
+            raise ValueError(
+                f"input and target must have the same shape; got "
+                f"{tuple(input.shape)} and {tuple(target.shape)}."
+            )
         residuals = input - target
         if isinstance(self.scale, str):
             scale = mad_scale(residuals)
@@ -110,8 +128,8 @@ class HuberLoss(_ScaledRobustLoss):
 
     def __init__(self, delta=1.345, scale="mad", reduction="mean"):
         super().__init__(scale=scale, reduction=reduction)
-        if not delta > 0:
-            raise ValueError(f"delta must be positive; got {delta!r}.")
+        if not _positive(delta):
+            raise ValueError(f"delta must be a positive float; got {delta!r}.")
         self.delta = delta
 
     def rho(self, u):
@@ -169,8 +187,8 @@ class TukeyBiweightLoss(_ScaledRobustLoss):
 
     def __init__(self, c=4.685, scale="mad", reduction="mean"):
         super().__init__(scale=scale, reduction=reduction)
-        if not c > 0:
-            raise ValueError(f"c must be positive; got {c!r}.")
+        if not _positive(c):
+            raise ValueError(f"c must be a positive float; got {c!r}.")
         self.c = c
 
     def rho(self, u):
@@ -218,7 +236,26 @@ def mahalanobis_loss(elementwise_criterion, y_pred, y_true, weights, whitening=N
     """
     y_pred = y_pred.reshape(len(y_pred), -1)
     y_true = y_true.reshape(len(y_true), -1).to(y_pred.dtype)
+    batch_size, n_outputs = y_pred.shape
+    if y_true.shape != y_pred.shape:
+        raise ValueError(
+            f"y_pred and y_true must have the same shape; got {tuple(y_pred.shape)} "
+            f"and {tuple(y_true.shape)}."
+        )
+    if weights.ndim != 2 or len(weights) != batch_size or (
+        weights.shape[1] not in (1, n_outputs)
+    ):
+        raise ValueError(
+            f"weights must have shape ({batch_size}, 1) or ({batch_size}, "
+            f"{n_outputs}); got {tuple(weights.shape)}."
+        )
     if whitening is not None:
+        if tuple(whitening.shape) != (n_outputs, n_outputs):
+            raise ValueError(
+                f"whitening must have shape ({n_outputs}, {n_outputs}); got "
+                f"{tuple(whitening.shape)}."
+            )
+        whitening = whitening.to(y_pred.dtype)  # a float64 model, float32 buffers
         y_pred, y_true = y_pred @ whitening.T, y_true @ whitening.T
     elementwise = elementwise_criterion(y_pred, y_true)
     if elementwise.shape != y_pred.shape:

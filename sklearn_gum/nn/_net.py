@@ -41,15 +41,19 @@ class _RowIndexed(torch.utils.data.Dataset):
         return Xi, _WeightedTarget(yi, i)
 
 
-def _check_loss_weights(sample_weight, n_rows):
+def _check_loss_weights(sample_weight, n_rows, n_outputs=None):
     """Weights as an (n_rows, 1) or (n_rows, n_outputs) float array."""
     if sample_weight is None:
         return np.ones((n_rows, 1), dtype=np.float32)
     weights = np.asarray(sample_weight, dtype=np.float32)
-    weights = weights.reshape(len(weights), -1) if weights.ndim <= 2 else weights
-    if weights.ndim != 2 or len(weights) != n_rows:
+    weights = weights.reshape(len(weights), -1) if 1 <= weights.ndim <= 2 else weights
+    columns = (1,) if n_outputs is None else (1, n_outputs)
+    if weights.ndim != 2 or len(weights) != n_rows or (
+        n_outputs is not None and weights.shape[1] not in columns
+    ):
+        width = "n_outputs" if n_outputs is None else n_outputs
         raise ValueError(
-            f"sample_weight must have shape ({n_rows},) or ({n_rows}, n_outputs); "
+            f"sample_weight must have shape ({n_rows},) or ({n_rows}, {width}); "
             f"got {np.shape(sample_weight)}."
         )
     if not np.all(np.isfinite(weights)) or np.any(weights < 0):
@@ -79,7 +83,10 @@ class WeightedNeuralNetRegressor(NeuralNetRegressor):
         return one loss per element (e.g. ``MSELoss``, :class:`HuberLoss`).
     warmup_epochs : int or "auto", default="auto"
         GUM only: epochs trained with the sample weights alone before the
-        first E-step; ``"auto"`` means ``max(1, max_epochs // 5)``.
+        first outlier decision; ``"auto"`` means ``max(1, max_epochs // 5)``.
+        The residuals of a net that has not learnt the inliers yet follow
+        the targets' distribution, which can look like a uniform. Decisions
+        are then taken at every E-step until each group keeps its uniform.
     estep_every : int, default=1
         GUM only: epochs between two E-steps (refreshes of the weights).
     estep_residuals : {"train", "eval"}, default="train"
@@ -90,13 +97,20 @@ class WeightedNeuralNetRegressor(NeuralNetRegressor):
         over all rows in eval mode after the epoch, exact for the current
         net but costing about a third of an epoch per E-step. The final
         E-step on the trained net always uses an eval pass.
-    loss_normalization : {"mse", "none"}, default="mse"
-        Constant factor of the loss. ``"mse"`` multiplies the Mahalanobis
-        loss by ``tr(Sigma) / d^2`` (``d`` outputs), so that it equals the
-        criterion's mean over elements when all weights are 1 and ``Sigma``
-        is isotropic: a learning rate tuned for the plain net carries over,
-        for SGD too. ``"none"`` leaves the raw Mahalanobis loss. The factor
-        does not move the minimiser.
+    min_evidence : float, default=0.1
+        GUM only: NEC evidence per unit of sample weight that a group's
+        residuals must show for its uniform to be kept (see
+        :class:`GUMCriterion`); 0 is the rule of scikit-learn estimators.
+    loss_normalization : {"first", "mse", "none"}, default="first"
+        Constant factor ``c`` of the loss once the EM runs (see
+        :class:`GUMCriterion`). ``"first"``: ``tr(Sigma) / d^2`` (``d``
+        outputs) of the first E-step, then held: the loss equals the
+        criterion's mean over elements at the switch (a learning rate tuned
+        for the plain net carries over) and keeps the scale of whitened
+        residuals afterwards. ``"mse"``: ``tr(Sigma) / d^2`` of the latest
+        E-step, the mean squared error of the moment (safest for plain SGD
+        near its stability limit). ``"none"``: 1, the raw Mahalanobis loss.
+        The factor does not move the minimiser.
     train_split : callable or None, default=None
         As in skorch, but without a validation split by default (skorch's is
         ``ValidSplit(5)``): in a GUM fit every row is trained on and scored.
@@ -161,7 +175,8 @@ class WeightedNeuralNetRegressor(NeuralNetRegressor):
         warmup_epochs="auto",
         estep_every=1,
         estep_residuals="train",
-        loss_normalization="mse",
+        min_evidence=0.1,
+        loss_normalization="first",
         train_split=None,
         **kwargs,
     ):
@@ -171,6 +186,7 @@ class WeightedNeuralNetRegressor(NeuralNetRegressor):
         self.warmup_epochs = warmup_epochs
         self.estep_every = estep_every
         self.estep_residuals = estep_residuals
+        self.min_evidence = min_evidence
         self.loss_normalization = loss_normalization
         self.loss_weight_ = self.loss_whitening_ = self.loss_scale_ = None
 
@@ -216,7 +232,10 @@ class WeightedNeuralNetRegressor(NeuralNetRegressor):
         if not self.initialized_:
             self.initialize()
         n_rows = len(X) if is_dataset(X) else get_len(X)
-        self.set_loss_weights(_check_loss_weights(sample_weight, n_rows))
+        n_outputs = None if y is None or is_dataset(X) else (
+            1 if np.ndim(y) < 2 else int(np.prod(np.shape(y)[1:]))
+        )
+        self.set_loss_weights(_check_loss_weights(sample_weight, n_rows, n_outputs))
         try:
             super().partial_fit(X, y, classes, **fit_params)
         finally:
@@ -254,7 +273,7 @@ class WeightedNeuralNetRegressor(NeuralNetRegressor):
             return 1.0
         if trace is None:
             return None  # 1 / d, with d known at the first batch
-        return float(trace) / n_outputs**2
+        return float(trace) / n_outputs**2  # "mse", and "first" outside a GUM fit
 
     def get_split_datasets(self, X, y=None, **fit_params):
         """Training and validation datasets whose targets carry their row."""
@@ -295,8 +314,8 @@ def as_weighted_net(net):
 
     A :class:`WeightedNeuralNetRegressor` (or subclass) is cloned as it is. A
     plain :class:`skorch.NeuralNetRegressor` becomes the weighted equivalent
-    with the same parameters, the default ``warmup_epochs``, ``estep_every``
-    and ``loss_normalization``, and ``train_split=None``: skorch's default
+    with the same parameters, the default ``warmup_epochs``, ``estep_every``,
+    ``min_evidence`` and ``loss_normalization``, and ``train_split=None``: skorch's default
     ``ValidSplit(5)`` would hide a fifth of the rows from training while the
     E-step scores them all.
     """
