@@ -20,15 +20,34 @@ The maths of a single group lives in :mod:`sklearn_gum._mixture`.
 import dataclasses
 import warnings
 from dataclasses import dataclass, fields
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import StrOptions
 
 from . import _mixture
+from ._validation import NumberInterval
 from .exceptions import DegenerateMixtureWarning
 
 COLLAPSED_INLIER_PRIOR = 0.01
 UNDECIDED_MARGIN = 0.05
+
+# The mixture's parameters, checked alike by GUMRegressor and GUMCriterion.
+PARAMETER_CONSTRAINTS = {
+    "covariance_type": [StrOptions(set(_mixture.COVARIANCE_TYPES))],
+    "outlier_granularity": [StrOptions({"sample", "output"}), list],
+    "uniform": [
+        StrOptions(set(_mixture.UNIFORM_RULES)),
+        NumberInterval(Real, 0, None, closed="neither"),
+    ],
+    "max_iter": [NumberInterval(Integral, 1, None, closed="left")],
+    "tol": [NumberInterval(Real, 0, None, closed="left")],
+    "threshold": [NumberInterval(Real, 0, 1, closed="neither")],
+    "reg_covar": [NumberInterval(Real, 0, None, closed="left")],
+    "outlier_component": [StrOptions({"auto", "always"})],
+    "verbose": ["verbose"],
+}
 
 
 @dataclass(frozen=True)

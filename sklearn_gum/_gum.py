@@ -2,7 +2,7 @@
 
 import copy
 import sys
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 from sklearn.base import (
@@ -270,21 +270,10 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit", "predict"]), None],
-        "covariance_type": [StrOptions(set(_mixture.COVARIANCE_TYPES))],
-        "outlier_granularity": [StrOptions({"sample", "output"}), list],
-        "uniform": [
-            StrOptions(set(_mixture.UNIFORM_RULES)),
-            NumberInterval(Real, 0, None, closed="neither"),
-        ],
-        "max_iter": [NumberInterval(Integral, 1, None, closed="left")],
-        "tol": [NumberInterval(Real, 0, None, closed="left")],
+        **_em.PARAMETER_CONSTRAINTS,
         "n_init": [NumberInterval(Integral, 1, None, closed="left")],
         "init": [None, StrOptions({"subsets"}), HasMethods(["predict"])],
-        "threshold": [NumberInterval(Real, 0, 1, closed="neither")],
-        "reg_covar": [NumberInterval(Real, 0, None, closed="left")],
-        "outlier_component": [StrOptions({"auto", "always"})],
         "random_state": ["random_state"],
-        "verbose": ["verbose"],
     }
 
     def __init__(

@@ -8,7 +8,6 @@ new residuals (:class:`sklearn_gum._em.EMState`).
 import dataclasses
 
 import numpy as np
-from sklearn.base import clone
 
 from . import _em, _start
 from ._weighted_fit import effective_dof, whitening_factor

@@ -20,7 +20,7 @@ skorch = pytest.importorskip("skorch")
 from scipy import linalg
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import HuberRegressor, LinearRegression
+from sklearn.linear_model import HuberRegressor
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GridSearchCV
 from skorch import NeuralNetClassifier, NeuralNetRegressor

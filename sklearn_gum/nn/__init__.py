@@ -136,7 +136,8 @@ Examples
 """
 
 from ._callback import GUMCallback
-from ._criterion import GUMCriterion, torch_e_step
+from ._criterion import GUMCriterion
+from ._device_e_step import torch_e_step
 from ._fit import fit_network_gum
 from ._losses import HuberLoss, TukeyBiweightLoss, mad_scale, mahalanobis_loss
 from ._net import WeightedNeuralNetRegressor

@@ -15,6 +15,7 @@ import numbers
 
 import numpy as np
 import torch
+from sklearn.utils._param_validation import validate_parameter_constraints
 
 
 def check_sample_weight(sample_weight, n_samples):
@@ -195,3 +196,11 @@ def check_count(value, name, minimum):
     ):
         raise ValueError(f"{name} must be an int >= {minimum}; got {value!r}.")
     return int(value)
+
+
+def validate_criterion_params(constraints, params):
+    """scikit-learn's parameter checks, and no bools where an int is due."""
+    validate_parameter_constraints(constraints, params, caller_name="GUMCriterion")
+    for name in ("n_samples", "max_iter", "warmup_epochs", "estep_every"):
+        if isinstance(params[name], (bool, np.bool_)):
+            raise TypeError(f"{name} must be an int; got {params[name]!r}.")

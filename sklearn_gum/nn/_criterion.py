@@ -4,22 +4,13 @@ Private: import it from :mod:`sklearn_gum.nn`.
 """
 
 import dataclasses
-import functools
-import math
 from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.exceptions import NotFittedError
-from sklearn.utils._param_validation import (
-    Interval,
-    StrOptions,
-    validate_parameter_constraints,
-)
-from threadpoolctl import ThreadpoolController
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from .. import _em, _mixture
-from .._gum import GUMRegressor
 from .._validation import check_groups
 from ._checks import (
     check_batch_targets,
@@ -29,101 +20,16 @@ from ._checks import (
     check_predictions,
     check_residuals,
     check_sample_weight,
+    validate_criterion_params,
 )
+from ._criterion_results import FittedMixtureMixin
+from ._device_e_step import one_blas_thread, score_on_device, to_host
 from ._losses import mahalanobis_loss
 
-_LOG_2PI = math.log(2 * math.pi)
 LOSS_NORMALIZATIONS = ("first", "mse", "none")
 
 
-def torch_e_step(residuals, params):
-    """Inlier responsibilities and log-likelihoods of one group, in torch.
-
-    The twin of :func:`sklearn_gum._mixture.e_step`, run wherever
-    ``residuals`` live (the network's device).
-
-    Parameters
-    ----------
-    residuals : torch.Tensor of shape (n_samples, n_columns)
-    params : GroupParams
-        ``rho``, ``Sigma`` and the log-volume of the group.
-
-    Returns
-    -------
-    resp : torch.Tensor of shape (n_samples,)
-        ``r_n = rho N(e_n) / (rho N(e_n) + (1 - rho) / volume)``.
-    log_lik : torch.Tensor of shape (n_samples,)
-        ``log(rho N(e_n; 0, Sigma) + (1 - rho) / volume)``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import torch
-    >>> from sklearn_gum import _mixture
-    >>> from sklearn_gum.nn import torch_e_step
-    >>> params = _mixture.GroupParams(0.9, np.eye(2), np.log(100.0))
-    >>> residuals = np.array([[0.1, -0.2], [6.0, 5.0]])
-    >>> resp, _ = torch_e_step(torch.as_tensor(residuals), params)
-    >>> resp.numpy().round(4)
-    array([0.9929, 0.    ])
-    >>> bool(np.allclose(resp.numpy(), _mixture.e_step(residuals, params)[0]))
-    True
-    """
-    covariance = torch.as_tensor(
-        params.covariance, dtype=residuals.dtype, device=residuals.device
-    )
-    cholesky, info = torch.linalg.cholesky_ex(covariance)
-    if info.item() != 0:
-        raise ValueError(
-            "The residual covariance is not positive definite: the residuals "
-            "are degenerate. Increase reg_covar."
-        )
-    whitened = torch.linalg.solve_triangular(cholesky, residuals.T, upper=False)
-    log_peak = -0.5 * len(covariance) * _LOG_2PI - torch.log(cholesky.diagonal()).sum()
-    mahalanobis = whitened.square().sum(0)
-    log_inlier = math.log(params.inlier_prior) + log_peak - 0.5 * mahalanobis
-    if params.inlier_prior >= 1:
-        return torch.ones_like(log_inlier), log_inlier
-    log_outlier = math.log1p(-params.inlier_prior) - params.log_volume
-    log_lik = torch.logaddexp(log_inlier, torch.full_like(log_inlier, log_outlier))
-    return torch.exp(log_inlier - log_lik), log_lik
-
-
-def _score_on_device(residuals, groups, params):
-    """The core's E-step of every group, taken by :func:`torch_e_step` where
-    the residuals live; numpy copies for the mixture's M-step."""
-    results = [
-        torch_e_step(residuals[:, torch.as_tensor(columns, device=residuals.device)],
-                     group_params)
-        for columns, group_params in zip(groups, params)
-    ]
-    resp = torch.stack([resp for resp, _ in results], dim=1)
-    log_lik = torch.stack([log_lik for _, log_lik in results], dim=1)
-    return resp.cpu().numpy(), log_lik.cpu().numpy()
-
-
-@functools.cache
-def _threadpools():
-    """The process's BLAS and OpenMP pools (inspected once)."""
-    return ThreadpoolController()
-
-
-def _one_blas_thread():
-    """Context in which BLAS runs on one thread.
-
-    The mixture's maths on the host handle ``n x d`` arrays with a few
-    columns per group, where BLAS threads only wait for each other: on a
-    busy CPU, two OpenBLAS threads made the decision of a 5-landmark net
-    four times slower than its training epoch.
-    """
-    return _threadpools().limit(limits=1, user_api="blas")
-
-
-def _to_host(residuals):
-    return residuals.detach().cpu().numpy().astype(np.float64)
-
-
-class GUMCriterion(torch.nn.Module):
+class GUMCriterion(FittedMixtureMixin, torch.nn.Module):
     """DeepGUM loss and EM for any PyTorch training loop.
 
     The loss of a batch is the Mahalanobis M-step of the GUM: each element's
@@ -302,7 +208,7 @@ class GUMCriterion(torch.nn.Module):
     _parameter_constraints: dict = {
         "n_samples": [Interval(Integral, 1, None, closed="left")],
         **{
-            name: GUMRegressor._parameter_constraints[name]
+            name: _em.PARAMETER_CONSTRAINTS[name]
             for name in ("outlier_granularity", "covariance_type", "uniform",
                          "reg_covar", "threshold", "tol", "max_iter",
                          "outlier_component", "verbose")
@@ -323,7 +229,7 @@ class GUMCriterion(torch.nn.Module):
         super().__init__()
         params = dict(locals())
         del params["self"], params["__class__"]
-        _validate_params(self._parameter_constraints, params)
+        validate_criterion_params(self._parameter_constraints, params)
         self.n_samples = int(n_samples)
         self.outlier_granularity = outlier_granularity
         self.covariance_type = covariance_type
@@ -565,11 +471,11 @@ class GUMCriterion(torch.nn.Module):
         first kept group on, it is an EM iteration, and the groups still
         without a uniform are decided again.
         """
-        with _one_blas_thread():
+        with one_blas_thread():
             self._host_e_step(residuals, update)
 
     def _host_e_step(self, residuals, update):
-        host = _to_host(residuals)
+        host = to_host(residuals)
         if self._state is None:
             # Floors relative to the scale of the residuals decided on.
             self._options = self._base_options.scaled(host, self._weights())
@@ -616,7 +522,7 @@ class GUMCriterion(torch.nn.Module):
 
     def _new_state(self, keep):
         return _em.EMState(self.groups_, self._weights(), self._options, keep,
-                           scorer=_score_on_device)
+                           scorer=score_on_device)
 
     def _keep_new_uniforms(self, host):
         """Decide again the groups that are still Gaussians; a group that now
@@ -672,102 +578,3 @@ class GUMCriterion(torch.nn.Module):
             self._scale = 1.0
         elif self.loss_normalization == "mse" or self._scale is None:
             self._scale = mse_factor
-
-    # -- results -------------------------------------------------------------
-
-    @property
-    def _fitted(self):
-        """The state of the latest E-step (the EM's, or the plain Gaussian's)."""
-        if self._state is not None:
-            return self._state
-        if self._gaussian is not None:
-            return self._gaussian
-        raise self._not_fitted()
-
-    def _not_fitted(self):
-        return NotFittedError(
-            "GUMCriterion has taken no E-step yet: train past warmup_epochs "
-            f"(={self.warmup_epochs}) and call end_epoch(), or call finish()."
-        )
-
-    def __getattr__(self, name):
-        # A property that raises AttributeError falls back to
-        # torch.nn.Module.__getattr__, whose message would hide ours.
-        if name in _FITTED_ATTRIBUTES:
-            raise self._not_fitted()
-        return super().__getattr__(name)
-
-    def result(self, estimator=None):
-        """The EM as an :class:`~sklearn_gum._em.EMResult` (what
-        :class:`~sklearn_gum.GUMRegressor` stores)."""
-        state = self._fitted
-        if state is self._state:
-            return state.result(estimator, self._decision)
-        return state.result(estimator, self._decision, n_iter=self._decision.n_iter,
-                            converged=self._decision.converged)
-
-    def _squeeze(self, values):
-        if self.outlier_granularity != "sample":
-            return values
-        return values[0].item() if np.ndim(values) == 1 else values[:, 0]
-
-    @property
-    def outlier_proba_(self):
-        return self._squeeze(1 - self._fitted.resp)
-
-    @property
-    def inlier_mask_(self):
-        return self.outlier_proba_ < self.threshold
-
-    @property
-    def inlier_prior_(self):
-        return self._squeeze(np.array([p.inlier_prior for p in self._fitted.params]))
-
-    @property
-    def uniform_volume_(self):
-        return self._squeeze(np.exp([p.log_volume for p in self._fitted.params]))
-
-    @property
-    def covariance_(self):
-        return self._fitted.covariance()
-
-    @property
-    def has_outliers_(self):
-        self._fitted  # noqa: B018 (raises before the first E-step)
-        return self._squeeze(np.asarray(self._decision.keep))
-
-    @property
-    def outlier_evidence_(self):
-        self._fitted  # noqa: B018
-        return self._squeeze(np.asarray(self._decision.evidence))
-
-    @property
-    def n_iter_(self):
-        return self.result().n_iter
-
-    @property
-    def converged_(self):
-        return self.result().converged
-
-    @property
-    def log_likelihood_(self):
-        return self._fitted.log_likelihood
-
-    @property
-    def history_(self):
-        return self.result().history
-
-
-_FITTED_ATTRIBUTES = frozenset({
-    "_fitted", "outlier_proba_", "inlier_mask_", "inlier_prior_", "uniform_volume_",
-    "covariance_", "has_outliers_", "outlier_evidence_", "n_iter_", "converged_",
-    "log_likelihood_", "history_",
-})
-
-
-def _validate_params(constraints, params):
-    """scikit-learn's parameter checks, and no bools where an int is due."""
-    validate_parameter_constraints(constraints, params, caller_name="GUMCriterion")
-    for name in ("n_samples", "max_iter", "warmup_epochs", "estep_every"):
-        if isinstance(params[name], (bool, np.bool_)):
-            raise TypeError(f"{name} must be an int; got {params[name]!r}.")
