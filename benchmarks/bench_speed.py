@@ -24,8 +24,11 @@ Usage::
 """
 
 import argparse
+import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import warnings
 
 import numpy as np
@@ -82,7 +85,36 @@ def rmse_ratio(model, problem):
     return rmse(model) / rmse(clean)
 
 
-def levels(report, n_samples, seeds, repeats):
+RELEASE_FIT = """
+import sys, warnings
+import numpy as np
+from sklearn_gum import GUMRegressor
+data = np.load(sys.argv[1])
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    gum = GUMRegressor().fit(data["X"], data["y"])
+print(np.sqrt(np.mean((gum.predict(data["X_test"]) - data["y_test"]) ** 2)))
+"""
+
+
+def release_rmse_ratio(release, problem):
+    """Test RMSE of the release's ``GUMRegressor()`` (imported from the
+    checkout ``release`` in a subprocess) over that of least squares on the
+    clean rows; None without a release checkout."""
+    if release is None:
+        return None
+    X, y, outliers, X_test, y_test = problem
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "problem.npz")
+        np.savez(path, X=X, y=y, X_test=X_test, y_test=y_test)
+        env = {**os.environ, "PYTHONPATH": os.path.abspath(release)}
+        output = subprocess.run([sys.executable, "-c", RELEASE_FIT, path], env=env,
+                                capture_output=True, text=True, check=True).stdout
+    clean = LinearRegression().fit(X[~outliers], y[~outliers])
+    return float(output) / np.sqrt(np.mean((clean.predict(X_test) - y_test) ** 2))
+
+
+def levels(report, n_samples, seeds, repeats, release=None):
     rows = []
     for contamination in CONTAMINATIONS:
         for seed in range(seeds):
@@ -100,7 +132,8 @@ def levels(report, n_samples, seeds, repeats):
                 ratios["GUM"], "pass" if ratios["GUM"] <= TARGET_FITS else "**FAIL**",
                 ratios["Huber"], ratios["RANSAC"],
                 "yes" if ratios["GUM"] < ratios["Huber"] else "**no**",
-                rmse_ratio(gum, problem), gum.n_iter_, gum.has_outliers_,
+                rmse_ratio(gum, problem), release_rmse_ratio(release, problem),
+                gum.n_iter_, gum.has_outliers_,
             ])
             print(f"  {n_samples:,} {contamination:.0%} seed {seed}: GUM/LR "
                   f"{ratios['GUM']:.2f}, Huber/LR {ratios['Huber']:.2f}", flush=True)
@@ -108,11 +141,13 @@ def levels(report, n_samples, seeds, repeats):
     report.table(
         ["outliers", "seed", "LR (s)", "GUM (s)", "GUM / LR", f"<= {TARGET_FITS}",
          "Huber / LR", "RANSAC / LR", "GUM faster than Huber",
-         "test RMSE / clean OLS", "n_iter_", "has_outliers_"],
+         "test RMSE / clean OLS", "release 0.1.0: test RMSE / clean OLS",
+         "n_iter_", "has_outliers_"],
         rows,
         note="Ratios: median over the repeats of the per-repeat ratio to the "
         "LinearRegression fit. The release 0.1.0 measured 7.3-7.6 fits at 10% "
-        "(bench_speed of 2026-11-24) and a test RMSE ratio of 1.000-1.001.",
+        "(bench_speed of 2026-11-24); its test RMSE on the same data comes from "
+        "a checkout passed as --release (n/a without one).",
     )
 
 
@@ -178,6 +213,9 @@ def main(argv=None):
     add_common_arguments(parser, default_seeds=2)
     parser.add_argument("--repeats", type=int, default=None,
                         help="timed repeats per method (default 5, 3 with --quick)")
+    parser.add_argument("--release", default=None,
+                        help="a checkout of the release 0.1.0 (git worktree add DIR "
+                        "212753d) whose GUMRegressor's test RMSE is reported beside")
     args = parser.parse_args(argv)
     seeds = args.seeds or 1 if args.quick else args.seeds or 2
     repeats = args.repeats or (3 if args.quick else 5)
@@ -190,7 +228,7 @@ def main(argv=None):
         f"than HuberRegressor; init=\"subsets\" at most {TARGET_SUBSET_FITS}.",
     )
     with limit_threads(args.threads):
-        levels(report, n_samples, seeds, repeats)
+        levels(report, n_samples, seeds, repeats, args.release)
         if not args.quick:
             largest(report, 2_000_000, 3)
         growth(report, SIZES[:4] if args.quick else SIZES, 3)

@@ -93,7 +93,7 @@ def _finish(refit, sampled, options, share, verbose):
     state = _em.EMState(sampled.groups, refit.sample_weight, options,
                         sampled.has_outliers)
     if not sampled.has_outliers.any():
-        plain = refit.materialize(refit.fit(refit.blank(), refit.sample_weight))
+        plain = refit.plain_fit()
         state.start(refit.targets - refit.predict(plain))
         return state.result(plain, decision, weighting=refit.weighting,
                             n_iter=sampled.n_iter, converged=sampled.converged)

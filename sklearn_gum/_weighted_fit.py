@@ -200,6 +200,11 @@ class WeightedRefit:
         """The fitted estimator to keep (refits here are genuine fits)."""
         return estimator
 
+    def plain_fit(self):
+        """The regressor's own fit on all rows with the sample weights: the
+        answer when no group keeps the uniform component."""
+        return WeightedRefit.fit(self, clone(self.estimator), self.sample_weight)
+
     def predict(self, estimator, factor=None, source="the refitted estimator",
                 rows=None):
         """Predictions of a fitted estimator on the training data (or on

@@ -127,6 +127,7 @@ def test_two_stage_em_without_outliers_is_the_plain_fit():
     y1 = X1 @ coef + 0.5 * np.random.RandomState(0).normal(size=len(X1))
     gum = GUMRegressor().fit(X1, y1)
     assert not gum.has_outliers_
+    assert type(gum.estimator_) is LinearRegression
     assert_allclose(gum.predict(X1), LinearRegression().fit(X1, y1).predict(X1),
                     rtol=1e-10)
 
