@@ -278,7 +278,10 @@ def summarise(kind, fraction, runs, confidence_level=0.95):
             row["shift"], row["pvalue"] = tests[method].estimate, adjusted[method]
         else:
             for key in ("flagged", "precision", "recall"):
-                row[key] = np.nanmean([r[key] for r in runs[method]])
+                values = np.array([r[key] for r in runs[method]])
+                # precision is undefined (NaN) in a run that flags nothing
+                row[key] = np.mean(values[~np.isnan(values)]) if (
+                    ~np.isnan(values)).any() else np.nan
             row["ratio"] = np.median(seconds / l2_seconds)
         rows.append(row)
     return rows

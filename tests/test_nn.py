@@ -484,10 +484,26 @@ def test_gum_net_is_reproducible_without_touching_the_global_seed():
     assert_array_equal(first.outlier_proba_, second.outlier_proba_)
 
 
-def test_gum_net_n_init_keeps_the_most_likely_run():
-    gum = GUMRegressor(make_net(max_epochs=8), n_init=2, random_state=0)
+def test_gum_net_n_init_keeps_the_most_likely_run(monkeypatch):
+    from sklearn_gum.nn import _fit
+
+    runs = []
+
+    def recorded(*args, **kwargs):
+        runs.append(train(*args, **kwargs))
+        return runs[-1]
+
+    train = _fit._train
+    monkeypatch.setattr(_fit, "_train", recorded)
+    # with this seed the middle run of three is the most likely
+    gum = GUMRegressor(make_net(max_epochs=8), n_init=3, random_state=1)
     gum.fit(X_CURVE, Y_CURVE)
-    assert np.isfinite(gum.log_likelihood_)
+    likelihoods = [run.log_likelihood for run in runs]
+    assert len(likelihoods) == 3 and np.argmax(likelihoods) == 1
+    assert gum.log_likelihood_ == max(likelihoods)
+    kept = runs[int(np.argmax(likelihoods))]
+    assert gum.estimator_ is kept.estimator
+    assert_allclose(gum.outlier_proba_, 1 - kept.resp[:, 0])
 
 
 def test_gum_net_init_regressor_skips_the_warm_up():
