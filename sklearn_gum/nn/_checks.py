@@ -148,7 +148,7 @@ def check_idx(idx, batch_size, n_samples):
             f"idx must be 1-D with one row index per prediction ({batch_size}); "
             f"got shape {tuple(tensor.shape)}."
         )
-    low, high = int(tensor.min()), int(tensor.max())
+    low, high = (int(bound) for bound in torch.aminmax(tensor))
     if low < 0 or high >= n_samples:
         raise ValueError(
             f"idx holds row indices outside [0, n_samples={n_samples}): found "
