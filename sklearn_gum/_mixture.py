@@ -112,24 +112,25 @@ def gaussian_params(residuals, sample_weight, covariance_type="full", reg_covar=
     return GroupParams(1.0, covariance, np.inf)
 
 
-def _cholesky(covariance):
+def cholesky_factor(covariance, role="",
+                    degenerate="the residuals are degenerate. Increase reg_covar."):
+    """Lower Cholesky factor of a residual covariance, or a ``ValueError``
+    that says why there is none (``role`` and ``degenerate`` complete it)."""
+    name = f"The residual covariance{role}"
     if not np.isfinite(covariance).all():
         raise ValueError(
-            "The residual covariance is not finite: the squared residuals "
-            "overflow float64. Rescale y, or check the estimator's predictions."
+            f"{name} is not finite: the squared residuals overflow float64. "
+            "Rescale y, or check the estimator's predictions."
         )
     try:
         return linalg.cholesky(covariance, lower=True)
     except linalg.LinAlgError as exc:
-        raise ValueError(
-            "The residual covariance is not positive definite: the residuals "
-            "are degenerate. Increase reg_covar."
-        ) from exc
+        raise ValueError(f"{name} is not positive definite: {degenerate}") from exc
 
 
 def gaussian_log_density(residuals, covariance):
     """Log-density of ``N(0, covariance)`` at each row of ``residuals``."""
-    cholesky = _cholesky(covariance)
+    cholesky = cholesky_factor(covariance)
     whitened = linalg.solve_triangular(cholesky, residuals.T, lower=True)
     mahalanobis = np.sum(whitened**2, axis=0)
     return log_gaussian_peak(covariance) - 0.5 * mahalanobis
@@ -137,7 +138,7 @@ def gaussian_log_density(residuals, covariance):
 
 def log_gaussian_peak(covariance):
     """Log-density of ``N(0, covariance)`` at zero."""
-    cholesky = _cholesky(covariance)
+    cholesky = cholesky_factor(covariance)
     log_det = 2 * np.sum(np.log(np.diag(cholesky)))
     return -0.5 * (covariance.shape[0] * _LOG_2PI + log_det)
 

@@ -21,13 +21,14 @@ weighted loss, which makes the loop a generalised EM.
 import copy
 
 import numpy as np
-from sklearn.base import clone
 from scipy import linalg
+from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing
 from sklearn.utils.metadata_routing import _routing_enabled, get_routing_for_object
 from sklearn.utils.validation import _check_method_params, has_fit_parameter
 
+from ._mixture import cholesky_factor
 from ._validation import check_prediction_scale, check_predictions, magnitude_limit
 
 
@@ -88,20 +89,11 @@ def whitening_factor(covariance):
     """
     if covariance.shape[0] == 1:
         return None
-    if not np.isfinite(covariance).all():
-        raise ValueError(
-            "The residual covariance that whitens the targets is not finite: "
-            "the squared residuals overflow float64. Rescale y, or check the "
-            "estimator's predictions."
-        )
-    try:
-        return linalg.cholesky(covariance, lower=True)
-    except linalg.LinAlgError as exc:
-        raise ValueError(
-            "The residual covariance that whitens the targets is not positive "
-            "definite: the residuals of some outputs are linear combinations "
-            "of the others. Increase reg_covar, or drop the redundant outputs."
-        ) from exc
+    return cholesky_factor(
+        covariance, " that whitens the targets",
+        "the residuals of some outputs are linear combinations of the others. "
+        "Increase reg_covar, or drop the redundant outputs.",
+    )
 
 
 def whiten(targets, factor):
