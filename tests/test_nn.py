@@ -17,6 +17,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 torch = pytest.importorskip("torch")
 skorch = pytest.importorskip("skorch")
 
+
 from scipy import linalg
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
@@ -26,6 +27,7 @@ from sklearn.model_selection import GridSearchCV
 from skorch import NeuralNetClassifier, NeuralNetRegressor
 from skorch.dataset import ValidSplit
 
+from _nets import MLP
 from sklearn_gum import GUMRegressor, _mixture
 from sklearn_gum import nn as gum_nn
 from sklearn_gum.nn._losses import mahalanobis_loss
@@ -41,26 +43,7 @@ from sklearn_gum.nn import (
 cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """One torch thread: small nets, and no oversubscription on shared CPUs."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-class MLP(torch.nn.Module):
-    def __init__(self, n_in=1, n_out=2, width=32):
-        super().__init__()
-        self.layers = torch.nn.Sequential(
-            torch.nn.Linear(n_in, width), torch.nn.Tanh(),
-            torch.nn.Linear(width, width), torch.nn.Tanh(),
-            torch.nn.Linear(width, n_out),
-        )
-
-    def forward(self, X):
-        return self.layers(X)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 def make_net(cls=NeuralNetRegressor, n_out=2, max_epochs=40, lr=0.01, **kwargs):

@@ -17,29 +17,11 @@ skorch = pytest.importorskip("skorch")
 from sklearn.metrics import roc_auc_score
 from skorch import NeuralNetRegressor
 
+from _nets import MLP
 from sklearn_gum import GUMRegressor
 from sklearn_gum.nn import GUMCriterion, WeightedNeuralNetRegressor
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-class MLP(torch.nn.Module):
-    def __init__(self, n_in=1, n_out=2, width=32):
-        super().__init__()
-        self.layers = torch.nn.Sequential(
-            torch.nn.Linear(n_in, width), torch.nn.Tanh(),
-            torch.nn.Linear(width, width), torch.nn.Tanh(),
-            torch.nn.Linear(width, n_out),
-        )
-
-    def forward(self, X):
-        return self.layers(X)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 def curve(X):
