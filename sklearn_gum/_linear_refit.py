@@ -8,9 +8,13 @@ are centred and scaled once, so that the Gram matrix stays well conditioned
 whatever the units; above ``MAX_CONDITION`` the refits fall back to
 ``LinearRegression.fit``.
 
-Only the EM's intermediate refits use these solutions; the final estimator
-is a genuine ``LinearRegression`` fitted by its own ``fit`` with the last
-weights (:meth:`LinearRefit.materialize`).
+The final estimator is a ``LinearRegression`` with the attributes its own
+``fit`` would set from the last weights (``coef_``, ``intercept_``,
+``rank_``, ``singular_``, ``n_features_in_``, in the dtype of ``X``), built
+from the last solution when its Gram matrix is well conditioned (up to
+``MAX_CONDITION_FINAL``: the coefficients then agree with an SVD solve to
+about 1e-10), and fitted by ``LinearRegression.fit`` otherwise
+(:meth:`LinearRefit.materialize`).
 """
 
 import numpy as np
@@ -22,6 +26,7 @@ from ._weighted_fit import WeightedRefit, whiten
 # Above this condition number of the Gram matrix the normal equations lose
 # too many digits: that refit falls back to LinearRegression.fit.
 MAX_CONDITION = 1e10
+MAX_CONDITION_FINAL = 1e6
 SCALE_SAMPLE = 10_000
 
 
@@ -64,13 +69,19 @@ class LinearSolution:
     inputs : tuple
         ``(weights, rows, targets, factor)`` of the refit, for
         :meth:`LinearRefit.materialize`.
+    gram : ndarray of shape (n_columns, n_columns)
+        ``X1^T W X1`` on the centred, scaled features.
+    condition : float
+        Its condition number.
     """
 
-    def __init__(self, coef, intercept, fit_intercept, inputs):
+    def __init__(self, coef, intercept, fit_intercept, inputs, gram, condition):
         self.coef_ = coef
         self.intercept_ = intercept
         self.fit_intercept = fit_intercept
         self.inputs = inputs
+        self.gram = gram
+        self.condition = condition
 
     def predict(self, X):
         return X @ self.coef_.T + self.intercept_
@@ -129,7 +140,8 @@ class LinearRefit(WeightedRefit):
             # ill-conditioned or rank-deficient: LinearRegression's own solver
             return super().fit(clone(self.estimator), *inputs)
         moment = design.T @ (weights[:, None] * targets)
-        return self._solution(np.linalg.solve(gram, moment), inputs)
+        return self._solution(np.linalg.solve(gram, moment), inputs, gram,
+                              eigenvalues[-1] / eigenvalues[0])
 
     def _is_template(self, estimator):
         # an unfitted clone has the template's parameters and nothing else
@@ -148,14 +160,15 @@ class LinearRefit(WeightedRefit):
         scaled = design * np.sqrt(weights)[:, None]
         return scaled.T @ scaled
 
-    def _solution(self, solution, inputs):
+    def _solution(self, solution, inputs, gram, condition):
         """Coefficients on the original features from those on ``Xs1``."""
         n_features = len(self._mean)
         slopes = solution[:n_features] / self._scale[:, None]
         intercept = np.zeros(solution.shape[1])
         if self.fit_intercept:
             intercept = solution[n_features] - self._mean @ slopes
-        return LinearSolution(slopes.T, intercept, self.fit_intercept, inputs)
+        return LinearSolution(slopes.T, intercept, self.fit_intercept, inputs, gram,
+                              condition)
 
     def predict(self, estimator, factor=None, source="the refitted estimator",
                 rows=None):
@@ -165,13 +178,54 @@ class LinearRefit(WeightedRefit):
         return self.checked(estimator.predict(X), len(X), factor, source)
 
     def materialize(self, estimator):
-        """The genuine ``LinearRegression`` of a :class:`LinearSolution`,
-        fitted by its own ``fit`` with the same weights, rows and targets."""
+        """The ``LinearRegression`` of a :class:`LinearSolution`: built from it
+        when its Gram matrix is well conditioned, else fitted by its own
+        ``fit`` with the same weights, rows and targets."""
         if not isinstance(estimator, LinearSolution):
             return estimator
-        weights, rows, targets, factor = estimator.inputs
-        return WeightedRefit.fit(self, clone(self.estimator), weights, rows, targets,
-                                 factor)
+        if not estimator.condition <= MAX_CONDITION_FINAL:
+            weights, rows, targets, factor = estimator.inputs
+            return WeightedRefit.fit(self, clone(self.estimator), weights, rows,
+                                     targets, factor)
+        return self._as_linear_regression(estimator)
+
+    def _as_linear_regression(self, solution):
+        """A clone of the template with the fitted attributes that
+        ``LinearRegression.fit`` sets for the solution's weighted data."""
+        fitted = clone(self.estimator)
+        dtype = self.X.dtype
+        singular = self._singular_values(solution.gram)
+        fitted.coef_ = solution.coef_.astype(dtype)
+        fitted.intercept_ = solution.intercept_.astype(dtype)
+        if not self.fit_intercept:
+            fitted.intercept_ = 0.0
+        elif self.ravel:
+            fitted.intercept_ = fitted.intercept_[0]
+        if self.ravel:
+            fitted.coef_ = fitted.coef_[0]
+        fitted.rank_ = int(np.sum(singular > fitted.tol * singular[0]))
+        fitted.singular_ = singular.astype(dtype)
+        fitted.n_features_in_ = self.X.shape[1]
+        return fitted
+
+    def _singular_values(self, gram):
+        """Singular values, largest first, of the weighted features as
+        ``LinearRegression.fit`` solves for them: ``sqrt(W) (X - xbar_w)``
+        (``sqrt(W) X`` without an intercept), from the Gram matrix of the
+        centred, scaled design."""
+        n_features = len(self._mean)
+        # normalised first, so that huge weights or units cannot overflow
+        size, largest = np.max(np.abs(gram)), np.max(self._scale)
+        if not size > 0:
+            return np.zeros(n_features)
+        gram = gram / size
+        features = gram[:n_features, :n_features]
+        if self.fit_intercept:  # the Schur complement centres at the weighted mean
+            cross = gram[:n_features, n_features]
+            features = features - np.outer(cross, cross) / gram[n_features, n_features]
+        scale = self._scale / largest  # D S D, D = diag(scale)
+        eigenvalues = np.linalg.eigvalsh(features * np.outer(scale, scale))[::-1]
+        return np.sqrt(np.clip(eigenvalues, 0, None)) * np.sqrt(size) * largest
 
 
 def make_refit(estimator, X, targets, sample_weight, fit_params, ravel):

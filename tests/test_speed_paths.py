@@ -43,13 +43,51 @@ def test_normal_equations_equal_the_weighted_least_squares_fit(fit_intercept):
     assert template.__dict__ == LinearRegression(fit_intercept=fit_intercept).__dict__
 
 
-def test_materialize_gives_a_genuine_linear_regression():
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("one_output", [True, False])
+def test_materialize_sets_what_linear_regression_fit_sets(fit_intercept, dtype,
+                                                          one_output):
+    X_fit = (RNG.normal(size=(300, 4)) * [1.0, 1e2, 1e-2, 10.0] + [1.0, 50, 5.0, -3.0])
+    X_fit = X_fit.astype(dtype)
+    targets = Y[:, :1] if one_output else Y
+    template = LinearRegression(fit_intercept=fit_intercept)
+    refit = make_refit(template, X_fit, targets, np.ones(300), {}, ravel=one_output)
+    solution = refit.fit(refit.blank(), W)
+    assert solution.condition <= _linear_refit.MAX_CONDITION_FINAL
+    built = refit.materialize(solution)
+    def fit(features):
+        return LinearRegression(fit_intercept=fit_intercept).fit(
+            features, targets.ravel() if one_output else targets, sample_weight=W
+        )
+
+    reference = fit(X_fit)
+    # LinearRegression solves in the dtype of X; the normal equations in
+    # float64, so the values are compared with its float64 fit
+    exact = fit(X_fit.astype(np.float64))
+    rtol = 1e-9 if dtype == np.float64 else 1e-6
+    assert type(built) is LinearRegression and built is not template
+    assert sorted(vars(built)) == sorted(vars(reference))
+    for name in ("coef_", "intercept_", "singular_"):
+        value, expected = getattr(built, name), getattr(exact, name)
+        assert np.shape(value) == np.shape(getattr(reference, name)), name
+        assert np.asarray(value).dtype == np.asarray(getattr(reference, name)).dtype
+        assert_allclose(value, expected, rtol=rtol, atol=1e-9 * np.max(np.abs(expected)),
+                        err_msg=name)
+    assert type(built.intercept_) is type(reference.intercept_)
+    assert built.rank_ == reference.rank_ == 4
+    assert built.n_features_in_ == reference.n_features_in_ == 4
+    assert_allclose(built.predict(X_fit), exact.predict(X_fit), rtol=10 * rtol)
+
+
+def test_materialize_fits_an_ill_conditioned_solution_genuinely(monkeypatch):
+    monkeypatch.setattr(_linear_refit, "MAX_CONDITION_FINAL", 0.0)
     refit = make_refit(LinearRegression(), X, Y, np.ones(300), {}, ravel=False)
     rows = np.arange(0, 300, 2)
-    solution = refit.fit(refit.blank(), W, rows=rows)
-    fitted = refit.materialize(solution)
-    assert type(fitted) is LinearRegression and hasattr(fitted, "rank_")
-    assert_allclose(fitted.coef_, solution.coef_, rtol=1e-7, atol=1e-12)
+    fitted = refit.materialize(refit.fit(refit.blank(), W, rows=rows))
+    reference = LinearRegression().fit(X[rows], Y[rows], sample_weight=W[rows])
+    assert_array_equal(fitted.coef_, reference.coef_)
+    assert_array_equal(fitted.singular_, reference.singular_)
 
 
 def test_ill_conditioned_features_fall_back_to_linear_regression():
