@@ -59,6 +59,10 @@ def test_scaled_options_keep_the_settings_and_add_the_residual_scale():
     assert options.scale is None
     assert_allclose(scaled.scale, _mixture.residual_scale(DIRTY, WEIGHTS))
     assert dataclasses.replace(scaled, scale=None) == options
+    # the targets set the floor of an exact fit's scale (eps * 13, eps)
+    targets = np.array([[2.0, 1.0], [4.0, -1.0]])
+    exact = options.scaled(np.zeros((2, 2)), np.array([1.0, 3.0]), targets)
+    assert_allclose(exact.scale, np.finfo(float).eps * np.array([13.0, 1.0]))
     assert options.mixture_for([0, 1]) == dict(
         covariance_type="spherical", uniform=3.0, reg_covar=0.5
     )

@@ -283,6 +283,27 @@ def test_residual_scale_is_the_weighted_median_square_over_its_gaussian_value():
     assert_allclose(scale, [9 / median_square, 4.5, 0.04 / median_square, 1.0])
 
 
+def test_residual_scale_is_at_least_the_rounding_noise_of_the_targets():
+    # An exact fit: zero residuals. The scale is eps times the weighted mean
+    # square of each target column: (1 * 4 + 3 * 16) / 4 = 13 and 1.
+    residuals = np.zeros((2, 2))
+    targets = np.array([[2.0, 1.0], [4.0, -1.0]])
+    scale = _mixture.residual_scale(residuals, np.array([1.0, 3.0]), targets)
+    eps = np.finfo(float).eps
+    assert_allclose(scale, [13 * eps, eps], rtol=1e-12)
+    # residuals above the rounding noise keep their own scale
+    residuals = np.full((2, 2), 0.5)
+    scale = _mixture.residual_scale(residuals, np.array([1.0, 3.0]), targets)
+    assert_allclose(scale, 0.25 / stats.chi2.ppf(0.5, 1))
+
+
+def test_a_non_finite_covariance_names_its_cause():
+    message = ("The residual covariance is not finite: the squared residuals "
+               "overflow float64. Rescale y, or check the estimator's predictions.")
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        _mixture.gaussian_log_density(np.zeros((3, 2)), np.array([[np.inf, 0], [0, 1]]))
+
+
 def test_gaussian_params_default_to_a_full_covariance():
     params = _mixture.gaussian_params(RESIDUALS_2D, np.ones(500))
     assert params.inlier_prior == 1.0 and params.log_volume == np.inf
