@@ -411,7 +411,8 @@ def test_gum_net_stops_refreshing_once_converged():
     assert gum.converged_
     history = gum.estimator_.history
     steps = [row["epoch"] for row in history if row.get("event_gum_estep")]
-    assert steps == [2, 3]  # the first E-step, then one that converged
+    # warm-up max(1, 10 // 10) = 1 epoch, the first E-step, one that converged
+    assert steps == [1, 2]
     assert gum.n_iter_ == 2
 
 

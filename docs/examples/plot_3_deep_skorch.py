@@ -133,7 +133,7 @@ ax.legend(loc="upper left", fontsize="small", framealpha=0.9)
 # %%
 # The mixture along training
 # --------------------------
-# The first ``max_epochs // 5 = 20`` epochs are a warm-up with the plain
+# The first ``max_epochs // 10 = 10`` epochs are a warm-up with the plain
 # loss, which stalls on the contaminated targets; the first E-step then
 # down-weights the outliers and the loss drops. The net's skorch ``history``
 # records the mixture after every epoch that followed the first E-step: the

@@ -46,7 +46,7 @@ schedule runs in a plain PyTorch loop with :class:`GUMCriterion`.
    rows included, gets a responsibility.
 2. A :class:`GUMCallback` wraps the net's criterion in a
    :class:`GUMCriterion`. ``warmup_epochs`` (default
-   ``max(1, max_epochs // 5)``) epochs train with the sample weights alone:
+   ``max(1, max_epochs // 10)``) epochs train with the sample weights alone:
    the residuals of a net that has not learnt the inliers follow the
    targets' distribution, which can look like a uniform.
 3. After the warm-up, and every ``estep_every`` epochs, the outlier

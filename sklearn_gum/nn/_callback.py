@@ -43,7 +43,7 @@ def resolve_schedule(net, has_start):
         return 0, int(every)
     warmup = net.warmup_epochs
     if isinstance(warmup, str) and warmup == "auto":
-        warmup = max(1, net.max_epochs // 5)
+        warmup = max(1, net.max_epochs // 10)
     if isinstance(warmup, bool) or not (
         isinstance(warmup, (int, np.integer)) and 1 <= warmup < net.max_epochs
     ):

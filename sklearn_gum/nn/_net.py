@@ -83,7 +83,7 @@ class WeightedNeuralNetRegressor(NeuralNetRegressor):
         return one loss per element (e.g. ``MSELoss``, :class:`HuberLoss`).
     warmup_epochs : int or "auto", default="auto"
         GUM only: epochs trained with the sample weights alone before the
-        first outlier decision; ``"auto"`` means ``max(1, max_epochs // 5)``.
+        first outlier decision; ``"auto"`` means ``max(1, max_epochs // 10)``.
         The residuals of a net that has not learnt the inliers yet follow
         the targets' distribution, which can look like a uniform. Decisions
         are then taken at every E-step until each group keeps its uniform.
