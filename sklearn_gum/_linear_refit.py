@@ -13,8 +13,9 @@ The final estimator is a ``LinearRegression`` with the attributes its own
 ``rank_``, ``singular_``, ``n_features_in_``, in the dtype of ``X``), built
 from the last solution when its Gram matrix is well conditioned (up to
 ``MAX_CONDITION_FINAL``: the coefficients then agree with an SVD solve to
-about 1e-10), and fitted by ``LinearRegression.fit`` otherwise
-(:meth:`LinearRefit.materialize`).
+about 1e-10), and fitted by ``LinearRegression.fit`` otherwise, and
+whenever no group keeps outliers, so that a fit of clean data is exactly
+the estimator's own (:meth:`LinearRefit.materialize`).
 """
 
 import numpy as np
@@ -177,13 +178,13 @@ class LinearRefit(WeightedRefit):
         X = self.X if rows is None else self.X[rows]
         return self.checked(estimator.predict(X), len(X), factor, source)
 
-    def materialize(self, estimator):
+    def materialize(self, estimator, exact=False):
         """The ``LinearRegression`` of a :class:`LinearSolution`: built from it
-        when its Gram matrix is well conditioned, else fitted by its own
-        ``fit`` with the same weights, rows and targets."""
+        when its Gram matrix is well conditioned, else (or when ``exact``)
+        fitted by its own ``fit`` with the same weights, rows and targets."""
         if not isinstance(estimator, LinearSolution):
             return estimator
-        if not estimator.condition <= MAX_CONDITION_FINAL:
+        if exact or not estimator.condition <= MAX_CONDITION_FINAL:
             weights, rows, targets, factor = estimator.inputs
             return WeightedRefit.fit(self, clone(self.estimator), weights, rows,
                                      targets, factor)

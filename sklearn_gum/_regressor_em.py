@@ -45,7 +45,10 @@ def fit_regressor_em(refit, groups, options, *, init, n_init, random_state, verb
     n_samples = len(refit.targets)
     if n_samples <= EM_SAMPLE:
         result, _ = _fit(refit, groups, options, init, n_init, random_state, verbose)
-        return dataclasses.replace(result, estimator=refit.materialize(result.estimator))
+        # without outliers the answer is the estimator's own plain fit
+        estimator = refit.materialize(result.estimator,
+                                      exact=not result.has_outliers.any())
+        return dataclasses.replace(result, estimator=estimator)
     sample = np.arange(0, n_samples, -(-n_samples // EM_SAMPLE))
     result, options = _fit(refit.subset(sample), groups, options, init, n_init,
                            random_state, verbose)

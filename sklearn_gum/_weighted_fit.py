@@ -188,8 +188,9 @@ class WeightedRefit:
             _check_method_params(self.X, self.fit_params, indices=rows), self.ravel,
         )
 
-    def materialize(self, estimator):
-        """The fitted estimator to keep (refits here are genuine fits)."""
+    def materialize(self, estimator, exact=False):
+        """The fitted estimator to keep (refits here are genuine fits, so
+        ``exact`` changes nothing)."""
         return estimator
 
     def plain_fit(self):

@@ -170,6 +170,17 @@ def test_two_stage_em_without_outliers_is_the_plain_fit():
                     rtol=1e-10)
 
 
+def test_clean_data_gives_exactly_the_plain_linear_regression():
+    rng = np.random.RandomState(3)
+    X_clean = rng.normal(size=(500, 3))
+    y_clean = X_clean @ [1.0, -2.0, 0.5] + 0.3 * rng.normal(size=500)
+    gum = GUMRegressor().fit(X_clean, y_clean)
+    reference = LinearRegression().fit(X_clean, y_clean)
+    assert not gum.has_outliers_
+    assert_array_equal(gum.estimator_.coef_, reference.coef_)
+    assert_array_equal(gum.predict(X_clean), reference.predict(X_clean))
+
+
 def test_subset_start_on_large_data_finds_leverage_points():
     X1, y1, outliers = make_contaminated_regression(
         50_000, 4, contamination=0.2, kind="leverage", random_state=0,
