@@ -92,7 +92,9 @@ def rmse_ratio(model, problem):
 RELEASE_FIT = """
 import sys, warnings
 import numpy as np
+import sklearn_gum
 from sklearn_gum import GUMRegressor
+print(sklearn_gum.__file__)
 data = np.load(sys.argv[1])
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -112,10 +114,15 @@ def release_rmse_ratio(release, problem):
         path = os.path.join(folder, "problem.npz")
         np.savez(path, X=X, y=y, X_test=X_test, y_test=y_test)
         env = {**os.environ, "PYTHONPATH": os.path.abspath(release)}
+        # run in the temporary folder: from the repository, the current
+        # package would come first on sys.path
         output = subprocess.run([sys.executable, "-c", RELEASE_FIT, path], env=env,
-                                capture_output=True, text=True, check=True).stdout
+                                cwd=folder, capture_output=True, text=True,
+                                check=True).stdout.split()
+    if not output[0].startswith(os.path.abspath(release)):
+        raise RuntimeError(f"--release {release}: imported {output[0]} instead")
     clean = LinearRegression().fit(X[~outliers], y[~outliers])
-    return f"{float(output) / np.sqrt(np.mean((clean.predict(X_test) - y_test) ** 2)):.4f}"
+    return f"{float(output[1]) / np.sqrt(np.mean((clean.predict(X_test) - y_test) ** 2)):.4f}"
 
 
 def levels(report, n_samples, seeds, repeats, release=None):
