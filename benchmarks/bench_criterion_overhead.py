@@ -31,13 +31,12 @@ Usage::
 
 import argparse
 import statistics
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
 from _common import RESULTS_DIR, Report
-from bench_deep import GROUPS, LandmarkCNN, contaminate, make_landmark_data
+from bench_deep import GROUPS, LandmarkCNN, clock, contaminate, make_landmark_data
 
 from sklearn_gum.nn import GUMCriterion
 
@@ -70,15 +69,6 @@ CONFIGS = {
     "landmark CNN": (landmark_data, lambda: LandmarkCNN(width=16), 64),
     "MLP": (mlp_data, make_mlp, 128),
 }
-
-
-def clock(device):
-    if str(device).startswith("cuda"):
-        def wall():
-            torch.cuda.synchronize()
-            return time.perf_counter()
-        return wall
-    return time.process_time
 
 
 def train(make_model, X, Y, groups, batch_size, epochs, use_gum, device, seed):

@@ -162,23 +162,23 @@ def fit_method(method, X, Y, config, seed):
     model = make_net(criterion, config, seed)
     if method == "GUM":
         model = GUMRegressor(model, outlier_granularity=GROUPS)
-    clock = _clock(config.device)
-    start = clock()
+    now = clock(config.device)
+    start = now()
     model.fit(X, Y)
-    return model, clock() - start
+    return model, now() - start
 
 
-def _clock(device):
+def clock(device):
     """Wall time after a CUDA sync on GPU; process CPU time on CPU.
 
     On a CPU shared with other jobs, the wall time of a one-thread training
     mostly measures the neighbours; its CPU time does not.
     """
     if str(device).startswith("cuda"):
-        def clock():
+        def synchronised():
             torch.cuda.synchronize()
             return time.perf_counter()
-        return clock
+        return synchronised
     return time.process_time
 
 
