@@ -98,13 +98,7 @@ def select_group(
     all_groups = _group_columns(groups, proba, n_outputs)
     group = check_index(group, "group", len(all_groups))
     columns = _select_dims(all_groups[group], dims)
-    covariance = check_real_array(covariance, "covariance", ndims=(0, 1, 2))
-    if covariance.size != n_outputs**2:
-        raise ValueError(
-            f"covariance must be of shape ({n_outputs}, {n_outputs}) for "
-            f"{n_outputs} output(s); got shape {covariance.shape}."
-        )
-    covariance = covariance.reshape(n_outputs, n_outputs)
+    covariance = _square_covariance(covariance, n_outputs, f"{n_outputs} output(s)")
     n_groups = len(all_groups)
     return dict(
         residuals=(y_true - y_pred)[:, columns],
@@ -117,16 +111,22 @@ def select_group(
     )
 
 
+def _square_covariance(covariance, size, what):
+    """``covariance`` as a real ``(size, size)`` array (a scalar or any shape
+    with ``size**2`` values is reshaped); ``what`` names the size in the error."""
+    covariance = check_real_array(covariance, "covariance", ndims=(0, 1, 2))
+    if covariance.size != size**2:
+        raise ValueError(
+            f"covariance must be of shape ({size}, {size}) for {what}; got shape "
+            f"{covariance.shape}."
+        )
+    return covariance.reshape(size, size)
+
+
 def _check_covariance(covariance, n_columns):
     """``Sigma`` of the shown columns: symmetric, positive semi-definite, with
     positive variances."""
-    covariance = check_real_array(covariance, "covariance", ndims=(0, 1, 2))
-    if covariance.size != n_columns**2:
-        raise ValueError(
-            f"covariance must be of shape ({n_columns}, {n_columns}) for "
-            f"{n_columns}-D residuals; got shape {covariance.shape}."
-        )
-    covariance = covariance.reshape(n_columns, n_columns)
+    covariance = _square_covariance(covariance, n_columns, f"{n_columns}-D residuals")
     if not np.allclose(covariance, covariance.T):
         raise ValueError(f"covariance must be symmetric; got {covariance.tolist()}.")
     if np.any(np.diag(covariance) <= 0):
