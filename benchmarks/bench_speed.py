@@ -162,14 +162,20 @@ def levels(report, n_samples, seeds, repeats, release=None):
     )
 
 
-def largest(report, n_samples, repeats):
-    problem = make_problem(n_samples, 0.1, 0)
+def time_against_lr(gum, problem, repeats):
+    """``time_methods`` of ``gum`` and ``LinearRegression`` on ``problem``;
+    ``gum`` is left fitted."""
     X, y = problem[:2]
-    gum = GUMRegressor()
-    times, ratios = time_methods({
+    return time_methods({
         "LinearRegression": lambda: LinearRegression().fit(X, y),
         "GUM": quiet(lambda: gum.fit(X, y)),
     }, repeats)
+
+
+def largest(report, n_samples, repeats):
+    problem = make_problem(n_samples, 0.1, 0)
+    gum = GUMRegressor()
+    times, ratios = time_against_lr(gum, problem, repeats)
     report.section(f"2. The largest case: {n_samples:,} x {N_FEATURES}, 10% outliers")
     report.table(
         ["LR (s)", "GUM (s)", "GUM / LR", f"<= {TARGET_FITS}", "test RMSE / clean OLS",
@@ -208,12 +214,8 @@ def growth(report, sizes, repeats):
 
 def subsets(report, n_samples, repeats):
     problem = make_problem(n_samples, 0.1, 0)
-    X, y = problem[:2]
     gum = GUMRegressor(init="subsets", random_state=0)
-    times, ratios = time_methods({
-        "LinearRegression": lambda: LinearRegression().fit(X, y),
-        "GUM": quiet(lambda: gum.fit(X, y)),
-    }, repeats)
+    times, ratios = time_against_lr(gum, problem, repeats)
     report.section(f'4. init="subsets" at {n_samples:,} x {N_FEATURES}, 10% outliers')
     report.table(
         ["LR (s)", 'GUM(init="subsets") (s)', "GUM / LR", f"<= {TARGET_SUBSET_FITS}",
