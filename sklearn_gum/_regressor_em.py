@@ -124,7 +124,7 @@ def _plain_result(refit, groups, options, decision, first, residuals, init):
     the plain fit)."""
     plain = first
     if init is not None:
-        plain = refit.fit(refit.blank(), refit.sample_weight)
+        plain = refit.plain_fit()
         residuals = refit.targets - refit.predict(plain)
     state = _em.EMState(groups, refit.sample_weight, options, decision.keep)
     state.start(residuals)
