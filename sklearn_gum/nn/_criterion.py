@@ -573,7 +573,7 @@ class GUMCriterion(FittedMixtureMixin, torch.nn.Module):
             index = torch.as_tensor(columns, device=device)
             weights[:, index] = (self._sample_weight * resp[:, k])[:, None]
             whitening[np.ix_(columns, columns)] = np.linalg.inv(
-                np.linalg.cholesky(params.covariance)
+                _mixture.cholesky_factor(params.covariance)
             )
         self._loss_weights = weights
         self._whitening = torch.as_tensor(whitening, dtype=torch.float32, device=device)
