@@ -238,3 +238,32 @@ def real_sets(include_shipped=True):
     """
     sets = _shipped_sets() if include_shipped else []
     return sets + _robustbase_lts_sets() + _documented_sets()
+
+
+def grid_set():
+    """robustbase's ``milk`` as a regression on a grid: ``X1 ~ X2 + ... + X8``.
+
+    ``X1`` (density) is recorded to 4 decimals, 23 distinct values over 86
+    rows: a target on a grid of step ``1e-4``. The literature flags milk's
+    outliers in the joint distribution (``covMcd``, about 20 rows; Daudin et
+    al. 1988, Atkinson 1994), not in this regression, so the record has no
+    ``outliers`` to compare with: ``bench_real.py`` reports what each method
+    flags and how small GUM's inlier variance gets against the grid's
+    ``step^2 / 12`` (issue 17).
+
+    Returns
+    -------
+    record : RealSet
+        ``outliers`` is empty and ``note`` says it is not a literature list.
+    step : float
+        The target's grid step.
+    """
+    record = _from_frame(
+        "robustbase", "milk", [f"X{j}" for j in range(2, 9)], "X1",
+        outliers=_rows(()),
+        source="robustbase man/milk.Rd (no regression flags published)",
+        note="target on a 4-decimal grid (23 distinct values); no literature flags",
+        formula="X1 ~ X2 + X3 + X4 + X5 + X6 + X7 + X8",
+    )
+    return record, 1e-4
+

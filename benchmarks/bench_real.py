@@ -34,6 +34,11 @@ venv /tmp/robpy-venv && /tmp/robpy-venv/bin/pip install robpy``), in a
 subprocess that runs alongside the other fits; without it the LTS rows are
 left out, and the report says so.
 
+A last section fits robustbase's ``milk`` as ``X1 ~ X2 + ... + X8``, a
+target recorded on a 4-decimal grid, where the literature gives no
+regression flags: it reports how many rows each method flags and how far
+GUM's inlier standard deviation falls below what the grid can resolve.
+
 A run is *within one row of the literature* when it misses at most one of the
 literature's rows and flags at most one row the literature does not. Seeded
 methods are reported at their worst seed; a set counts for a seeded method
@@ -57,7 +62,7 @@ from pathlib import Path
 
 import numpy as np
 from _common import Report, default_out, limit_threads, percent
-from _real_data import real_sets
+from _real_data import grid_set, real_sets
 
 CUTOFF_WEIGHT = 0.5
 CUTOFF_MM = 2.5
@@ -68,22 +73,27 @@ LTS_METHODS = {"ltsreg": "LTS (ltsReg rule)", "as_shipped": "LTS (robpy as is)"}
 
 @dataclass
 class Run:
-    """One fit's flagged rows (0-based), its warnings, or its error."""
+    """One fit's flagged rows (0-based), its warnings or its error, and for
+    GUM the inlier standard deviation ``sqrt(Sigma)``."""
 
     flagged: np.ndarray
     warned: tuple = ()
     error: str = ""
+    inlier_sd: float = float("nan")
 
 
 def _caught(fit):
-    """``Run`` of ``fit()`` (which returns flagged rows), warnings recorded."""
+    """``Run`` of ``fit()`` (flagged rows, or ``(rows, inlier sd)``), with
+    the warnings it raised."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            flagged = np.asarray(fit(), dtype=int)
+            out = fit()
         except Exception as exc:  # a peer failing on one set is a result
             return Run(np.array([], dtype=int), error=f"{type(exc).__name__}: {exc}")
-    return Run(flagged, tuple(sorted({w.category.__name__ for w in caught})))
+    rows, sd = out if isinstance(out, tuple) else (out, float("nan"))
+    names = tuple(sorted({w.category.__name__ for w in caught}))
+    return Run(np.asarray(rows, dtype=int), names, inlier_sd=sd)
 
 
 def _design(X):
@@ -92,11 +102,13 @@ def _design(X):
 
 
 def gum_flags(X, y, seed, init=None):
-    """Rows ``GUMRegressor`` leaves out of ``inlier_mask_``."""
+    """Rows ``GUMRegressor`` leaves out of ``inlier_mask_``, and its
+    ``sqrt(Sigma)``."""
     from sklearn_gum import GUMRegressor
 
     params = {"random_state": seed} | ({"init": init} if init else {})
-    return np.flatnonzero(~GUMRegressor(**params).fit(X, y).inlier_mask_)
+    gum = GUMRegressor(**params).fit(X, y)
+    return np.flatnonzero(~gum.inlier_mask_), float(np.sqrt(gum.covariance_[0, 0]))
 
 
 def rlm_flags(X, y, norm):
@@ -281,7 +293,8 @@ def source_rows(sets):
     """Rows of the table of the sets and where their flags come from."""
     return [
         [s.name, f"{s.X.shape[0]} x {s.X.shape[1]}", f"`{s.formula}`",
-         _rows1(s.outliers), "yes" if s.shipped else "no", s.note, s.source]
+         "n/a" if "no literature flags" in s.note else _rows1(s.outliers),
+         "yes" if s.shipped else "no", s.note, s.source]
         for s in sets
     ]
 
@@ -318,14 +331,55 @@ def _versions(lts_versions):
     return "Versions: " + ", ".join(parts) + "."
 
 
-def write_report(sets, results, seeds, lts_note, lts_versions, elapsed, args, argv):
-    """Print the tables and write the markdown file."""
+def grid_rows(grid, step, runs_by_method):
+    """Per method on the grid target: rows flagged (fewest to most over the
+    runs), GUM's smallest inlier sd against the grid's, warnings."""
+    floor = step / np.sqrt(12)
+    rows = []
+    for method, runs in runs_by_method.items():
+        counts = [len(run.flagged) for run in runs]
+        sd = min(run.inlier_sd for run in runs)
+        warned = sorted({name for run in runs for name in run.warned})
+        errors = sorted({run.error[:60] for run in runs if run.error})
+        rows.append([method, f"{min(counts)}-{max(counts)} ({len(runs)} runs)",
+                     percent(max(counts) / len(grid.y), 0), sd, sd / floor,
+                     ", ".join(warned + errors)])
+    return rows
+
+
+def grid_section(report, grid, step, runs_by_method):
+    """The target-on-a-grid diagnostic (no literature flags)."""
+    report.section(
+        "A target on a grid (no literature flags)",
+        f"`{grid.name}`, {grid.X.shape[0]} x {grid.X.shape[1]}, `{grid.formula}`: "
+        f"{grid.note}. Grid step {step:g}: an inlier sd below step / sqrt(12) = "
+        f"{step / np.sqrt(12):.3g} is finer than the data can resolve. Columns: rows "
+        "flagged (fewest-most over the runs), the most as a share of n, GUM's "
+        "smallest `sqrt(covariance_)` over the seeds and its ratio to step / sqrt(12).",
+    )
+    report.table(["method", "flagged", "most flagged", "GUM inlier sd (min)",
+                  "sd / (step/sqrt 12)", "warnings / errors"],
+                 grid_rows(grid, step, runs_by_method))
+
+
+def source_section(report, sets, grid):
+    """The table of the sets and the source of their flags."""
+    report.section(
+        "The data sets and the source of their flags",
+        "Rows are 1-based, as R numbers them (`outliers` in `_real_data.py` is 0-based).",
+    )
+    report.table(["set", "n x p", "model", "literature rows", "shipped", "note", "source"],
+                 source_rows([*sets, grid]))
+
+
+def write_report(sets, results, seeds, lts_note, lts_versions, elapsed):
+    """Print the summary and per-set tables; returns the Report."""
     methods = list(next(iter(results.values())))
     report = Report(
         "Real data: the literature's outliers",
         f"{len(sets)} public data sets, {len(seeds)} seed(s) ({', '.join(map(str, seeds))}) "
         f"for the seeded methods ({', '.join(SEEDED)}). {lts_note} "
-        f"BLAS threads: {args.threads}. Wall time {elapsed:.0f} s. "
+        f"Wall time {elapsed:.0f} s. "
         f"{_versions(lts_versions)}\n\n" + __doc__.split("Usage::")[0].split("\n\n", 1)[1],
     )
     report.section(
@@ -343,13 +397,7 @@ def write_report(sets, results, seeds, lts_note, lts_versions, elapsed, args, ar
          "within one (seeds)", "rows flagged (1-based)", "warnings / errors"],
         detail_rows(sets, results),
     )
-    report.section(
-        "The data sets and the source of their flags",
-        "Rows are 1-based, as R numbers them (`outliers` in `_real_data.py` is 0-based).",
-    )
-    report.table(["set", "n x p", "model", "literature rows", "shipped", "note", "source"],
-                 source_rows(sets))
-    report.write(args.out or default_out(__file__), argv)
+    return report
 
 
 def parse_args(argv):
@@ -388,20 +436,25 @@ def main(argv=None):
     args = parse_args(argv)
     seeds = list(range(args.seeds or (2 if args.quick else 5)))
     lts_seeds = list(range(1 if args.quick else args.lts_seeds))
-    sets = real_sets()
+    sets, (grid, step) = real_sets(), grid_set()
     python, lts_note = _robpy_python(args)
+    lts_note += f" BLAS threads: {args.threads}."
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as workdir:
-        lts = start_lts(sets, python, lts_seeds, workdir) if python else None
+        lts = start_lts([*sets, grid], python, lts_seeds, workdir) if python else None
         with limit_threads(args.threads):
-            results = fit_local(sets, seeds)
+            results = fit_local([*sets, grid], seeds)
         lts_versions = None
         if lts:
             lts_runs, lts_versions = collect_lts(*lts)
             for name, runs in lts_runs.items():
                 results[name].update(runs)
-    write_report(sets, results, seeds, lts_note, lts_versions,
-                 time.perf_counter() - start, args, argv)
+    grid_runs = results.pop(grid.name)
+    report = write_report(sets, results, seeds, lts_note, lts_versions,
+                          time.perf_counter() - start)
+    grid_section(report, grid, step, grid_runs)
+    source_section(report, sets, grid)
+    report.write(args.out or default_out(__file__), argv)
 
 
 if __name__ == "__main__":
