@@ -27,6 +27,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import StrOptions
 
 from . import _mixture
+from ._calibration import calibrated_evidence
 from ._validation import NumberInterval
 from .exceptions import DegenerateMixtureWarning
 
@@ -62,11 +63,13 @@ class EMOptions:
     max_iter: int = 100
     outlier_component: str = "auto"
     scale: object = None
+    floor: object = None
 
     @classmethod
     def of(cls, source):
         """The options held as attributes of ``source`` (an estimator)."""
-        names = [option.name for option in fields(cls) if option.name != "scale"]
+        names = [option.name for option in fields(cls)
+                 if option.name not in ("scale", "floor")]
         return cls(**{name: getattr(source, name) for name in names})
 
     def scaled(self, residuals, sample_weight, targets=None):
@@ -76,19 +79,25 @@ class EMOptions:
         ``s_j^2`` a robust variance of the starting residuals
         (:func:`sklearn_gum._mixture.residual_scale`, at least the rounding
         noise of a fit to ``targets``): no floor depends on the units of the
-        targets.
+        targets. With ``targets``, no variance goes below what they resolve
+        (:func:`sklearn_gum._mixture.variance_floor`: their grid step, their
+        rounding noise).
         """
         scale = _mixture.residual_scale(residuals, sample_weight, targets)
-        return dataclasses.replace(self, scale=scale)
+        floor = None
+        if targets is not None:
+            floor = _mixture.variance_floor(targets, sample_weight)
+        return dataclasses.replace(self, scale=scale, floor=floor)
 
     def mixture_for(self, columns):
         """Keyword arguments of the mixture maths for one group of columns."""
         reg_covar = self.reg_covar
         if self.scale is not None:
             reg_covar = reg_covar * np.asarray(self.scale)[columns]
+        floor = 0.0 if self.floor is None else np.asarray(self.floor)[columns]
         return dict(
             covariance_type=self.covariance_type, uniform=self.uniform,
-            reg_covar=reg_covar,
+            reg_covar=reg_covar, floor=floor,
         )
 
 
@@ -99,7 +108,8 @@ class Decision:
     Attributes
     ----------
     evidence : ndarray of shape (n_groups,)
-        NEC evidence for the mixture over a Gaussian (positive favours it).
+        Calibrated evidence for the mixture over a Gaussian (positive
+        favours it; :func:`sklearn_gum._calibration.calibrated_evidence`).
     keep : ndarray of bool of shape (n_groups,)
     mixtures : list of ResidualMixture
         Per group, the mixture fitted to the residuals with a free centre:
@@ -135,7 +145,9 @@ def decide_outliers(residuals, sample_weight, groups, options, keep=None):
 
     EM of the mixture over the residuals, with a free centre, against a
     Gaussian, compared by the normalised entropy criterion
-    (:func:`sklearn_gum._mixture.residual_evidence`). With
+    (:func:`sklearn_gum._mixture.residual_evidence`) and by a likelihood
+    ratio test calibrated on clean residuals of the same size
+    (:func:`sklearn_gum._calibration.calibrated_evidence`). With
     ``outlier_component="always"`` every group keeps its uniform; ``keep``
     imposes an earlier decision (for the other starts of ``n_init``).
     """
@@ -146,7 +158,10 @@ def decide_outliers(residuals, sample_weight, groups, options, keep=None):
         )
         for columns in groups
     ]
-    evidence = np.array([mixture.evidence for mixture in mixtures])
+    evidence = np.array([
+        calibrated_evidence(mixture, sample_weight.sum(), len(columns))
+        for mixture, columns in zip(mixtures, groups)
+    ])
     if keep is None:
         keep = (evidence > 0) | (options.outlier_component == "always")
     forced = np.asarray(keep, dtype=bool) & (evidence <= 0)
@@ -257,7 +272,7 @@ class EMState:
             else:
                 params = _mixture.gaussian_params(
                     host[:, columns], self.sample_weight, options["covariance_type"],
-                    options["reg_covar"],
+                    options["reg_covar"], options["floor"],
                 )
             self.params.append(params)
         return self.e_step(residuals)
@@ -321,6 +336,7 @@ class EMState:
             converged=self.converged if converged is None else converged,
             history={"log_likelihood": history[:, 0], "inlier_share": history[:, 1]},
             weighting=weighting,
+            variance_floor=self.options.floor,
         )
 
 
@@ -345,6 +361,8 @@ class EMResult:
     history : dict of ndarray
         ``"log_likelihood"`` and ``"inlier_share"`` per E-step.
     weighting : {"soft", "hard"}
+    variance_floor : ndarray of shape (n_outputs,) or None
+        The smallest variance the targets resolve (``EMOptions.floor``).
     """
 
     estimator: object
@@ -360,6 +378,7 @@ class EMResult:
     converged: bool
     history: dict
     weighting: str = "soft"
+    variance_floor: object = None
 
 
 def best_run(results):
@@ -391,6 +410,14 @@ def warn_if_degenerate(result):
                 "or outlier_component='auto'.",
                 DegenerateMixtureWarning,
             )
+        elif _at_floor(params.covariance, result.variance_floor, result.groups[k]):
+            warnings.warn(
+                f"The inlier variance of {name} is at the resolution of y (a grid "
+                "step delta gives delta^2 / 12): the Gaussian is as narrow as the "
+                "recorded targets allow, and its flags may be samples off the "
+                "grid's fit rather than outliers.",
+                DegenerateMixtureWarning,
+            )
         elif np.all(np.abs(result.resp[:, k] - 0.5) < UNDECIDED_MARGIN):
             warnings.warn(
                 f"Every outlier probability of {name} is within "
@@ -399,3 +426,10 @@ def warn_if_degenerate(result):
                 "larger fixed uniform volume, or use outlier_component='auto'.",
                 DegenerateMixtureWarning,
             )
+
+
+def _at_floor(covariance, floor, columns):
+    """Whether some variance of a group sits at the targets' resolution."""
+    if floor is None:
+        return False
+    return bool(np.any(np.diag(covariance) <= np.asarray(floor)[columns] * (1 + 1e-9)))

@@ -100,11 +100,19 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         first run starts from ``init``; with ``init=None`` or a regressor the
         others start from fits on random halves of the data, with
         ``init="subsets"`` from the next-best subset starts.
-    init : None, "subsets" or regressor, default=None
+    init : "auto", None, "subsets" or regressor, default="auto"
         Where the first residuals come from: a plain fit (``None``), random
-        minimal subsets refined by concentration steps as in FAST-LTS
-        (``"subsets"``, robust to bad leverage points), or a regressor, fitted
-        or not, whose predictions give them.
+        minimal subsets refined by concentration steps as in FAST-LTS and
+        a reweighting step (``"subsets"``, robust to clustered outliers and
+        bad leverage points), or a regressor, fitted or not, whose
+        predictions give them. ``"auto"`` is ``"subsets"`` where a fit is
+        cheap (``LinearRegression``, the default estimator, on at most
+        20,000 rows: the subset search costs about a thousand small
+        least-squares solves) and ``None`` otherwise:
+        on larger data (where the subset search would cost several plain
+        fits; pass ``init="subsets"`` for bad leverage points there) and
+        for every other estimator, whose fits may be expensive (a network
+        trains once).
     threshold : float, default=0.5
         A sample (or group) is an inlier when its outlier probability is
         below ``threshold``; must lie in (0, 1).
@@ -121,6 +129,8 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         estimator. ``"always"`` forces the mixture on.
     random_state : int, RandomState instance or None, default=None
         Seeds the random starts (``n_init > 1`` or ``init="subsets"``).
+        With ``init="auto"``, ``None`` means a fixed seed, so that the
+        default fit is deterministic like the plain fit it replaces.
     verbose : int, default=0
         Print a line per EM run (1) or per EM iteration (2).
 
@@ -153,9 +163,11 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     n_iter_ : int
         EM iterations of the kept run: refits (for a network, E-steps after
         the first, the final one included). When no group keeps the
-        uniform, those of the EM over the residuals that decided it.
+        uniform, 1: the plain fit, which is the model returned.
     converged_ : bool
-        Whether that EM converged before ``max_iter``.
+        Whether that EM converged before ``max_iter`` (True for the plain
+        fit: no ``ConvergenceWarning`` is about an EM whose fit is not
+        returned).
     log_likelihood_ : float
         Mean log-likelihood per sample of the final model.
     history_ : dict of ndarray
@@ -272,7 +284,7 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         "estimator": [HasMethods(["fit", "predict"]), None],
         **_em.PARAMETER_CONSTRAINTS,
         "n_init": [NumberInterval(Integral, 1, None, closed="left")],
-        "init": [None, StrOptions({"subsets"}), HasMethods(["predict"])],
+        "init": [None, StrOptions({"auto", "subsets"}), HasMethods(["predict"])],
         "random_state": ["random_state"],
     }
 
@@ -286,7 +298,7 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         max_iter=100,
         tol=1e-4,
         n_init=1,
-        init=None,
+        init="auto",
         threshold=0.5,
         reg_covar=1e-6,
         outlier_component="auto",
@@ -322,7 +334,10 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
             Target values.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative frequency weights: an integer weight counts as that
-            many copies of the sample in every step.
+            many copies of the sample in every step. Scaling them changes
+            only the degrees-of-freedom correction of ``Sigma`` (``sum w r -
+            dof``), which is left out when less than one unit of weight
+            would remain (weights summing to one).
         **fit_params : dict
             Further parameters of the estimator's ``fit``: passed on as they
             are, or routed to the estimators that request them when metadata
@@ -356,9 +371,12 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         refit, y_ndim = self._prepare(X, y, sample_weight, fit_params)
         self._y_ndim = y_ndim
         groups = check_groups(self.outlier_granularity, refit.targets.shape[1])
+        random_state = self.random_state
+        if random_state is None and self.init == "auto":
+            random_state = 0  # the default fit is deterministic, as a plain fit is
         result = fit_regressor_em(
             refit, groups, _em.EMOptions.of(self), init=self.init, n_init=self.n_init,
-            random_state=check_random_state(self.random_state), verbose=self.verbose,
+            random_state=check_random_state(random_state), verbose=self.verbose,
         )
         self._store(result)
         _em.warn_if_degenerate(result)

@@ -42,7 +42,7 @@ class GroupParams:
 
 
 def weighted_covariance(residuals, weights, covariance_type="full", reg_covar=1e-6,
-                        dof=0.0):
+                        dof=0.0, floor=0.0):
     """Weighted zero-mean second moment ``sum w e e^T / (sum w - dof)`` plus
     ``reg_covar`` on the diagonal.
 
@@ -50,6 +50,7 @@ def weighted_covariance(residuals, weights, covariance_type="full", reg_covar=1e
     ----------
     residuals : ndarray of shape (n_samples, n_columns)
     weights : ndarray of shape (n_samples,)
+        Frequency weights: a weight of 2 counts as two samples.
     covariance_type : {"full", "diag", "spherical"}, default="full"
     reg_covar : float or ndarray of shape (n_columns,), default=1e-6
         Non-negative regularisation added to the diagonal (per column).
@@ -57,8 +58,13 @@ def weighted_covariance(residuals, weights, covariance_type="full", reg_covar=1e
         Degrees of freedom the regressor spent on these residuals: residuals
         of a fit to the same weighted samples are smaller than the noise by
         that much (``E[sum w e^2] = sigma^2 (sum w - dof)`` for a linear
-        least-squares fit with ``dof`` parameters). The correction is capped
-        at a factor of two.
+        least-squares fit with ``dof`` parameters). When fewer than one unit
+        of weight would be left, the divisor is ``min(sum w, 1)``: the
+        weighted mean square for a total weight below one (weights that sum
+        to one are no single sample), one weighted sample's worth above.
+    floor : float or ndarray of shape (n_columns,), default=0.0
+        Smallest variance of each column (:func:`variance_floor`): the
+        diagonal is raised to it where it falls below.
 
     Returns
     -------
@@ -66,7 +72,7 @@ def weighted_covariance(residuals, weights, covariance_type="full", reg_covar=1e
     """
     n_columns = residuals.shape[1]
     total = weights.sum()
-    total = max(total - dof, 0.5 * total, np.finfo(float).tiny)
+    total = max(total - dof, min(total, 1.0), np.finfo(float).tiny)
     if covariance_type == "full":
         covariance = (residuals * weights[:, None]).T @ residuals / total
     else:
@@ -74,10 +80,64 @@ def weighted_covariance(residuals, weights, covariance_type="full", reg_covar=1e
         if covariance_type == "spherical":
             variances = np.full(n_columns, variances.mean())
         covariance = np.diag(variances)
+    return _regularised(covariance, covariance_type, reg_covar, floor)
+
+
+def _regularised(covariance, covariance_type, reg_covar, floor):
+    """``covariance`` plus ``reg_covar`` on the diagonal, which is then
+    raised to ``floor`` where it falls below (alike for every column of a
+    spherical covariance)."""
+    n_columns = covariance.shape[0]
     reg_covar = np.broadcast_to(reg_covar, (n_columns,))
     if covariance_type == "spherical":
         reg_covar = np.full(n_columns, reg_covar.mean())
-    return covariance + np.diag(reg_covar)
+    covariance = covariance + np.diag(reg_covar)
+    shortfall = np.broadcast_to(floor, (n_columns,)) - np.diag(covariance)
+    if covariance_type == "spherical":
+        shortfall = np.full(n_columns, shortfall.max())
+    return covariance + np.diag(np.maximum(shortfall, 0.0))
+
+
+def variance_floor(targets, sample_weight):
+    """Per-column variance that residuals of ``targets`` cannot go below.
+
+    Two limits of what recorded targets can resolve:
+
+    - a *grid*: targets recorded to a step ``delta`` (rounded to 4 digits,
+      integers) carry a rounding error uniform over ``delta``, of variance
+      ``delta^2 / 12``; a Gaussian narrower than that fits the grid, not
+      the noise;
+    - *rounding*: residuals below ``eps`` times the mean square of the
+      targets are the float64 noise of a fit.
+
+    The grid step is the smallest gap between distinct values of a column
+    when every gap is a whole multiple of it (to 1e-3); otherwise the
+    column is continuous and only the rounding limit applies.
+
+    Returns
+    -------
+    floor : ndarray of shape (n_columns,)
+    """
+    seen = targets[sample_weight > 0]
+    total = max(sample_weight.sum(), np.finfo(float).tiny)
+    floor = np.finfo(float).eps * (sample_weight @ targets**2) / total
+    steps = np.array([grid_step(column) for column in seen.T])
+    return np.maximum(floor, steps**2 / 12)
+
+
+def grid_step(values):
+    """The step of the grid the finite ``values`` lie on, or 0 when they do
+    not lie on one (fewer than three distinct values, or gaps that are not
+    whole multiples of the smallest one)."""
+    distinct = np.unique(values[np.isfinite(values)])
+    gaps = np.diff(distinct)
+    if len(gaps) < 2:
+        return 0.0
+    step = gaps.min()
+    multiples = gaps / step
+    if np.all(np.abs(multiples - np.round(multiples)) < 1e-3):
+        return float(step)
+    return 0.0
 
 
 def residual_scale(residuals, sample_weight, targets=None):
@@ -106,9 +166,11 @@ def residual_scale(residuals, sample_weight, targets=None):
     return np.where(scale > 0, scale, 1.0)
 
 
-def gaussian_params(residuals, sample_weight, covariance_type="full", reg_covar=1e-6):
+def gaussian_params(residuals, sample_weight, covariance_type="full", reg_covar=1e-6,
+                    floor=0.0):
     """A pure Gaussian group (``rho = 1``, no uniform) fitted to residuals."""
-    covariance = weighted_covariance(residuals, sample_weight, covariance_type, reg_covar)
+    covariance = weighted_covariance(residuals, sample_weight, covariance_type, reg_covar,
+                                     floor=floor)
     return GroupParams(1.0, covariance, np.inf)
 
 
@@ -238,7 +300,7 @@ def e_step(residuals, params):
 
 
 def m_step(residuals, resp, sample_weight, *, covariance_type, uniform, reg_covar,
-           mixture=True, dof=0.0):
+           floor=0.0, mixture=True, dof=0.0):
     """Maximise the expected log-likelihood over ``rho``, ``Sigma`` and the volume.
 
     With ``mixture=False`` the group is a pure Gaussian: ``rho`` stays 1.
@@ -247,46 +309,79 @@ def m_step(residuals, resp, sample_weight, *, covariance_type, uniform, reg_cova
     """
     inlier_weights = sample_weight * resp
     covariance = weighted_covariance(
-        residuals, inlier_weights, covariance_type, reg_covar, dof
+        residuals, inlier_weights, covariance_type, reg_covar, dof, floor
     )
     if not mixture:
         return GroupParams(1.0, covariance, np.inf)
-    prior = inlier_weights.sum() / max(sample_weight.sum(), np.finfo(float).tiny)
+    prior = max(inlier_weights.sum() / max(sample_weight.sum(), np.finfo(float).tiny),
+                MIN_INLIER_PRIOR)
     log_volume = uniform_log_volume(
         residuals, resp, sample_weight, covariance, uniform
     )
-    return GroupParams(max(prior, MIN_INLIER_PRIOR), covariance, log_volume)
+    return GroupParams(prior, covariance, log_volume)
 
 
 def robust_start(residuals, sample_weight, *, covariance_type, uniform, reg_covar,
-                 n_steps=3):
-    """Starting parameters scaled by the best half of the residuals.
+                 floor=0.0, n_steps=3):
+    """Starting parameters scaled by the best half of the residuals
+    (:func:`robust_covariance`); ``rho`` starts at 0.5.
 
-    A scale taken from all residuals would be inflated by the outliers and make
-    every sample look like an inlier. The covariance is instead that of the
-    half of the (weighted) residuals with the smallest Mahalanobis distances,
-    refined by a few concentration steps and rescaled for consistency at the
-    Gaussian (as in the minimum covariance determinant). ``rho`` starts at 0.5.
+    A scale taken from all residuals would be inflated by the outliers and
+    make every sample look like an inlier.
     """
-    n_columns = residuals.shape[1]
-    inside = sample_weight > 0
-    covariance = weighted_covariance(residuals, sample_weight, covariance_type, reg_covar)
-    cutoff = stats.chi2.ppf(0.5, n_columns)
-    consistency = 0.5 / stats.chi2.cdf(cutoff, n_columns + 2)
-    for _ in range(n_steps):
-        distances = -2 * (gaussian_log_density(residuals, covariance)
-                          - log_gaussian_peak(covariance))
-        inside = distances <= _weighted_median(distances, sample_weight)
-        covariance = consistency * weighted_covariance(
-            residuals, sample_weight * inside, covariance_type, 0
-        ) + np.diag(np.broadcast_to(reg_covar, (n_columns,)))
+    covariance, inside = robust_covariance(
+        residuals, sample_weight, covariance_type=covariance_type, reg_covar=reg_covar,
+        floor=floor, n_steps=n_steps,
+    )
     resp = inside.astype(float)
     log_volume = uniform_log_volume(residuals, resp, sample_weight, covariance, uniform)
     return GroupParams(0.5, covariance, log_volume)
 
 
+def robust_covariance(residuals, sample_weight, *, covariance_type="full", reg_covar=0.0,
+                      floor=0.0, dof=0.0, n_steps=3):
+    """Covariance of the best half of zero-centred residuals, consistent at
+    the Gaussian.
+
+    The half of the (weighted) residuals with the smallest Mahalanobis
+    distances, refined by ``n_steps`` concentration steps, as in the minimum
+    covariance determinant; its second moment is rescaled by the asymptotic
+    consistency factor ``0.5 / F_{chi2, d+2}(chi2_{d, 0.5})`` and by the
+    small-sample factor of :func:`small_sample_factor`.
+
+    Returns
+    -------
+    covariance : ndarray of shape (n_columns, n_columns)
+    inside : ndarray of bool of shape (n_samples,)
+        The best half.
+    """
+    n_columns = residuals.shape[1]
+    inside = sample_weight > 0
+    covariance = weighted_covariance(residuals, sample_weight, covariance_type, reg_covar,
+                                     floor=floor)
+    cutoff = stats.chi2.ppf(0.5, n_columns)
+    consistency = 0.5 / stats.chi2.cdf(cutoff, n_columns + 2)
+    consistency *= small_sample_factor(sample_weight.sum(), n_columns)
+    for _ in range(n_steps):
+        distances = -2 * (gaussian_log_density(residuals, covariance)
+                          - log_gaussian_peak(covariance))
+        inside = distances <= _weighted_median(distances, sample_weight)
+        covariance = _regularised(
+            consistency * weighted_covariance(
+                residuals, sample_weight * inside, covariance_type, 0, dof=dof
+            ),
+            covariance_type, reg_covar, floor,
+        )
+    return covariance, inside
+
+
+def small_sample_factor(n_samples, n_columns):
+    """Small-sample correction of :func:`robust_covariance` (1 for now)."""
+    return 1.0
+
+
 def fit_residuals(residuals, sample_weight, *, covariance_type, uniform, reg_covar,
-                  max_iter=100, tol=1e-4):
+                  floor=0.0, max_iter=100, tol=1e-4):
     """EM of the mixture over fixed residuals, up to an offset.
 
     The Gaussian's centre is free here: a refit of any regressor with an
@@ -304,7 +399,8 @@ def fit_residuals(residuals, sample_weight, *, covariance_type, uniform, reg_cov
     converged : bool
         Whether the mean log-likelihood changed by at most ``tol``.
     """
-    options = dict(covariance_type=covariance_type, uniform=uniform, reg_covar=reg_covar)
+    options = dict(covariance_type=covariance_type, uniform=uniform, reg_covar=reg_covar,
+                   floor=floor)
     offset = np.array([_weighted_median(column, sample_weight) for column in residuals.T])
     params = robust_start(residuals - offset, sample_weight, **options)
     resp, log_lik = e_step(residuals - offset, params)
@@ -336,6 +432,8 @@ class ResidualMixture(NamedTuple):
     resp : ndarray of shape (n_samples,)
     n_iter : int
     converged : bool
+    likelihood_ratio : float
+        ``2 (L_mixture - L_gaussian)``, the evidence before its entropy term.
     """
 
     evidence: float
@@ -344,10 +442,11 @@ class ResidualMixture(NamedTuple):
     resp: np.ndarray
     n_iter: int
     converged: bool
+    likelihood_ratio: float = 0.0
 
 
 def residual_evidence(residuals, sample_weight, *, covariance_type, uniform,
-                      reg_covar, max_iter=100, tol=1e-4):
+                      reg_covar, floor=0.0, max_iter=100, tol=1e-4):
     """Outlier evidence in fixed residuals of one group.
 
     EM of the mixture over the residuals (:func:`fit_residuals`) against a
@@ -362,16 +461,18 @@ def residual_evidence(residuals, sample_weight, *, covariance_type, uniform,
     """
     params, offset, resp, log_lik, n_iter, converged = fit_residuals(
         residuals, sample_weight, covariance_type=covariance_type, uniform=uniform,
-        reg_covar=reg_covar, max_iter=max_iter, tol=tol,
+        reg_covar=reg_covar, floor=floor, max_iter=max_iter, tol=tol,
     )
     centred = residuals - np.average(residuals, axis=0, weights=sample_weight)
-    gaussian = gaussian_params(centred, sample_weight, covariance_type, reg_covar)
+    gaussian = gaussian_params(centred, sample_weight, covariance_type, reg_covar, floor)
     gaussian_log_lik = e_step(centred, gaussian)[1]
     evidence = outlier_evidence(log_lik, gaussian_log_lik, resp, sample_weight)
-    return ResidualMixture(evidence, params, offset, resp, n_iter, converged)
+    ratio = 2 * float(sample_weight @ (log_lik - gaussian_log_lik))
+    return ResidualMixture(evidence, params, offset, resp, n_iter, converged, ratio)
 
 
-def gaussian_start(residuals, sample_weight, *, covariance_type, uniform, reg_covar):
+def gaussian_start(residuals, sample_weight, *, covariance_type, uniform, reg_covar,
+                   floor=0.0):
     """A mixture that is almost the Gaussian of the residuals: where the EM
     of a group starts when its uniform is forced on (``outlier_component=
     "always"``) although the residuals do not support it.
@@ -385,7 +486,8 @@ def gaussian_start(residuals, sample_weight, *, covariance_type, uniform, reg_co
     """
     offset = np.average(residuals, axis=0, weights=sample_weight)
     centred = residuals - offset
-    covariance = weighted_covariance(centred, sample_weight, covariance_type, reg_covar)
+    covariance = weighted_covariance(centred, sample_weight, covariance_type, reg_covar,
+                                     floor=floor)
     resp = np.ones(len(residuals))
     log_volume = uniform_log_volume(centred, resp, sample_weight, covariance, uniform)
     prior = 1 - 1 / max(np.count_nonzero(sample_weight), 2)

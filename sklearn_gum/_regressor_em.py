@@ -8,6 +8,8 @@ new residuals (:class:`sklearn_gum._em.EMState`).
 import dataclasses
 
 import numpy as np
+from sklearn.linear_model import LinearRegression
+from sklearn.utils import _safe_indexing
 
 from . import _em, _start
 from ._weighted_fit import effective_dof, whitening_factor
@@ -33,7 +35,9 @@ def fit_regressor_em(refit, groups, options, *, init, n_init, random_state, verb
         The regressor, the data and the sample weights.
     groups : list of ndarray
     options : EMOptions
-    init : None, "subsets" or regressor
+    init : None, "auto", "subsets" or regressor
+        ``"auto"``: ``"subsets"`` for a ``LinearRegression`` on at most
+        ``EM_SAMPLE`` rows, else ``None``.
     n_init : int
     random_state : RandomState
     verbose : int, default=0
@@ -43,6 +47,8 @@ def fit_regressor_em(refit, groups, options, *, init, n_init, random_state, verb
     result : EMResult
     """
     n_samples = len(refit.targets)
+    if init == "auto":
+        init = _auto_start(refit, n_samples)
     if n_samples <= EM_SAMPLE:
         result, _ = _fit(refit, groups, options, init, n_init, random_state, verbose)
         # without outliers the answer is the estimator's own plain fit
@@ -53,6 +59,22 @@ def fit_regressor_em(refit, groups, options, *, init, n_init, random_state, verb
     result, options = _fit(refit.subset(sample), groups, options, init, n_init,
                            random_state, verbose)
     return _finish(refit, result, options, len(sample) / n_samples, verbose)
+
+
+def _auto_start(refit, n_samples):
+    """``init="auto"``: ``"subsets"`` for a ``LinearRegression`` on at most
+    ``EM_SAMPLE`` rows whose ``X`` can be indexed by rows, after one plain
+    fit that checks the data as the estimator's own fit does (a subset
+    search would only report that no subset could be fitted); ``None``
+    otherwise."""
+    if type(refit.estimator) is not LinearRegression or n_samples > EM_SAMPLE:
+        return None
+    refit.plain_fit()
+    try:  # subsets need X indexable by rows (not a DIA matrix, say)
+        _safe_indexing(refit.X, [0])
+    except (TypeError, ValueError, NotImplementedError):
+        return None
+    return "subsets"
 
 
 def _fit(refit, groups, options, init, n_init, random_state, verbose):
@@ -98,8 +120,8 @@ def _finish(refit, sampled, options, share, verbose):
     if not sampled.has_outliers.any():
         plain = refit.plain_fit()
         state.start(refit.targets - refit.predict(plain))
-        return state.result(plain, decision, weighting=refit.weighting,
-                            n_iter=sampled.n_iter, converged=sampled.converged)
+        return state.result(plain, decision, weighting=refit.weighting, n_iter=1,
+                            converged=True)
     state.params = sampled.params
     prediction = refit.predict(sampled.estimator, factor=sampled.whitening)
     state.e_step(refit.targets - prediction)
@@ -128,17 +150,17 @@ def _plain_result(refit, groups, options, decision, first, residuals, init):
         residuals = refit.targets - refit.predict(plain)
     state = _em.EMState(groups, refit.sample_weight, options, decision.keep)
     state.start(residuals)
-    return state.result(
-        plain, decision, weighting=refit.weighting,
-        n_iter=decision.n_iter, converged=decision.converged,
-    )
+    # no EM is returned: one plain fit, nothing failed to converge
+    return state.result(plain, decision, weighting=refit.weighting, n_iter=1,
+                        converged=True)
 
 
 def _starts(refit, init, n_init, random_state):
     """Fitted estimators whose predictions start the EM runs."""
     template = refit.estimator
     if isinstance(init, str):
-        return _start.subset_starts(template, refit, n_init, random_state)
+        starts = _start.subset_starts(template, refit, n_init, random_state)
+        return [_start.reweighted(start, refit) for start in starts]
     if init is None:
         first = refit.fit(refit.blank(), refit.sample_weight)
     else:

@@ -10,14 +10,21 @@ with the smallest trimmed residual scale.
 import warnings
 
 import numpy as np
+from scipy import stats
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import _num_features, check_is_fitted
+
+from . import _mixture
+from ._weighted_fit import effective_dof
 
 N_SUBSETS = 500
 N_CONCENTRATION_STEPS = 2
 N_CONCENTRATED = 10
 WORKING_SAMPLE = 1000
+# The reweighting step keeps the samples within this central share of the
+# start's Gaussian, as reweighted LTS and MCD do.
+REWEIGHT_SHARE = 0.975
 
 
 def fitted_or_fit(regressor, refit):
@@ -117,3 +124,36 @@ def _ranked(estimator, refit, starts, pool, n_features, scale):
     found = [_concentrate(estimator, refit, rows, pool, h, scale) for rows in starts]
     found = [(score, fitted, rows) for fitted, score, rows in found if fitted is not None]
     return sorted(found, key=lambda item: item[0])
+
+
+def reweighted(fitted, refit):
+    """The refit on the samples a robust start calls inliers (the
+    reweighting step of LTS and MCD).
+
+    The start's residuals are centred at their weighted median and scaled
+    by the covariance of their best half (:func:`sklearn_gum._mixture.
+    robust_covariance`), corrected for the degrees of freedom the start
+    spent on that half; the samples within the Gaussian's central 97.5%
+    (squared Mahalanobis distance below ``chi2_{d, 0.975}``) are refitted
+    with their sample weights. A start fitted to half of the samples leaves
+    those too close and the others too far; the refit on all inliers gives
+    residuals shaped like those of the final model. The start itself is
+    returned when too few samples remain for a fit.
+    """
+    residuals = refit.targets - refit.predict(fitted)
+    weights = refit.sample_weight
+    centre = np.array([_mixture._weighted_median(column, weights)
+                       for column in residuals.T])
+    residuals = residuals - centre
+    covariance, _ = _mixture.robust_covariance(
+        residuals, weights, dof=effective_dof(fitted),
+        reg_covar=1e-6 * _mixture.residual_scale(residuals, weights, refit.targets),
+        floor=_mixture.variance_floor(refit.targets, weights),
+    )
+    distances = -2 * (_mixture.gaussian_log_density(residuals, covariance)
+                      - _mixture.log_gaussian_peak(covariance))
+    inside = (distances <= stats.chi2.ppf(REWEIGHT_SHARE, residuals.shape[1]))
+    rows = np.flatnonzero(inside & (weights > 0))
+    if len(rows) <= _num_features(refit.X) + 1:
+        return fitted
+    return refit.fit(refit.blank(), weights, rows=rows)

@@ -63,8 +63,10 @@ def test_scaled_options_keep_the_settings_and_add_the_residual_scale():
     targets = np.array([[2.0, 1.0], [4.0, -1.0]])
     exact = options.scaled(np.zeros((2, 2)), np.array([1.0, 3.0]), targets)
     assert_allclose(exact.scale, np.finfo(float).eps * np.array([13.0, 1.0]))
+    # and the variance floor: two distinct values are no grid, rounding only
+    assert_allclose(exact.floor, np.finfo(float).eps * np.array([13.0, 1.0]))
     assert options.mixture_for([0, 1]) == dict(
-        covariance_type="spherical", uniform=3.0, reg_covar=0.5
+        covariance_type="spherical", uniform=3.0, reg_covar=0.5, floor=0.0
     )
     kwargs = scaled.mixture_for([1])
     assert (kwargs["covariance_type"], kwargs["uniform"]) == ("spherical", 3.0)
@@ -146,8 +148,9 @@ def test_an_imposed_decision_is_kept():
 )
 def test_decision_rule_at_the_evidence_boundary(monkeypatch, outlier_component, keep,
                                                 forced):
-    """Keep a uniform exactly when the evidence is positive; an evidence of 0
-    kept by ``"always"`` is forced."""
+    """Keep a uniform exactly when the calibrated evidence is positive; an
+    evidence of 0 kept by ``"always"`` is forced. The likelihood ratios are
+    far above their threshold: the NEC evidence decides."""
     evidence = iter([0.5, 0.0, -0.5, 2.0])
     n_iter = iter([3, 5, 1, 2])
     converged = iter([True, True, False, True])
@@ -156,7 +159,7 @@ def test_decision_rule_at_the_evidence_boundary(monkeypatch, outlier_component, 
         params = _mixture.GroupParams(0.9, np.eye(1), 0.0)
         return _mixture.ResidualMixture(next(evidence), params, np.ones(1),
                                         np.ones(len(residuals)), next(n_iter),
-                                        next(converged))
+                                        next(converged), likelihood_ratio=1e3)
 
     monkeypatch.setattr(_mixture, "residual_evidence", residual_evidence)
     groups = [np.array([k]) for k in range(4)]

@@ -106,12 +106,14 @@ def test_subset_start_handles_bad_leverage_points():
         1000, 10, contamination=0.2, kind="leverage", random_state=0,
         return_outlier_mask=True, coef=True,
     )
-    plain = GUMRegressor().fit(X_lev, y_lev)
-    robust = GUMRegressor(init="subsets", random_state=0).fit(X_lev, y_lev)
+    plain = GUMRegressor(init=None).fit(X_lev, y_lev)
     assert np.abs(plain.estimator_.coef_ - coef).max() > 0.5
-    assert_allclose(robust.estimator_.coef_, coef, atol=0.1)
-    assert (~robust.inlier_mask_)[outliers].all()
-    assert (~robust.inlier_mask_)[~outliers].mean() < 0.005
+    # the default start ("auto") is the subset start for LinearRegression
+    for robust in (GUMRegressor(init="subsets", random_state=0), GUMRegressor()):
+        robust.fit(X_lev, y_lev)
+        assert_allclose(robust.estimator_.coef_, coef, atol=0.1)
+        assert (~robust.inlier_mask_)[outliers].all()
+        assert (~robust.inlier_mask_)[~outliers].mean() < 0.005
 
 
 @pytest.mark.parametrize("loader", [load_hbk, load_wood])
@@ -345,6 +347,19 @@ def test_integer_sample_weights_equal_repeated_rows():
     assert_allclose(weighted.estimator_.coef_, repeated.estimator_.coef_)
     assert_allclose(weighted.inlier_prior_, repeated.inlier_prior_)
     assert_allclose(weighted.covariance_, repeated.covariance_)
+
+
+def test_frequency_weights_that_sum_to_one_are_one_sample():
+    # Frequency weights 1/n are one sample's worth: no evidence for
+    # outliers, and a Sigma that is the weighted mean square of the plain
+    # fit's residuals (the old cap at sum w / 2 doubled it)
+    scaled = GUMRegressor().fit(X, Y, sample_weight=np.full(200, 1 / 200))
+    assert not scaled.has_outliers_
+    residuals = Y - LinearRegression().fit(X, Y).predict(X)
+    assert_allclose(scaled.covariance_[0, 0], np.mean(residuals**2), rtol=1e-4)
+    # doubled weights are twice the evidence: the same flags as unit weights
+    doubled = GUMRegressor().fit(X, Y, sample_weight=np.full(200, 2.0))
+    assert_array_equal(doubled.inlier_mask_, GUMRegressor().fit(X, Y).inlier_mask_)
 
 
 class UnweightedLinearRegression(RegressorMixin, BaseEstimator):

@@ -254,6 +254,15 @@ def test_diagonal_covariances_divide_by_the_degrees_of_freedom_left(covariance_t
     assert_allclose(covariance - np.diag(np.diag(covariance)), 0.0)
 
 
+def test_weights_summing_below_one_give_the_weighted_mean_square():
+    # weights 1/n are no single sample: no correction can apply, and no cap
+    # doubles the variance (it did, with sum w - dof capped at sum w / 2)
+    residuals = np.array([[1.0], [-1.0], [3.0], [10.0]])
+    weights = np.array([0.25, 0.5, 0.25, 0.0])
+    covariance = _mixture.weighted_covariance(residuals, weights, "full", 0.0, dof=2.0)
+    assert_allclose(covariance, [[0.25 + 0.5 + 0.25 * 9]])
+
+
 def test_weighted_covariance_of_zero_weights_is_the_ridge():
     # no weighted sample: the second moment is 0 (not 0 / 0), only the ridge stays
     residuals = np.array([[1.0, 2.0], [3.0, 1.0]])
@@ -600,11 +609,11 @@ def test_mean_log_likelihood_is_weighted():
 
 
 @pytest.mark.parametrize("covariance_type", ["full", "diag"])
-def test_degrees_of_freedom_correction_is_capped_at_a_factor_of_two(covariance_type):
+def test_degrees_of_freedom_leave_at_least_one(covariance_type):
     residuals = np.array([[1.0, 2.0], [3.0, 1.0]])
-    weights = np.array([1.0, 3.0])
+    weights = np.array([1.0, 1.0])
     plain = _mixture.weighted_covariance(residuals, weights, covariance_type, 0.0)
-    for dof in (2.0, 3.0, 1e6):  # sum w - dof <= sum w / 2
+    for dof in (1.0, 2.0, 1e6):  # sum w - dof <= 1: divided by one
         capped = _mixture.weighted_covariance(residuals, weights, covariance_type, 0.0,
                                               dof=dof)
         assert_allclose(capped, 2 * plain)

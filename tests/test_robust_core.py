@@ -5,6 +5,7 @@ Data sets are built at module level, as in sklearn's test_ransac; each
 expected number says where it comes from.
 """
 
+import dataclasses
 import warnings
 
 import numpy as np
@@ -83,9 +84,9 @@ def test_covariance_divides_by_the_degrees_of_freedom_left():
     plain = _mixture.weighted_covariance(residuals, weights, reg_covar=0)
     corrected = _mixture.weighted_covariance(residuals, weights, reg_covar=0, dof=4)
     assert_allclose(corrected, plain * weights.sum() / (weights.sum() - 4))
-    # the correction is capped at a factor of two
+    # at least one unit of weight is left
     capped = _mixture.weighted_covariance(residuals, weights, reg_covar=0, dof=1e6)
-    assert_allclose(capped, 2 * plain)
+    assert_allclose(capped, weights.sum() * plain)
 
 
 def test_inlier_scale_is_unbiased_when_parameters_are_many():
@@ -249,3 +250,94 @@ def test_a_healthy_mixture_does_not_warn():
         warnings.simplefilter("error", DegenerateMixtureWarning)
         _em.warn_if_degenerate(_result(0.9, resp))
         GUMRegressor().fit(X_UNITS, Y_UNITS)
+
+
+# ------------------------------------------- real data: start, floor, warnings
+
+
+@pytest.mark.parametrize("loader", [load_stackloss, load_hbk, load_wood])
+def test_default_start_flags_exactly_the_literature_outliers(loader):
+    # The default flagged nothing on stack loss and wood before init="auto"
+    # (a plain start masks their outliers)
+    data = loader()
+    gum = GUMRegressor().fit(data.data, data.target)
+    assert_array_equal(~gum.inlier_mask_, data.outlier_mask)
+
+
+def test_small_clean_data_is_the_plain_fit_without_warnings():
+    # 20 x 1 clean rows: the returned fit is least squares, so no warning
+    # may be about an EM (the decision's EM once raised ConvergenceWarning)
+    rng = np.random.RandomState(3)
+    X_small = rng.uniform(0, 10, size=(20, 1))
+    y_small = 2 * X_small[:, 0] + rng.normal(size=20)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gum = GUMRegressor(max_iter=2).fit(X_small, y_small)
+    assert not gum.has_outliers_
+    assert (gum.n_iter_, gum.converged_) == (1, True)
+    plain = LinearRegression().fit(X_small, y_small)
+    assert_allclose(gum.estimator_.coef_, plain.coef_, rtol=1e-12)
+
+
+def test_grid_step_and_variance_floor():
+    rng = np.random.RandomState(0)
+    continuous = rng.normal(size=50)
+    assert _mixture.grid_step(continuous) == 0.0
+    assert_allclose(_mixture.grid_step(np.round(continuous, 3)), 1e-3)
+    assert _mixture.grid_step(rng.randint(0, 20, size=50).astype(float)) == 1.0
+    assert _mixture.grid_step(np.array([1.0, 2.0])) == 0.0  # two values: no grid
+    targets = np.c_[np.round(continuous, 2), continuous]
+    floor = _mixture.variance_floor(targets, np.ones(50))
+    rounding = np.finfo(float).eps * np.mean(targets**2, axis=0)
+    assert_allclose(floor, [max(1e-4 / 12, rounding[0]), rounding[1]])
+
+
+def test_grid_target_keeps_its_inlier_variance_above_the_grid():
+    # a target recorded to 0.01 with noise of sd 0.002: residuals are the
+    # rounding, of variance 0.01^2 / 12; five gross outliers
+    rng = np.random.RandomState(1)
+    X_grid = rng.normal(size=(86, 3))
+    y_grid = np.round(X_grid @ [0.01, 0.02, -0.01] + 0.002 * rng.normal(size=86), 2)
+    y_grid[:5] += 0.5
+    gum = GUMRegressor().fit(X_grid, y_grid)
+    assert gum.covariance_[0, 0] >= 1e-4 / 12 * (1 - 1e-9)
+    assert set(np.flatnonzero(~gum.inlier_mask_)) == set(range(5))
+
+
+def test_an_inlier_variance_at_the_grid_floor_warns():
+    params = [_mixture.GroupParams(0.8, np.array([[1e-4 / 12]]), 0.0)]
+    result = _em.EMResult(
+        estimator=None, whitening=None, params=params, resp=np.array([[1.0], [0.0]]),
+        log_lik=np.zeros((2, 1)), log_likelihood=0.0, groups=[np.array([0])],
+        has_outliers=np.array([True]), evidence=np.array([5.0]), n_iter=3,
+        converged=True, history={}, variance_floor=np.array([1e-4 / 12]),
+    )
+    with pytest.warns(DegenerateMixtureWarning, match="resolution of y"):
+        _em.warn_if_degenerate(result)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _em.warn_if_degenerate(dataclasses.replace(result, variance_floor=np.array([1e-6])))
+
+
+def test_reweighting_refits_on_the_start_inliers():
+    # a start fitted to 9 samples only; the reweighted fit is least
+    # squares on the samples within the central 97.5%: all but the three
+    # gross outliers and a few clean tail samples
+    from sklearn_gum._linear_refit import make_refit
+    from sklearn_gum._start import reweighted
+
+    rng = np.random.RandomState(0)
+    X_rw = rng.normal(size=(200, 2))
+    y_rw = X_rw @ [1.0, -2.0] + 0.1 * rng.normal(size=200)
+    y_rw[[5, 50, 150]] += 20
+    refit = make_refit(LinearRegression(), X_rw, y_rw[:, None], np.ones(200), {}, True)
+    few = np.setdiff1d(np.arange(10), [5])
+    start = refit.fit(refit.blank(), np.ones(200), rows=few)
+    fitted = reweighted(start, refit)
+    residuals = y_rw - refit.predict(fitted)[:, 0]
+    assert np.all(np.abs(residuals[[5, 50, 150]]) > 19)
+    assert np.abs(np.delete(residuals, [5, 50, 150])).max() < 0.4
+    clean = np.setdiff1d(np.arange(200), [5, 50, 150])
+    ols = LinearRegression().fit(X_rw[clean], y_rw[clean])
+    assert_allclose(refit.predict(fitted)[:, 0], ols.predict(X_rw), atol=0.03)
+    assert np.abs(refit.predict(start)[:, 0] - ols.predict(X_rw)).max() > 0.03

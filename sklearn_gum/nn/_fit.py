@@ -84,7 +84,7 @@ def _validate(gum, X, y, sample_weight, fit_params):
     targets, sample_weight, fit_params, y_ndim = validate_targets(
         gum, y, n_rows, sample_weight, fit_params
     )
-    if isinstance(gum.init, str):
+    if gum.init == "subsets":
         raise ValueError(
             "init='subsets' is not available for networks (it would train "
             "hundreds of them); use init=None or a regressor."
@@ -94,7 +94,7 @@ def _validate(gum, X, y, sample_weight, fit_params):
 
 def _start_residuals(init, X, targets, sample_weight, y_ndim):
     """Residuals of the ``init`` regressor (fitted here when it is not), or None."""
-    if init is None:
+    if init is None or init == "auto":  # "auto": a net's own training run
         return None
     refit = WeightedRefit(init, X, targets, sample_weight, {}, y_ndim == 1)
     start = _start.fitted_or_fit(init, refit)
