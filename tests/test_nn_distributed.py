@@ -60,3 +60,30 @@ def test_two_processes_hold_the_mixture_of_one(reference, tmp_path):
     criterion = GUMCriterion(_ddp.N, warmup_epochs=_ddp.WARMUP)
     criterion.load_state_dict(ranks[1]["state"])
     assert_same_mixture(_ddp.fitted(criterion), ranks[0]["fitted"], rtol=0)
+
+
+def test_lightning_ddp_spawn_holds_the_mixture_of_one_process(reference, monkeypatch):
+    """docs/snippets/lightning_gum.py with Trainer(accelerator="cpu",
+    devices=2, strategy="ddp_spawn"): Lightning's DistributedSampler gives
+    the shards of tests/_ddp.py, and rank 0's state_dict, mixture included,
+    comes back to this process."""
+    pytest.importorskip("lightning")
+    monkeypatch.syspath_prepend(str(Path(__file__).parents[1] / "docs" / "snippets"))
+    monkeypatch.delenv("PL_GLOBAL_SEED", raising=False)  # the sampler's seed: 0
+    import lightning_gum
+
+    X, Y, _ = _ddp.data()
+    module = lightning_gum.RobustRegressor(_ddp.model(), _ddp.N, lr=_ddp.LR,
+                                           warmup_epochs=_ddp.WARMUP)
+    loader = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(torch.arange(_ddp.N), X, Y),
+        batch_size=_ddp.BATCH, shuffle=True,
+    )
+    trainer = lightning_gum.L.Trainer(
+        max_epochs=_ddp.EPOCHS, accelerator="cpu", devices=2, strategy="ddp_spawn",
+        logger=False, enable_checkpointing=False, enable_progress_bar=False,
+        enable_model_summary=False,
+    )
+    trainer.fit(module, loader)
+    assert module.gum.epoch_ == _ddp.EPOCHS
+    assert_same_mixture(_ddp.fitted(module.gum), reference)
