@@ -261,7 +261,8 @@ class GUMCriterion(CheckpointMixin, EMStepsMixin, FittedMixtureMixin,
         self.verbose = verbose
         self._base_options = self._options = _em.EMOptions.of(self)
         self._mixture_rows = np.ones(self.n_samples, dtype=bool)
-        self.epoch_ = self._batches = 0
+        self.epoch_ = 0
+        self._counter = _BatchCounter()
         self._epoch_ends = []  # batches counted at the end of each epoch
         self.groups_ = None
         self._decision = self._state = self._gaussian = None
@@ -320,14 +321,21 @@ class GUMCriterion(CheckpointMixin, EMStepsMixin, FittedMixtureMixin,
         idx = check_idx(idx, len(y_pred), self.n_samples).to(y_pred.device)
         if not on_host:  # checked once per epoch, without a synchronisation
             self._targets_finite &= torch.isfinite(y_true).all()
-        self._residuals[idx] = (y_true - y_pred.detach()).to(self._residuals.dtype)
-        self._stamps[idx] = self._batches
-        self._batches += 1
-        scale = self._scale if self._scale is not None else 1.0 / y_pred.shape[1]
-        return mahalanobis_loss(
-            self.criterion, y_pred, y_true, self._loss_weights[idx], self._whitening,
-            scale,
-        )
+        # A few tensor operations per batch, all on the device: the residuals
+        # (recorded, and the loss's for the squared error), the row stamps,
+        # the rows' loss weights (sample weight, responsibility and the loss
+        # factor in one buffer), the whitening, one weighted mean.
+        residuals = y_true.to(y_pred.dtype) - y_pred
+        self._residuals[idx] = residuals.detach().to(self._residuals.dtype)
+        self._stamps.index_fill_(0, idx, self._counter.batches)
+        self._counter.batches += 1
+        weights = self._loss_weights.index_select(0, idx)
+        if type(self.criterion) is not torch.nn.MSELoss:
+            return mahalanobis_loss(self.criterion, y_pred, y_true, weights,
+                                    self._whitening, 1.0 / y_pred.shape[1])
+        if self._whitening is not None:
+            residuals = residuals @ self._whitening.T.to(residuals.dtype)
+        return (weights * residuals.square()).mean()
 
     def _allocate(self, device, n_outputs):
         """Buffers on the model's device, at the first batch (or start)."""
@@ -419,7 +427,7 @@ class GUMCriterion(CheckpointMixin, EMStepsMixin, FittedMixtureMixin,
             Whether an E-step was taken.
         """
         self.epoch_ += 1
-        self._epoch_ends.append(self._batches)
+        self._epoch_ends.append(self._counter.batches)
         when = f"after epoch {self.epoch_}"
         self._check_epoch(when)
         if last or not self._due():
@@ -542,3 +550,13 @@ class GUMCriterion(CheckpointMixin, EMStepsMixin, FittedMixtureMixin,
         self._e_step(self._epoch_residuals(residuals, "in the final pass"),
                      update=False)
         return self
+
+
+class _BatchCounter:
+    """Batches counted so far (a plain attribute of a module would cost a
+    ``torch.nn.Module.__setattr__`` per batch)."""
+
+    __slots__ = ("batches",)
+
+    def __init__(self, batches=0):
+        self.batches = batches

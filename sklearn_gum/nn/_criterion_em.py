@@ -132,10 +132,11 @@ class EMStepsMixin:
             whitening[np.ix_(columns, columns)] = np.linalg.inv(
                 _mixture.cholesky_factor(params.covariance)
             )
-        self._loss_weights = weights
         self._whitening = torch.as_tensor(whitening, dtype=torch.float32, device=device)
         mse_factor = float(np.trace(self._state.covariance())) / n_outputs**2
         if self.loss_normalization == "none":
             self._scale = 1.0
         elif self.loss_normalization == "mse" or self._scale is None:
             self._scale = mse_factor
+        # The loss is a mean over the batch's elements: c w_n r_ng d.
+        self._loss_weights = weights.mul_(self._scale * n_outputs)

@@ -91,7 +91,7 @@ class CheckpointMixin:
         scale = self._options.scale
         return {
             "version": STATE_VERSION, "n_samples": self.n_samples,
-            "epoch": self.epoch_, "batches": self._batches,
+            "epoch": self.epoch_, "batches": self._counter.batches,
             "epoch_ends": list(self._epoch_ends),
             "mixture_rows": torch.as_tensor(self._mixture_rows), "buffers": buffers,
             "scale": None if scale is None else torch.as_tensor(np.asarray(scale)),
@@ -115,7 +115,7 @@ class CheckpointMixin:
                 f"The state is that of a GUMCriterion with n_samples="
                 f"{state['n_samples']}; this one has n_samples={self.n_samples}."
             )
-        self.epoch_, self._batches = state["epoch"], state["batches"]
+        self.epoch_, self._counter.batches = state["epoch"], state["batches"]
         self._epoch_ends = list(state["epoch_ends"])
         self.mixture_rows = _array(state["mixture_rows"]).astype(bool)
         scale = None if state["scale"] is None else _array(state["scale"])
