@@ -1,4 +1,5 @@
-"""The EM of a GUMCriterion in its ``state_dict``, for exact resumes.
+"""The EM of a GUMCriterion in its ``state_dict``, for exact resumes, and
+the age of its recorded residuals.
 
 Private: a mixin of :class:`sklearn_gum.nn.GUMCriterion`.
 
@@ -145,3 +146,41 @@ class CheckpointMixin:
         em.n_iter, em.converged = state["n_iter"], state["converged"]
         em.history = [tuple(entry) for entry in state["history"]]
         return em
+
+    # -- staleness of the recorded residuals -----------------------------------
+
+    def _check_staleness(self):
+        """Every row's residual recorded within ``max_staleness`` epochs."""
+        if self.max_staleness is None:
+            return
+        age = self.epoch_ - self.residual_epoch_
+        stale = age > self.max_staleness
+        if stale.any():
+            raise ValueError(
+                f"{int(stale.sum())} of the n_samples={self.n_samples} rows were "
+                f"last in a batch more than max_staleness={self.max_staleness} "
+                f"epoch(s) before epoch {self.epoch_} (the oldest in epoch "
+                f"{int(self.residual_epoch_.min())}): give every row to the "
+                "criterion that often, raise max_staleness, or pass residuals."
+            )
+
+    @property
+    def residual_epoch_(self):
+        """ndarray of int of shape (n_samples,): the epoch (from 1) in which
+        each row's residual was recorded; 0 for none."""
+        if self._stamps is None:
+            return np.zeros(self.n_samples, dtype=np.int64)
+        stamps = self._stamps.cpu().numpy()
+        epochs = np.searchsorted(np.asarray(self._epoch_ends, dtype=np.int64), stamps,
+                                 side="right") + 1
+        return np.where(stamps < 0, 0, epochs)
+
+
+class BatchCounter:
+    """Batches counted so far (a plain attribute of a module would cost a
+    ``torch.nn.Module.__setattr__`` per batch)."""
+
+    __slots__ = ("batches",)
+
+    def __init__(self, batches=0):
+        self.batches = batches
