@@ -120,7 +120,7 @@ def _held_bytes(obj, seen):
 @pytest.mark.parametrize("n_outputs, groups", [(10, "sample"), (4, "output")])
 def test_bytes_per_row_are_those_the_docs_state(n_outputs, groups):
     """docs/lightning.rst: ``12 d + 29 + 16 G`` bytes per row (float64
-    residuals, ``d`` outputs, ``G`` groups), 161 for d = 10 and one group."""
+    residuals, ``d`` outputs, ``G`` groups), 165 for d = 10 and one group."""
     n = 20_000
     criterion = GUMCriterion(n, warmup_epochs=1, outlier_granularity=groups)
     rng = np.random.RandomState(0)
