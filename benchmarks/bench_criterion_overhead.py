@@ -241,7 +241,7 @@ def ddp_times(world, method, epochs, n):
 
 
 def bench_distributed(config):
-    epochs = 5 if config.quick else CONFIGS["MLP"][3]
+    epochs = config.ddp_epochs or (5 if config.quick else CONFIGS["MLP"][3])
     threads = torch.get_num_threads()
     rows = []
     for world in (1, 2):
@@ -268,6 +268,8 @@ def main(argv=None):
     parser.add_argument("--models", nargs="+", default=list(CONFIGS), choices=CONFIGS)
     parser.add_argument("--no-distributed", action="store_true",
                         help="skip the table of 2 processes against 1")
+    parser.add_argument("--ddp-epochs", type=int, default=None,
+                        help="epochs of the distributed table (default: the MLP's)")
     parser.add_argument("--out", default=None, help="markdown file to write")
     config = parser.parse_args(argv)
     device = config.device or ("cuda" if torch.cuda.is_available() else "cpu")
