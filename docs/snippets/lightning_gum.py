@@ -33,14 +33,19 @@ class RobustRegressor(L.LightningModule):
         return torch.optim.Adam(self.model.parameters(), lr=self.lr)
 
 
-def fit(X, y, model, epochs=40, batch_size=32, **gum_options):
+def fit(X, y, model, epochs=40, batch_size=32, devices=1, strategy="auto",
+        **gum_options):
     """Train ``model`` on tensors ``X, y``; return the module (``.gum`` holds
-    the fitted mixture)."""
+    the fitted mixture). With ``devices=2, strategy="ddp"`` (or
+    ``"ddp_spawn"``) each process trains on its shard of the rows and
+    ``end_epoch`` combines their residuals: every process holds the mixture
+    of all rows."""
     dataset = torch.utils.data.TensorDataset(torch.arange(len(X)), X, y)
     loader = torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=True)
     module = RobustRegressor(model, n_samples=len(X), **gum_options)
     trainer = L.Trainer(
-        max_epochs=epochs, accelerator="auto", devices=1, logger=False,
+        max_epochs=epochs, accelerator="auto", devices=devices, strategy=strategy,
+        logger=False,
         enable_checkpointing=False, enable_progress_bar=False,
         enable_model_summary=False,
     )

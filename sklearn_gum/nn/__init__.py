@@ -101,6 +101,13 @@ from the number of target columns stops it at the first batch.
 
 Persistence
 -----------
+A :class:`GUMCriterion` keeps its EM (residuals, schedule, decision,
+mixture, responsibilities) in its ``state_dict``, so a training run resumes
+from a Lightning checkpoint, a ``torch.save`` of the state, or skorch's
+``Checkpoint`` / ``LoadInitState``; under ``torch.distributed`` its
+``end_epoch`` combines the processes' residuals (see the Lightning page of
+the documentation).
+
 A fitted ``GUMRegressor`` around a net pickles with it (tensors are mapped
 to CPU when CUDA is missing at load time); pickles run code at load time,
 so load only your own. To share the network, save its weights alone,

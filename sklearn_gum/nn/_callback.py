@@ -93,6 +93,14 @@ class GUMCallback(Callback):
 
     Notes
     -----
+    The criterion's EM is part of its ``state_dict``, which skorch's
+    :class:`~skorch.callbacks.Checkpoint` saves (``f_criterion``) and
+    :class:`~skorch.callbacks.LoadInitState` restores: put this callback
+    before both in ``callbacks``, so that an epoch's E-step is taken before
+    the checkpoint and the restored state lands in the GUM criterion. A
+    resumed ``fit`` trains ``max_epochs`` more epochs, as skorch does, and
+    the EM goes on from the saved epoch.
+
     With a ``train_split``, the mixture is fitted on the training rows
     only; the validation rows get responsibilities too, which weight the
     validation loss. Each epoch after the first E-step, the net's history
@@ -145,7 +153,7 @@ class GUMCallback(Callback):
         )
         self._start = start
         self._plain_criterion, net.criterion_ = net.criterion_, self.criterion
-        self._X, self._started = X, False
+        self._X, self._started, self._epochs = X, False, 0
         self._hidden = {"gum_covariance"}
         granularity = options.get("outlier_granularity", "sample")
         if not isinstance(granularity, str) or granularity == "output":
@@ -158,12 +166,14 @@ class GUMCallback(Callback):
         self._started = True
         self.criterion.mixture_rows = train_mask(dataset_train, len(self._targets))
         _hide_from_print_log(net, self._hidden)
-        if self._start is not None:
+        # A criterion that LoadInitState restored has taken its start already.
+        if self._start is not None and self.criterion.epoch_ == 0:
             self.criterion.start(self._start.to(dtype=self._dtype(net), device=net.device))
 
     def on_epoch_end(self, net, **kwargs):
         """Take the E-step when one is due; record rho and Sigma."""
-        last = self.criterion.epoch_ + 1 >= net.max_epochs
+        self._epochs += 1  # of this fit: a resumed run trains max_epochs more
+        last = self._epochs >= net.max_epochs
         residuals = None
         if net.estep_residuals == "eval" or not self.criterion.recorded_all():
             residuals = lambda: self.residuals(net)  # noqa: E731 (only when due)

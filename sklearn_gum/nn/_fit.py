@@ -121,7 +121,9 @@ def _train(template, callback, X, targets, sample_weight, fit_params, seed):
             "list of callbacks (or None) to the net."
         )
     own_callbacks = net.callbacks
-    net.set_params(callbacks=[*(own_callbacks or []), ("gum_em", callback)])
+    # First, so that a Checkpoint after it saves the epoch's E-step and a
+    # LoadInitState after it restores the EM into the GUM criterion.
+    net.set_params(callbacks=[("gum_em", callback), *(own_callbacks or [])])
     with _seeded(seed, net.device):
         if seed is not None:
             torch.manual_seed(seed)
