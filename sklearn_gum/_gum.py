@@ -42,6 +42,12 @@ def _is_skorch_net(estimator):
     return skorch is not None and isinstance(estimator, skorch.NeuralNet)
 
 
+def _is_dask(data):
+    """Whether ``data`` is a dask collection, without importing dask."""
+    dask = sys.modules.get("dask")
+    return dask is not None and dask.is_dask_collection(data)
+
+
 def _far_inlier_resp(residuals, groups, params):
     """Inlier responsibilities of each group, for residuals that may lie
     beyond the float64 range (infinite) or whose whitened distance overflows
@@ -341,6 +347,14 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
                     f"{name} must be a regressor instance, not the class {cls}; "
                     f"pass {name}={cls}()."
                 )
+        if _is_dask(X):
+            from ._dask import fit as fit_dask
+
+            result = fit_dask(self, X, y, sample_weight, fit_params)
+            _em.warn_if_degenerate(result)
+            _em.warn_if_not_converged(result, self.max_iter,
+                                      "Increase max_iter or tol, or try n_init > 1.")
+            return self
         if _is_skorch_net(self._get_estimator()):
             from .nn import fit_network_gum
 
@@ -430,6 +444,10 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         """
         check_is_fitted(self)
+        if _is_dask(X):
+            from ._dask import predict
+
+            return predict(self, X)
         check_2d(X)
         validate_data(self, X, skip_check_array=True, reset=False)
         _raise_for_params(predict_params, self, "predict")
@@ -463,6 +481,10 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
             float64 number is infinitely far from the Gaussian: probability 1.
         """
         check_is_fitted(self)
+        if _is_dask(X) or _is_dask(y):
+            from ._dask import outlier_proba
+
+            return outlier_proba(self, X, y)
         prediction = self.predict(X)
         missing = np.isnan(np.reshape(prediction, (len(prediction), -1))).any(axis=1)
         if missing.any():

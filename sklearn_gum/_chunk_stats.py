@@ -1,0 +1,225 @@
+"""Sufficient statistics of one EM iteration, summed chunk by chunk.
+
+An EM iteration of a least-squares regressor over a one-output mixture
+needs, from its E-step, only sums over the samples: the weighted Gram
+matrix ``Z^T W Z`` and ``Z^T W y`` of the next refit (``Z``: the centred,
+scaled features and a column of ones; ``W = w max(r, 1e-12)``, as
+:mod:`sklearn_gum._regressor_em` weights it), and the weighted moments of
+the mixture's M-step (:func:`sklearn_gum._mixture.m_step`). :func:`chunk_stats`
+computes them for one chunk of rows, :func:`combine` adds those of several
+chunks, and :func:`m_step_from_stats` gives the M-step of the mixture from
+the total, equal to the M-step on all residuals at once.
+
+The one statistic that is not a plain sum is the span of the residuals
+the uniform explains (:func:`sklearn_gum._mixture._explained_span`): each
+residual ``e_n`` is pulled towards the outliers' mean ``c`` by its inlier
+responsibility, ``c + (1 - r_n)(e_n - c)``, and ``c`` is known only once
+every chunk is summed. As a function of ``c`` each pulled residual is a line
+of slope ``r_n`` in [0, 1]; the largest (smallest) of them, whatever ``c``,
+is reached on the records of ``(1 - r_n) e_n`` taken in increasing and in
+decreasing order of ``r_n``. A chunk keeps those few rows
+(:func:`envelope_rows`) and the span is evaluated on them at the end: the
+pass stays one pass and the span is exact.
+"""
+
+import numpy as np
+
+from . import _em, _mixture
+
+WEIGHT_FLOOR = 1e-12  # as _regressor_em._refit_inputs floors the soft weights
+SUMS = ("n", "sw", "ll", "inliers", "in_w", "in_ee", "out_w", "out_e", "out_ee",
+        "gram", "moment")
+
+
+class ChunkModel:
+    """What a chunk needs to score and sum its rows: the regressor's
+    coefficients, the mixture, and how the refit's design is built.
+
+    Parameters
+    ----------
+    coef : ndarray of shape (n_features,)
+    intercept : float
+    params : list of GroupParams or None
+        The mixture; None scores nothing (a plain least-squares pass).
+    mean, scale : ndarray of shape (n_features,)
+        Centring and scaling of the design.
+    fit_intercept : bool
+    threshold : float
+    """
+
+    def __init__(self, coef, intercept, params, mean, scale, fit_intercept, threshold):
+        self.coef = np.asarray(coef, dtype=float).ravel()
+        self.intercept = float(intercept)
+        self.params = params
+        self.mean, self.scale = mean, scale
+        self.fit_intercept = fit_intercept
+        self.threshold = threshold
+
+    def predict(self, X):
+        return X @ self.coef + self.intercept
+
+    def design(self, X):
+        """``Z``: centred, scaled features and (with an intercept) ones."""
+        n_features = X.shape[1]
+        design = np.empty((len(X), n_features + self.fit_intercept))
+        np.subtract(X, self.mean, out=design[:, :n_features])
+        design[:, :n_features] /= self.scale
+        if self.fit_intercept:
+            design[:, n_features] = 1.0
+        return design
+
+
+def chunk_stats(X, y, w, model, residual_moments=False):
+    """Sums of one chunk for one EM iteration.
+
+    The E-step of ``model`` on the chunk's residuals, then the sums of the
+    mixture's M-step and of the refit's normal equations weighted by its
+    responsibilities. Without a mixture (``model.params is None``) the refit
+    is weighted by ``w`` alone; ``residual_moments`` then also sums
+    ``w e e^T`` (a pure Gaussian's M-step, in ``in_ee``).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_rows, n_features)
+    y : ndarray of shape (n_rows,) or (n_rows, 1)
+    w : ndarray of shape (n_rows,) or None
+    model : ChunkModel
+    residual_moments : bool, default=False
+
+    Returns
+    -------
+    stats : dict
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float).reshape(len(X), 1)
+    w = np.ones(len(X)) if w is None else np.asarray(w, dtype=float)
+    e = y - model.predict(X)[:, None]
+    stats = {"n": len(X), "sw": w.sum(), "finite": bool(np.isfinite(e).all()),
+             "negative": bool((w < 0).any())}
+    if model.params is None:
+        weights = w
+        if residual_moments:
+            stats.update(in_ee=(e * w[:, None]).T @ e)
+    else:
+        resp, log_lik = _em.score_groups(e, [np.array([0])], model.params)
+        resp = resp[:, 0]
+        stats.update(_mixture_sums(e, resp, log_lik, w, model.threshold))
+        weights = w * np.maximum(resp, WEIGHT_FLOOR)
+    design = model.design(X)
+    scaled = design * np.sqrt(weights)[:, None]
+    stats["gram"] = scaled.T @ scaled
+    stats["moment"] = design.T @ (weights[:, None] * y)
+    return stats
+
+
+def _mixture_sums(e, resp, log_lik, w, threshold):
+    """The E-step's log-likelihood and inlier share, and the moments of the
+    mixture's M-step, summed over a chunk."""
+    inlier_w, outlier_w = w * resp, w * (1 - resp)
+    support = e[w > 0]
+    explained = outlier_w > 0
+    return {
+        "ll": w @ log_lik.sum(axis=1),
+        "inliers": w @ ((1 - resp) < threshold).astype(float),
+        "undecided": float(np.max(np.abs(resp - 0.5), initial=0.0)),
+        "in_w": inlier_w.sum(),
+        "in_ee": (e * inlier_w[:, None]).T @ e,
+        "out_w": outlier_w.sum(),
+        "out_e": outlier_w @ e,
+        "out_ee": outlier_w @ e**2,
+        "lo": support.min(axis=0, initial=np.inf),
+        "hi": support.max(axis=0, initial=-np.inf),
+        "front": envelope_rows(resp[explained], e[explained, 0]),
+    }
+
+
+def envelope_rows(resp, e):
+    """The rows on which ``c + (1 - r)(e - c)`` is largest or smallest for
+    some ``c``: ``(resp, e)`` of the records of ``+-(1 - r) e`` in either
+    order of ``r`` (a superset of the upper and lower envelopes of these
+    lines of slope ``r``)."""
+    if len(resp) == 0:
+        return np.empty((0, 2))
+    order = np.argsort(resp, kind="stable")
+    keep = np.zeros(len(resp), dtype=bool)
+    for sign in (1.0, -1.0):
+        values = sign * (1 - resp[order]) * e[order]
+        for index in (slice(None), slice(None, None, -1)):
+            ordered = values[index]
+            best = np.maximum.accumulate(ordered)
+            record = np.ones(len(ordered), dtype=bool)
+            record[1:] = ordered[1:] > best[:-1]
+            keep[order[index][record]] = True
+    return np.column_stack([resp[keep], e[keep]])
+
+
+def combine(parts):
+    """The statistics of several chunks as one (sums, extremes, envelope)."""
+    total = {name: sum(part[name] for part in parts) for name in SUMS
+             if name in parts[0]}
+    total["finite"] = all(part["finite"] for part in parts)
+    total["negative"] = any(part["negative"] for part in parts)
+    if "lo" in parts[0]:
+        total["lo"] = np.min([part["lo"] for part in parts], axis=0)
+        total["hi"] = np.max([part["hi"] for part in parts], axis=0)
+        total["undecided"] = max(part["undecided"] for part in parts)
+        front = np.concatenate([part["front"] for part in parts])
+        total["front"] = envelope_rows(front[:, 0], front[:, 1])
+    return total
+
+
+def covariance_from_moments(second, total, covariance_type, reg_covar, dof=0.0):
+    """:func:`sklearn_gum._mixture.weighted_covariance` from its sums:
+    ``second = sum w e e^T`` and ``total = sum w``."""
+    n_columns = second.shape[0]
+    total = max(total - dof, 0.5 * total, np.finfo(float).tiny)
+    if covariance_type == "full":
+        covariance = second / total
+    else:
+        variances = np.diag(second) / total
+        if covariance_type == "spherical":
+            variances = np.full(n_columns, variances.mean())
+        covariance = np.diag(variances)
+    reg_covar = np.broadcast_to(reg_covar, (n_columns,))
+    if covariance_type == "spherical":
+        reg_covar = np.full(n_columns, reg_covar.mean())
+    return covariance + np.diag(reg_covar)
+
+
+def m_step_from_stats(stats, *, covariance_type, uniform, reg_covar, dof=0.0):
+    """:func:`sklearn_gum._mixture.m_step` of a kept group from the summed
+    statistics of its E-step."""
+    covariance = covariance_from_moments(stats["in_ee"], stats["in_w"],
+                                         covariance_type, reg_covar, dof)
+    prior = stats["in_w"] / max(stats["sw"], np.finfo(float).tiny)
+    log_volume = _log_volume(stats, covariance, uniform)
+    return _mixture.GroupParams(max(prior, _mixture.MIN_INLIER_PRIOR), covariance,
+                                log_volume)
+
+
+def _log_volume(stats, covariance, uniform):
+    """:func:`sklearn_gum._mixture.uniform_log_volume` from the sums."""
+    floor = -_mixture.log_gaussian_peak(covariance)
+    if not isinstance(uniform, str):
+        return max(np.log(uniform), floor)
+    if uniform == "range":
+        widths = stats["hi"] - stats["lo"]
+    else:
+        total = max(stats["out_w"], np.finfo(float).tiny)
+        first, second = stats["out_e"] / total, stats["out_ee"] / total
+        widths = 2 * np.sqrt(3 * np.maximum(second - first**2, 0))
+    with np.errstate(divide="ignore"):
+        log_widths = np.maximum(np.log(widths), np.log(_span(stats)))
+    marginal_floor = 0.5 * np.log(2 * np.pi * np.diag(covariance))
+    return max(np.sum(np.maximum(log_widths, marginal_floor)), floor)
+
+
+def _span(stats):
+    """The explained span (:func:`sklearn_gum._mixture._explained_span`) on
+    the envelope rows, at the outliers' mean."""
+    front = stats["front"]
+    if not stats["out_w"] > 0 or len(front) == 0:
+        return np.zeros(1)
+    centre = stats["out_e"] / stats["out_w"]
+    pulled = centre + (1 - front[:, 0]) * (front[:, 1] - centre)
+    return np.atleast_1d(pulled.max() - pulled.min())
