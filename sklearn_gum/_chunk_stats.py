@@ -94,8 +94,7 @@ def chunk_stats(X, y, w, model, residual_moments=False):
     y = np.asarray(y, dtype=float).reshape(len(X), 1)
     w = np.ones(len(X)) if w is None else np.asarray(w, dtype=float)
     e = y - model.predict(X)[:, None]
-    stats = {"n": len(X), "sw": w.sum(), "finite": bool(np.isfinite(e).all()),
-             "negative": bool((w < 0).any())}
+    stats = {"n": len(X), "sw": w.sum(), "negative": bool((w < 0).any())}
     if model.params is None:
         weights = w
         if residual_moments:
@@ -105,10 +104,12 @@ def chunk_stats(X, y, w, model, residual_moments=False):
         resp = resp[:, 0]
         stats.update(_mixture_sums(e, resp, log_lik, w, model.threshold))
         weights = w * np.maximum(resp, WEIGHT_FLOOR)
-    design = model.design(X)
-    scaled = design * np.sqrt(weights)[:, None]
+    # Z^T W Z and Z^T W y from sqrt(W) Z, scaled in place (no second copy)
+    root = np.sqrt(weights)[:, None]
+    scaled = model.design(X)
+    scaled *= root
     stats["gram"] = scaled.T @ scaled
-    stats["moment"] = design.T @ (weights[:, None] * y)
+    stats["moment"] = scaled.T @ (root * y)
     return stats
 
 
@@ -140,7 +141,7 @@ def envelope_rows(resp, e):
     lines of slope ``r``)."""
     if len(resp) == 0:
         return np.empty((0, 2))
-    order = np.argsort(resp, kind="stable")
+    order = np.argsort(resp)  # any order of ties keeps a superset
     keep = np.zeros(len(resp), dtype=bool)
     for sign in (1.0, -1.0):
         values = sign * (1 - resp[order]) * e[order]
@@ -157,7 +158,6 @@ def combine(parts):
     """The statistics of several chunks as one (sums, extremes, envelope)."""
     total = {name: sum(part[name] for part in parts) for name in SUMS
              if name in parts[0]}
-    total["finite"] = all(part["finite"] for part in parts)
     total["negative"] = any(part["negative"] for part in parts)
     if "lo" in parts[0]:
         total["lo"] = np.min([part["lo"] for part in parts], axis=0)

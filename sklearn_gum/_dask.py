@@ -31,6 +31,10 @@ from ._linear_refit import MAX_CONDITION, LinearRefit, LinearSolution
 from ._validation import check_groups
 from ._weighted_fit import effective_dof
 
+# The in-memory sample: a pass over dask data costs far more than an EM
+# over this many rows in memory, and a sample closer to the full data
+# leaves fewer full-data iterations (each one pass) to converge.
+SAMPLE = 200_000
 SUPPORTED = "LinearRegression (not positive) or Ridge (scalar alpha, not positive)"
 
 
@@ -109,22 +113,15 @@ def fit(gum, X, y, sample_weight, fit_params):
     check_supported(estimator, fit_params)
     X, y, sample_weight, names = as_arrays(X, y, sample_weight)
     n_samples = X.shape[0]
-    step = -(-n_samples // _regressor_em.EM_SAMPLE)
+    step = -(-n_samples // SAMPLE)
     weights = None if sample_weight is None else sample_weight[::step]
     X_sample, y_sample, w_sample = dask.compute(X[::step], y[::step], weights)
     refit, y_ndim = gum._prepare(X_sample, y_sample, w_sample, {})
     groups = check_groups(gum.outlier_granularity, refit.targets.shape[1])
-    options = _em.EMOptions.of(gum)
-    random_state = check_random_state(gum.random_state)
+    sampled, options = _fit_sample(gum, refit, groups)
     if step == 1:  # every row is in the sample: the in-memory fit itself
-        result = _regressor_em.fit_regressor_em(
-            refit, groups, options, init=gum.init, n_init=gum.n_init,
-            random_state=random_state, verbose=gum.verbose,
-        )
-        warning = result
+        result = warning = sampled
     else:
-        sampled, options = _regressor_em._fit(refit, groups, options, gum.init,
-                                              gum.n_init, random_state, gum.verbose)
         finish = ChunkedFinish(estimator, X, y, sample_weight, refit, gum.threshold)
         result, warning = finish.run(sampled, options, len(y_sample) / n_samples,
                                      gum.verbose)
@@ -134,6 +131,26 @@ def fit(gum, X, y, sample_weight, fit_params):
     if names is not None:
         gum.feature_names_in_ = names
     return warning
+
+
+def _fit_sample(gum, refit, groups):
+    """The in-memory fit of the sample (:func:`fit_regressor_em`, itself in
+    two stages above ``EM_SAMPLE`` rows) and its scaled options."""
+    n_samples = len(refit.targets)
+    rows = np.arange(0, n_samples, -(-n_samples // _regressor_em.EM_SAMPLE))
+    first = refit if len(rows) == n_samples else refit.subset(rows)
+    result, options = _regressor_em._fit(
+        first, groups, _em.EMOptions.of(gum), gum.init, gum.n_init,
+        check_random_state(gum.random_state), gum.verbose,
+    )
+    if len(rows) < n_samples:
+        result = _regressor_em._finish(refit, result, options, len(rows) / n_samples,
+                                       gum.verbose)
+    else:  # without outliers the answer is the estimator's own plain fit
+        estimator = refit.materialize(result.estimator,
+                                      exact=not result.has_outliers.any())
+        result = dataclasses.replace(result, estimator=estimator)
+    return result, options
 
 
 class ChunkedFinish:
@@ -153,9 +170,10 @@ class ChunkedFinish:
     def __init__(self, estimator, X, y, sample_weight, refit, threshold):
         self.estimator = estimator
         self.blocks = list(zip(
-            X.to_delayed().ravel(), y.to_delayed().ravel(),
+            X.to_delayed(optimize_graph=False).ravel(),
+            y.to_delayed(optimize_graph=False).ravel(),
             [None] * X.numblocks[0] if sample_weight is None
-            else sample_weight.to_delayed().ravel(),
+            else sample_weight.to_delayed(optimize_graph=False).ravel(),
         ))
         self.solver = LinearRefit(clone(estimator), refit.X, refit.targets,
                                   refit.sample_weight, {}, refit.ravel)
@@ -175,7 +193,9 @@ class ChunkedFinish:
         ]
         self.n_passes += 1
         stats = _chunk_stats.combine(dask.compute(*parts))
-        if not stats["finite"] or stats["negative"]:
+        finite = all(np.isfinite(stats[name]).all()
+                     for name in ("gram", "moment", "ll", "in_ee") if name in stats)
+        if not finite or stats["negative"]:
             raise ValueError(
                 "The residuals of the chunks are not finite, or some sample "
                 "weights are negative: check X, y and sample_weight for NaN, "
