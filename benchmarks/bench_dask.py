@@ -39,7 +39,7 @@ import dask
 import dask.array as da
 import distributed
 import numpy as np
-from _common import Report, default_out, timed
+from _common import Report, default_out, limit_threads, timed
 
 from sklearn_gum import GUMRegressor, _dask
 
@@ -199,7 +199,8 @@ def main(argv=None):
         f"{args.n_samples:,} x {N_FEATURES}, {args.outliers:.0%} outliers, "
         f"chunks of {args.chunk_rows:,} rows, LocalCluster of 2 processes"
     )
-    run(args, report)
+    with limit_threads(1):  # the client's BLAS must not fight the workers
+        run(args, report)
     report.write(args.out or default_out(__file__), sys.argv[1:] if argv is None else argv)
 
 

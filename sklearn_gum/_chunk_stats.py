@@ -14,12 +14,11 @@ The one statistic that is not a plain sum is the span of the residuals
 the uniform explains (:func:`sklearn_gum._mixture._explained_span`): each
 residual ``e_n`` is pulled towards the outliers' mean ``c`` by its inlier
 responsibility, ``c + (1 - r_n)(e_n - c)``, and ``c`` is known only once
-every chunk is summed. As a function of ``c`` each pulled residual is a line
-of slope ``r_n`` in [0, 1]; the largest (smallest) of them, whatever ``c``,
-is reached on the records of ``(1 - r_n) e_n`` taken in increasing and in
-decreasing order of ``r_n``. A chunk keeps those few rows
-(:func:`envelope_rows`) and the span is evaluated on them at the end: the
-pass stays one pass and the span is exact.
+every chunk is summed. A chunk therefore also returns its ``(r_n, e_n)``
+(``"pairs"``, 16 bytes a row, which stay where the chunk was scored); once
+:func:`combine` has given ``c``, :func:`pulled_extremes` evaluates each
+chunk's pulled residuals, and :func:`with_span` adds the span to the sums.
+The data are read once and the span is exact.
 """
 
 import numpy as np
@@ -130,32 +129,13 @@ def _mixture_sums(e, resp, log_lik, w, threshold):
         "out_ee": outlier_w @ e**2,
         "lo": support.min(axis=0, initial=np.inf),
         "hi": support.max(axis=0, initial=-np.inf),
-        "front": envelope_rows(resp[explained], e[explained, 0]),
+        "pairs": np.column_stack([resp[explained], e[explained, 0]]),
     }
 
 
-def envelope_rows(resp, e):
-    """The rows on which ``c + (1 - r)(e - c)`` is largest or smallest for
-    some ``c``: ``(resp, e)`` of the records of ``+-(1 - r) e`` in either
-    order of ``r`` (a superset of the upper and lower envelopes of these
-    lines of slope ``r``)."""
-    if len(resp) == 0:
-        return np.empty((0, 2))
-    order = np.argsort(resp)  # any order of ties keeps a superset
-    keep = np.zeros(len(resp), dtype=bool)
-    for sign in (1.0, -1.0):
-        values = sign * (1 - resp[order]) * e[order]
-        for index in (slice(None), slice(None, None, -1)):
-            ordered = values[index]
-            best = np.maximum.accumulate(ordered)
-            record = np.ones(len(ordered), dtype=bool)
-            record[1:] = ordered[1:] > best[:-1]
-            keep[order[index][record]] = True
-    return np.column_stack([resp[keep], e[keep]])
-
-
 def combine(parts):
-    """The statistics of several chunks as one (sums, extremes, envelope)."""
+    """The statistics of several chunks as one: sums and extremes (the
+    ``"pairs"`` are left to :func:`pulled_extremes`)."""
     total = {name: sum(part[name] for part in parts) for name in SUMS
              if name in parts[0]}
     total["negative"] = any(part["negative"] for part in parts)
@@ -163,9 +143,40 @@ def combine(parts):
         total["lo"] = np.min([part["lo"] for part in parts], axis=0)
         total["hi"] = np.max([part["hi"] for part in parts], axis=0)
         total["undecided"] = max(part["undecided"] for part in parts)
-        front = np.concatenate([part["front"] for part in parts])
-        total["front"] = envelope_rows(front[:, 0], front[:, 1])
     return total
+
+
+def outlier_centre(total):
+    """``c = sum w (1 - r) e / sum w (1 - r)``, or None without outlier weight."""
+    return total["out_e"][0] / total["out_w"] if total.get("out_w", 0) > 0 else None
+
+
+def pulled_extremes(part, centre):
+    """Smallest and largest pulled residual ``c + (1 - r)(e - c)`` of a
+    chunk (``inf, -inf`` when it explains none)."""
+    pairs = part.get("pairs")
+    if centre is None or pairs is None or len(pairs) == 0:
+        return np.inf, -np.inf
+    pulled = centre + (1 - pairs[:, 0]) * (pairs[:, 1] - centre)
+    return pulled.min(), pulled.max()
+
+
+def with_span(total, extremes):
+    """The sums with the explained span from the chunks' pulled extremes."""
+    low = min((lo for lo, _ in extremes), default=np.inf)
+    high = max((hi for _, hi in extremes), default=-np.inf)
+    span = high - low if high >= low else 0.0
+    return dict(total, span=np.array([span]))
+
+
+def summarize(parts):
+    """:func:`combine`, :func:`pulled_extremes` and :func:`with_span` of
+    chunk statistics held in memory."""
+    total = combine(parts)
+    if "lo" not in total:
+        return total
+    centre = outlier_centre(total)
+    return with_span(total, [pulled_extremes(part, centre) for part in parts])
 
 
 def covariance_from_moments(second, total, covariance_type, reg_covar, dof=0.0):
@@ -215,11 +226,7 @@ def _log_volume(stats, covariance, uniform):
 
 
 def _span(stats):
-    """The explained span (:func:`sklearn_gum._mixture._explained_span`) on
-    the envelope rows, at the outliers' mean."""
-    front = stats["front"]
-    if not stats["out_w"] > 0 or len(front) == 0:
+    """The explained span (:func:`sklearn_gum._mixture._explained_span`)."""
+    if not stats["out_w"] > 0:
         return np.zeros(1)
-    centre = stats["out_e"] / stats["out_w"]
-    pulled = centre + (1 - front[:, 0]) * (front[:, 1] - centre)
-    return np.atleast_1d(pulled.max() - pulled.min())
+    return stats["span"]

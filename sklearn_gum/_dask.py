@@ -169,12 +169,11 @@ class ChunkedFinish:
 
     def __init__(self, estimator, X, y, sample_weight, refit, threshold):
         self.estimator = estimator
-        self.blocks = list(zip(
-            X.to_delayed(optimize_graph=False).ravel(),
-            y.to_delayed(optimize_graph=False).ravel(),
-            [None] * X.numblocks[0] if sample_weight is None
-            else sample_weight.to_delayed(optimize_graph=False).ravel(),
-        ))
+        # the chunks as blockwise arrays: dask fuses their making with the
+        # statistics, one task per chunk, on the worker that holds it
+        self.arrays = [X, "ij", y.reshape(-1, 1) if y.ndim == 1 else y, "ik"]
+        if sample_weight is not None:
+            self.arrays += [sample_weight, "i"]
         self.solver = LinearRefit(clone(estimator), refit.X, refit.targets,
                                   refit.sample_weight, {}, refit.ravel)
         self.solver.design  # centre and scale from the sample
@@ -187,12 +186,20 @@ class ChunkedFinish:
             coef, intercept, params, self.solver._mean, self.solver._scale,
             self.solver.fit_intercept, self.threshold,
         )
-        parts = [
-            dask.delayed(_chunk_stats.chunk_stats)(Xb, yb, wb, model, residual_moments)
-            for Xb, yb, wb in self.blocks
-        ]
+        blocks = da.blockwise(
+            _stats_block, "i", *self.arrays, model=model,
+            residual_moments=residual_moments, adjust_chunks={"i": 1},
+            meta=np.empty(0, dtype=object),
+            concatenate=True,
+        ).to_delayed().ravel()
+        # the sums reach the client; each chunk's (r, e) pairs stay on its
+        # worker until the outliers' mean gives its pulled extremes
+        delayed = dask.delayed
+        total = delayed(_chunk_stats.combine)([delayed(_sums)(b) for b in blocks])
+        centre = delayed(_chunk_stats.outlier_centre)(total)
+        extremes = [delayed(_extremes)(block, centre) for block in blocks]
         self.n_passes += 1
-        stats = _chunk_stats.combine(dask.compute(*parts))
+        stats = delayed(_chunk_stats.with_span)(total, extremes).compute()
         finite = all(np.isfinite(stats[name]).all()
                      for name in ("gram", "moment", "ll", "in_ee") if name in stats)
         if not finite or stats["negative"]:
@@ -301,6 +308,21 @@ class ChunkedFinish:
         fitted.n_iter_, fitted.solver_ = None, "cholesky"
         fitted.n_features_in_ = self.solver.X.shape[1]
         return fitted
+
+
+def _stats_block(X, y, w=None, *, model, residual_moments):
+    """:func:`chunk_stats` of one chunk, as a one-element object array."""
+    block = np.empty(1, dtype=object)
+    block[0] = _chunk_stats.chunk_stats(X, y, w, model, residual_moments)
+    return block
+
+
+def _sums(block):
+    return {name: value for name, value in block[0].items() if name != "pairs"}
+
+
+def _extremes(block, centre):
+    return _chunk_stats.pulled_extremes(block[0], centre)
 
 
 def _coefficients(estimator):

@@ -192,7 +192,7 @@ def _chunk_sums(e, r, w, splits):
         ee, rr, ww = e[rows], r[rows], w[rows]
         sums = _chunk_stats._mixture_sums(ee, rr, np.zeros((len(rows), 1)), ww, 0.5)
         parts.append(dict(sums, n=len(rows), sw=ww.sum(), negative=False))
-    return _chunk_stats.combine(parts)
+    return _chunk_stats.summarize(parts)
 
 
 @pytest.mark.parametrize("uniform", ["moments", "range", 50.0])
@@ -212,6 +212,6 @@ def test_m_step_from_chunk_sums_equals_the_m_step(uniform):
         assert got.inlier_prior == pytest.approx(expected.inlier_prior, rel=1e-12)
         assert_allclose(got.covariance, expected.covariance, rtol=1e-12)
         assert got.log_volume == pytest.approx(expected.log_volume, rel=1e-12, abs=1e-12)
-        # the span of the pulled residuals, exact from the envelope rows
+        # the span of the pulled residuals, from each chunk's pairs
         span = _mixture._explained_span(e, r, w * (1 - r))
         assert_allclose(_chunk_stats._span(stats), span, rtol=1e-12)
