@@ -58,14 +58,19 @@ class ChunkModel:
         return X @ self.coef + self.intercept
 
     def design(self, X):
-        """``Z``: centred, scaled features and (with an intercept) ones."""
+        """``Z D^-1``: centred features and (with an intercept) ones; the
+        scaling ``D`` is applied to the sums instead (:meth:`unscale`)."""
         n_features = X.shape[1]
         design = np.empty((len(X), n_features + self.fit_intercept))
         np.subtract(X, self.mean, out=design[:, :n_features])
-        design[:, :n_features] /= self.scale
         if self.fit_intercept:
             design[:, n_features] = 1.0
         return design
+
+    def unscale(self, gram, moment):
+        """``Z^T W Z`` and ``Z^T W y`` from the sums of :meth:`design`."""
+        inverse = np.append(1 / self.scale, [1.0] * self.fit_intercept)
+        return gram * np.outer(inverse, inverse), moment * inverse[:, None]
 
 
 def chunk_stats(X, y, w, model, residual_moments=False):
@@ -103,12 +108,12 @@ def chunk_stats(X, y, w, model, residual_moments=False):
         resp = resp[:, 0]
         stats.update(_mixture_sums(e, resp, log_lik, w, model.threshold))
         weights = w * np.maximum(resp, WEIGHT_FLOOR)
-    # Z^T W Z and Z^T W y from sqrt(W) Z, scaled in place (no second copy)
+    # Z^T W Z and Z^T W y from sqrt(W) Z, weighted in place (one copy of X)
     root = np.sqrt(weights)[:, None]
-    scaled = model.design(X)
-    scaled *= root
-    stats["gram"] = scaled.T @ scaled
-    stats["moment"] = scaled.T @ (root * y)
+    weighted = model.design(X)
+    weighted *= root
+    stats["gram"], stats["moment"] = model.unscale(weighted.T @ weighted,
+                                                   weighted.T @ (root * y))
     return stats
 
 
