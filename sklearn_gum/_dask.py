@@ -64,18 +64,24 @@ def as_arrays(X, y, sample_weight):
 
     Data frames are turned into arrays with their partition lengths
     (computed once: one pass over a data frame that is not in memory)."""
-    names = None
+    names, lengths = None, True
     if _is_frame(X):
         if len(X.columns) and all(isinstance(c, str) for c in X.columns):
             names = np.asarray(X.columns, dtype=object)
         lengths = tuple(X.map_partitions(len).compute())
         X = X.to_dask_array(lengths=lengths)
-        if _is_frame(y) or _is_series(y):
-            y = y.to_dask_array(lengths=lengths)
-        if _is_series(sample_weight):
-            sample_weight = sample_weight.to_dask_array(lengths=lengths)
-    if X.ndim != 2:
-        raise ValueError(f"X must be 2-D (n_samples, n_features); got shape {X.shape}.")
+    y, sample_weight = (
+        values.to_dask_array(lengths=lengths)
+        if _is_frame(values) or _is_series(values) else values
+        for values in (y, sample_weight)
+    )
+    if X.ndim != 2 or 0 in X.shape:
+        raise ValueError(
+            f"X must be a 2-D array of shape (n_samples, n_features) with at "
+            f"least one sample and one feature; got shape {X.shape}."
+        )
+    if X.dtype.kind != "f":
+        X = X.astype(np.float64)
     X = X.rechunk({1: -1})
     rows = X.chunks[0]
     y = _aligned(y, rows, "y")
@@ -98,6 +104,8 @@ def _is_series(data):
 
 def _aligned(values, rows, name):
     """``values`` as a dask array chunked like ``rows``."""
+    if values is None:
+        raise ValueError(f"GUMRegressor requires {name} to be passed; it is None.")
     if not isinstance(values, da.Array):
         values = da.from_array(np.asarray(values), chunks=-1)
     if values.shape[0] != sum(rows):

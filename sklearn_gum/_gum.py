@@ -136,9 +136,11 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         The final fit. With several outputs it is fitted on targets whitened
         by ``Sigma`` and ``predict`` maps its predictions back.
     outlier_proba_ : ndarray of shape (n_samples,) or (n_samples, n_groups)
-        ``1 - r_n`` for each training sample (and group).
+        ``1 - r_n`` for each training sample (and group). After a fit on
+        dask inputs, a lazy dask array with the row chunks of ``X`` (see
+        Notes).
     inlier_mask_ : ndarray of bool, same shape as ``outlier_proba_``
-        ``outlier_proba_ < threshold``.
+        ``outlier_proba_ < threshold`` (lazy after a fit on dask inputs).
     inlier_prior_ : float or ndarray of shape (n_groups,)
         ``rho`` of each group (1 where the uniform component was dropped).
     covariance_ : ndarray of shape (n_outputs, n_outputs)
@@ -245,6 +247,16 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     coefficients plus the intercept; the number of leaves for a tree; no
     correction for other regressors, whose scale is then biased low by about
     their effective number of parameters over the number of inliers).
+
+    Dask arrays and data frames (``pip install "sklearn-gum[dask]"``) are
+    fitted without collecting ``X`` on the client, with ``LinearRegression``
+    or ``Ridge`` inside and one output: the starts, the decision and the EM
+    runs on an evenly spaced in-memory sample of up to 200,000 rows, then
+    full-data EM iterations, each one pass over the chunks on the active
+    dask scheduler (normal equations and mixture moments summed per chunk).
+    Up to 200,000 rows the fit equals the in-memory one. ``predict``,
+    ``outlier_proba``, ``outlier_proba_`` and ``inlier_mask_`` are then
+    lazy dask arrays chunked like the rows of the input.
 
     When ``outlier_component="always"`` forces the uniform on residuals
     that do not support it, its EM starts from the Gaussian (``rho = 1 -

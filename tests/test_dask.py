@@ -173,6 +173,21 @@ def test_dask_dataframe_input(small_sample):
         lazy.predict(dd.from_pandas(frame[names[::-1]], npartitions=2))
 
 
+def test_integer_features_and_a_series_target(small_sample):
+    rounded = np.round(X * 1000).astype(np.int64)
+    memory = GUMRegressor().fit(rounded, Y)
+    lazy = GUMRegressor().fit(_lazy(rounded), dd.from_pandas(pd.Series(Y), npartitions=3))
+    _check_same_fit(memory, lazy)
+    assert lazy.estimator_.coef_.dtype == np.float64
+
+
+def test_missing_or_empty_inputs_are_refused():
+    with pytest.raises(ValueError, match="requires y"):
+        GUMRegressor().fit(_lazy(X), None)
+    with pytest.raises(ValueError, match="at least one sample"):
+        GUMRegressor().fit(_lazy(X[:0]), _lazy(Y[:0]))
+
+
 def test_other_regressors_get_an_error_naming_the_supported_ones():
     with pytest.raises(TypeError, match=r"LinearRegression \(not positive\) or Ridge"):
         GUMRegressor(HuberRegressor()).fit(_lazy(X), _lazy(Y))
