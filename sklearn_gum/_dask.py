@@ -186,7 +186,6 @@ class ChunkedFinish:
                                   refit.sample_weight, {}, refit.ravel)
         self.solver.design  # centre and scale from the sample
         self.threshold = threshold
-        self.n_passes = 0
 
     def pass_(self, coef, intercept, params, residual_moments=False):
         """One pass over the chunks: the summed :func:`chunk_stats`."""
@@ -206,7 +205,6 @@ class ChunkedFinish:
         total = delayed(_chunk_stats.combine)([delayed(_sums)(b) for b in blocks])
         centre = delayed(_chunk_stats.outlier_centre)(total)
         extremes = [delayed(_extremes)(block, centre) for block in blocks]
-        self.n_passes += 1
         stats = delayed(_chunk_stats.with_span)(total, extremes).compute()
         finite = all(np.isfinite(stats[name]).all()
                      for name in ("gram", "moment", "ll", "in_ee") if name in stats)
