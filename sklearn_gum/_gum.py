@@ -42,6 +42,12 @@ def _is_skorch_net(estimator):
     return skorch is not None and isinstance(estimator, skorch.NeuralNet)
 
 
+def _is_dask(data):
+    """Whether ``data`` is a dask collection, without importing dask."""
+    dask = sys.modules.get("dask")
+    return dask is not None and dask.is_dask_collection(data)
+
+
 def _far_inlier_resp(residuals, groups, params):
     """Inlier responsibilities of each group, for residuals that may lie
     beyond the float64 range (infinite) or whose whitened distance overflows
@@ -140,9 +146,11 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         The final fit. With several outputs it is fitted on targets whitened
         by ``Sigma`` and ``predict`` maps its predictions back.
     outlier_proba_ : ndarray of shape (n_samples,) or (n_samples, n_groups)
-        ``1 - r_n`` for each training sample (and group).
+        ``1 - r_n`` for each training sample (and group). After a fit on
+        dask inputs, a lazy dask array with the row chunks of ``X`` (see
+        Notes).
     inlier_mask_ : ndarray of bool, same shape as ``outlier_proba_``
-        ``outlier_proba_ < threshold``.
+        ``outlier_proba_ < threshold`` (lazy after a fit on dask inputs).
     inlier_prior_ : float or ndarray of shape (n_groups,)
         ``rho`` of each group (1 where the uniform component was dropped).
     covariance_ : ndarray of shape (n_outputs, n_outputs)
@@ -252,6 +260,16 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     correction for other regressors, whose scale is then biased low by about
     their effective number of parameters over the number of inliers).
 
+    Dask arrays and data frames (``pip install "sklearn-gum[dask]"``) are
+    fitted without collecting ``X`` on the client, with ``LinearRegression``
+    or ``Ridge`` inside and one output: the starts, the decision and the EM
+    runs on an evenly spaced in-memory sample of up to 200,000 rows, then
+    full-data EM iterations, each one pass over the chunks on the active
+    dask scheduler (normal equations and mixture moments summed per chunk).
+    Up to 200,000 rows the fit equals the in-memory one. ``predict``,
+    ``outlier_proba``, ``outlier_proba_`` and ``inlier_mask_`` are then
+    lazy dask arrays chunked like the rows of the input.
+
     When ``outlier_component="always"`` forces the uniform on residuals
     that do not support it, its EM starts from the Gaussian (``rho = 1 -
     1/n``) and the uniform takes only what the data push onto it. On small
@@ -356,6 +374,14 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
                     f"{name} must be a regressor instance, not the class {cls}; "
                     f"pass {name}={cls}()."
                 )
+        if _is_dask(X):
+            from ._dask import fit as fit_dask
+
+            result = fit_dask(self, X, y, sample_weight, fit_params)
+            _em.warn_if_degenerate(result)
+            _em.warn_if_not_converged(result, self.max_iter,
+                                      "Increase max_iter or tol, or try n_init > 1.")
+            return self
         if _is_skorch_net(self._get_estimator()):
             from .nn import fit_network_gum
 
@@ -448,6 +474,10 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         """
         check_is_fitted(self)
+        if _is_dask(X):
+            from ._dask import predict
+
+            return predict(self, X)
         check_2d(X)
         validate_data(self, X, skip_check_array=True, reset=False)
         _raise_for_params(predict_params, self, "predict")
@@ -481,6 +511,10 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
             float64 number is infinitely far from the Gaussian: probability 1.
         """
         check_is_fitted(self)
+        if _is_dask(X) or _is_dask(y):
+            from ._dask import outlier_proba
+
+            return outlier_proba(self, X, y)
         prediction = self.predict(X)
         missing = np.isnan(np.reshape(prediction, (len(prediction), -1))).any(axis=1)
         if missing.any():
