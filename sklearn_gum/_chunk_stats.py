@@ -184,11 +184,12 @@ def summarize(parts):
     return with_span(total, [pulled_extremes(part, centre) for part in parts])
 
 
-def covariance_from_moments(second, total, covariance_type, reg_covar, dof=0.0):
+def covariance_from_moments(second, total, covariance_type, reg_covar, dof=0.0,
+                            floor=0.0):
     """:func:`sklearn_gum._mixture.weighted_covariance` from its sums:
     ``second = sum w e e^T`` and ``total = sum w``."""
     n_columns = second.shape[0]
-    total = max(total - dof, 0.5 * total, np.finfo(float).tiny)
+    total = _mixture.dof_divisor(total, dof)
     if covariance_type == "full":
         covariance = second / total
     else:
@@ -196,17 +197,15 @@ def covariance_from_moments(second, total, covariance_type, reg_covar, dof=0.0):
         if covariance_type == "spherical":
             variances = np.full(n_columns, variances.mean())
         covariance = np.diag(variances)
-    reg_covar = np.broadcast_to(reg_covar, (n_columns,))
-    if covariance_type == "spherical":
-        reg_covar = np.full(n_columns, reg_covar.mean())
-    return covariance + np.diag(reg_covar)
+    return _mixture.regularised(covariance, covariance_type, reg_covar, floor)
 
 
-def m_step_from_stats(stats, *, covariance_type, uniform, reg_covar, dof=0.0):
+def m_step_from_stats(stats, *, covariance_type, uniform, reg_covar, floor=0.0,
+                      dof=0.0):
     """:func:`sklearn_gum._mixture.m_step` of a kept group from the summed
     statistics of its E-step."""
     covariance = covariance_from_moments(stats["in_ee"], stats["in_w"],
-                                         covariance_type, reg_covar, dof)
+                                         covariance_type, reg_covar, dof, floor)
     prior = stats["in_w"] / max(stats["sw"], np.finfo(float).tiny)
     log_volume = _log_volume(stats, covariance, uniform)
     return _mixture.GroupParams(max(prior, _mixture.MIN_INLIER_PRIOR), covariance,

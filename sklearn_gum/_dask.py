@@ -126,7 +126,7 @@ def fit(gum, X, y, sample_weight, fit_params):
     X_sample, y_sample, w_sample = dask.compute(X[::step], y[::step], weights)
     refit, y_ndim = gum._prepare(X_sample, y_sample, w_sample, {})
     groups = check_groups(gum.outlier_granularity, refit.targets.shape[1])
-    sampled, options = _fit_sample(gum, refit, groups)
+    sampled, options = _fit_sample(gum, refit, groups, n_samples)
     if step == 1:  # every row is in the sample: the in-memory fit itself
         result = warning = sampled
     else:
@@ -141,15 +141,17 @@ def fit(gum, X, y, sample_weight, fit_params):
     return warning
 
 
-def _fit_sample(gum, refit, groups):
+def _fit_sample(gum, refit, groups, n_total):
     """The in-memory fit of the sample (:func:`fit_regressor_em`, itself in
-    two stages above ``EM_SAMPLE`` rows) and its scaled options."""
+    two stages above ``EM_SAMPLE`` rows) and its scaled options; ``n_total``
+    rows in all decide ``init="auto"`` as in memory."""
     n_samples = len(refit.targets)
     rows = np.arange(0, n_samples, -(-n_samples // _regressor_em.EM_SAMPLE))
     first = refit if len(rows) == n_samples else refit.subset(rows)
+    init = _regressor_em.resolve_init(gum.init, first, n_total)
     result, options = _regressor_em._fit(
-        first, groups, _em.EMOptions.of(gum), gum.init, gum.n_init,
-        check_random_state(gum.random_state), gum.verbose,
+        first, groups, _em.EMOptions.of(gum), init, gum.n_init, gum._random_state(),
+        gum.verbose,
     )
     if len(rows) < n_samples:
         result = _regressor_em._finish(refit, result, options, len(rows) / n_samples,
@@ -284,9 +286,10 @@ class ChunkedFinish:
         coef, intercept = _coefficients(estimator)
         stats = self.pass_(coef, intercept, None, residual_moments=True)
         state = _em.EMState(sampled.groups, None, options, sampled.has_outliers)
+        mixture = options.mixture_for(sampled.groups[0])
         covariance = _chunk_stats.covariance_from_moments(
             stats["in_ee"], stats["sw"], options.covariance_type,
-            options.mixture_for(sampled.groups[0])["reg_covar"],
+            mixture["reg_covar"], floor=mixture["floor"],
         )
         state.params = [_em._mixture.GroupParams(1.0, covariance, np.inf)]
         # the mean log-density of N(0, Sigma) over residuals with second

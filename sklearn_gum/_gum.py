@@ -397,12 +397,9 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         refit, y_ndim = self._prepare(X, y, sample_weight, fit_params)
         self._y_ndim = y_ndim
         groups = check_groups(self.outlier_granularity, refit.targets.shape[1])
-        random_state = self.random_state
-        if random_state is None and self.init == "auto":
-            random_state = 0  # the default fit is deterministic, as a plain fit is
         result = fit_regressor_em(
             refit, groups, _em.EMOptions.of(self), init=self.init, n_init=self.n_init,
-            random_state=check_random_state(random_state), verbose=self.verbose,
+            random_state=self._random_state(), verbose=self.verbose,
         )
         self._store(result)
         _em.warn_if_degenerate(result)
@@ -411,6 +408,14 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
             "Increase max_iter or tol, or try init='subsets' or n_init > 1.",
         )
         return self
+
+    def _random_state(self):
+        """The RandomState of the starts: with ``init="auto"`` and no
+        ``random_state``, a fixed seed (the default fit is deterministic, as
+        the plain fit it replaces is)."""
+        if self.random_state is None and self.init == "auto":
+            return check_random_state(0)
+        return check_random_state(self.random_state)
 
     def _prepare(self, X, y, sample_weight, fit_params):
         """Validate the data and bundle what every refit needs."""

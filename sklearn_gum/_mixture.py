@@ -71,8 +71,7 @@ def weighted_covariance(residuals, weights, covariance_type="full", reg_covar=1e
     covariance : ndarray of shape (n_columns, n_columns)
     """
     n_columns = residuals.shape[1]
-    total = weights.sum()
-    total = max(total - dof, min(total, 1.0), np.finfo(float).tiny)
+    total = dof_divisor(weights.sum(), dof)
     if covariance_type == "full":
         covariance = (residuals * weights[:, None]).T @ residuals / total
     else:
@@ -80,10 +79,16 @@ def weighted_covariance(residuals, weights, covariance_type="full", reg_covar=1e
         if covariance_type == "spherical":
             variances = np.full(n_columns, variances.mean())
         covariance = np.diag(variances)
-    return _regularised(covariance, covariance_type, reg_covar, floor)
+    return regularised(covariance, covariance_type, reg_covar, floor)
 
 
-def _regularised(covariance, covariance_type, reg_covar, floor):
+def dof_divisor(total, dof):
+    """``sum w - dof``, or ``min(sum w, 1)`` when less than one unit of
+    weight would be left (see :func:`weighted_covariance`)."""
+    return max(total - dof, min(total, 1.0), np.finfo(float).tiny)
+
+
+def regularised(covariance, covariance_type, reg_covar, floor):
     """``covariance`` plus ``reg_covar`` on the diagonal, which is then
     raised to ``floor`` where it falls below (alike for every column of a
     spherical covariance)."""
@@ -366,7 +371,7 @@ def robust_covariance(residuals, sample_weight, *, covariance_type="full", reg_c
         distances = -2 * (gaussian_log_density(residuals, covariance)
                           - log_gaussian_peak(covariance))
         inside = distances <= _weighted_median(distances, sample_weight)
-        covariance = _regularised(
+        covariance = regularised(
             consistency * weighted_covariance(
                 residuals, sample_weight * inside, covariance_type, 0, dof=dof
             ),

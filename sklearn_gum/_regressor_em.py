@@ -47,8 +47,7 @@ def fit_regressor_em(refit, groups, options, *, init, n_init, random_state, verb
     result : EMResult
     """
     n_samples = len(refit.targets)
-    if init == "auto":
-        init = _auto_start(refit, n_samples)
+    init = resolve_init(init, refit, n_samples)
     if n_samples <= EM_SAMPLE:
         result, _ = _fit(refit, groups, options, init, n_init, random_state, verbose)
         # without outliers the answer is the estimator's own plain fit
@@ -61,12 +60,14 @@ def fit_regressor_em(refit, groups, options, *, init, n_init, random_state, verb
     return _finish(refit, result, options, len(sample) / n_samples, verbose)
 
 
-def _auto_start(refit, n_samples):
-    """``init="auto"``: ``"subsets"`` for a ``LinearRegression`` on at most
-    ``EM_SAMPLE`` rows whose ``X`` can be indexed by rows, after one plain
-    fit that checks the data as the estimator's own fit does (a subset
-    search would only report that no subset could be fitted); ``None``
-    otherwise."""
+def resolve_init(init, refit, n_samples):
+    """``init`` with ``"auto"`` resolved: ``"subsets"`` for a
+    ``LinearRegression`` on at most ``EM_SAMPLE`` rows (``n_samples``) whose
+    ``X`` can be indexed by rows, after one plain fit of ``refit`` that
+    checks the data as the estimator's own fit does (a subset search would
+    only report that no subset could be fitted); ``None`` otherwise."""
+    if init != "auto":
+        return init
     if type(refit.estimator) is not LinearRegression or n_samples > EM_SAMPLE:
         return None
     refit.plain_fit()
