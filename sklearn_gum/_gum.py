@@ -67,7 +67,9 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     Parameters
     ----------
     estimator : regressor, default=None
-        The regressor to fit robustly; ``None`` means ``LinearRegression()``.
+        The regressor to fit robustly; ``None`` means ``LinearRegression()``,
+        whose parameters can be tuned as ``estimator__<name>`` (``set_params``
+        then puts that ``LinearRegression()`` in place of None).
         If its ``fit`` (or its final step's, for a Pipeline) takes
         ``sample_weight``, each refit is weighted by the responsibilities
         (soft weights); otherwise it is fitted on the current inliers alone
@@ -310,6 +312,28 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     def _get_estimator(self):
         return LinearRegression() if self.estimator is None else self.estimator
 
+    def set_params(self, **params):
+        """Set the parameters of this estimator and of the wrapped one.
+
+        Nested parameters of the default estimator (``estimator=None``), e.g.
+        ``estimator__fit_intercept=False`` (as ``GridSearchCV`` sets them),
+        first make ``estimator`` the ``LinearRegression()`` that None stands
+        for, then set them on it.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : GUMRegressor
+        """
+        nested = any(key.startswith("estimator__") for key in params)
+        if nested and params.get("estimator", self.estimator) is None:
+            params = {**params, "estimator": LinearRegression()}
+        return super().set_params(**params)
+
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None, **fit_params):
         """Fit the regressor robustly by EM.
@@ -379,6 +403,13 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         refit = make_refit(
             self._get_estimator(), X, targets, sample_weight, fit_params, y_ndim == 1
         )
+        if sample_weight_given and refit.weight_key is None and _routing_enabled():
+            raise TypeError(
+                f"{type(refit.estimator).__name__} was not set to receive "
+                "sample_weight in fit: with metadata routing enabled, call "
+                "set_fit_request(sample_weight=True) on the estimator (on its final "
+                "step for a Pipeline), so that GUMRegressor can pass the weights on."
+            )
         if sample_weight_given and refit.weight_key is None:
             raise TypeError(
                 f"{type(refit.estimator).__name__} does not accept sample_weight "

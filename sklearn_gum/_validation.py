@@ -146,11 +146,34 @@ def validate_targets(estimator, y, n_samples, sample_weight, fit_params):
             "y is None."
         )
     targets, y_ndim = check_targets(y, n_samples)
+    if _routing_enabled():
+        fit_params = _routed_fit_params(estimator, sample_weight, fit_params)
     sample_weight = check_sample_weight(sample_weight, targets)
     check_target_scale(targets, sample_weight)
-    if _routing_enabled():
-        fit_params = process_routing(estimator, "fit", **fit_params).estimator.fit
     return targets, sample_weight, fit_params, y_ndim
+
+
+def _routed_fit_params(estimator, sample_weight, fit_params):
+    """The inner estimator's fit parameters under metadata routing.
+
+    Given sample weights go through the routing too, so that an inner
+    estimator that neither requested nor refused them gets scikit-learn's
+    own error naming the missing ``set_fit_request`` call; the EM passes
+    them on itself (multiplied by the responsibilities), so they are not
+    returned."""
+    given = {} if sample_weight is None else {"sample_weight": sample_weight}
+    try:
+        routed = process_routing(estimator, "fit", **given, **fit_params).estimator.fit
+    except TypeError as exc:
+        if given and "sample_weight" in str(exc):
+            exc.add_note(
+                "The estimator was set not to receive sample_weight; GUMRegressor "
+                "passes the weights on, multiplied by the responsibilities: call "
+                "set_fit_request(sample_weight=True) on it instead."
+            )
+        raise
+    return {key: value for key, value in routed.items()
+            if not (given and key == "sample_weight")}
 
 
 def check_sample_weight(sample_weight, targets):
