@@ -92,16 +92,22 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         the residuals, or a positive float fixing it. See Notes for the
         floors that keep the uniform a model of spread-out outliers.
     max_iter : int, default=100
-        Maximum number of EM iterations per run.
+        Maximum number of EM iterations per run. Each costs a refit of the
+        estimator: the work of a fit grows with ``max_iter * n_init``.
     tol : float, default=1e-4
         Convergence threshold on the change of the mean log-likelihood per
         sample, in nats (a change of units shifts the log-likelihood by a
-        constant, so the rule does not depend on them).
+        constant, so the rule does not depend on them). ``tol=0`` stops only
+        at an exact fixed point (no change at all): otherwise the EM runs
+        exactly ``max_iter`` iterations, however large.
     n_init : int, default=1
         Number of EM runs; the one with the highest likelihood is kept. The
         first run starts from ``init``; with ``init=None`` or a regressor the
         others start from fits on random halves of the data, with
-        ``init="subsets"`` from the next-best subset starts.
+        ``init="subsets"`` from the next-best subset starts. The runs come
+        one after another (only the best so far is kept in memory); when
+        they would take over an hour, a ``UserWarning`` after the first says
+        how long, unless ``verbose`` reports the progress.
     init : None, "subsets" or regressor, default=None
         Where the first residuals come from: a plain fit (``None``), random
         minimal subsets refined by concentration steps as in FAST-LTS
@@ -124,7 +130,9 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     random_state : int, RandomState instance or None, default=None
         Seeds the random starts (``n_init > 1`` or ``init="subsets"``).
     verbose : int, default=0
-        Print a line per EM run (1) or per EM iteration (2).
+        Print progress lines (1): the runs done of ``n_init``, with the time
+        elapsed and an estimate of the time left (at most one line a second),
+        and the run kept; per EM iteration as well (2).
 
     Attributes
     ----------
@@ -466,6 +474,10 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         _raise_for_params(predict_params, self, "predict")
         if _routing_enabled():
             predict_params = process_routing(self, "predict", **predict_params).estimator.predict
+        if _is_skorch_net(self.estimator_):  # a net predicts NaN from NaN
+            from .nn._checks import check_net_X
+
+            check_net_X(X)
         if may_write_inputs(self.estimator_):
             X = copy.deepcopy(X)  # e.g. StandardScaler(copy=False) in a Pipeline
         prediction = self.estimator_.predict(X, **predict_params)

@@ -10,6 +10,7 @@ import dataclasses
 import numpy as np
 
 from . import _em, _start
+from ._progress import Progress
 from ._weighted_fit import effective_dof, whitening_factor
 
 # Above this many samples the EM runs on an evenly spaced sample of about
@@ -56,29 +57,34 @@ def fit_regressor_em(refit, groups, options, *, init, n_init, random_state, verb
 
 
 def _fit(refit, groups, options, init, n_init, random_state, verbose):
-    """The runs on the rows of ``refit``: ``(kept EMResult, scaled options)``."""
-    starts = _starts(refit, init, n_init, random_state)
-    sources = ["the estimator"] * len(starts)
-    if init is not None and not isinstance(init, str):
-        sources[0] = "the init estimator"
-    predictions = [
-        refit.predict(start, source=source) for start, source in zip(starts, sources)
-    ]
-    residuals = refit.targets - predictions[0]
+    """The runs on the rows of ``refit``: ``(kept EMResult, scaled options)``.
+
+    The starts after the first are fitted one at a time, as their runs
+    come, and only the best run so far is kept: ``n_init`` bounds the time,
+    not the memory; :class:`~sklearn_gum._progress.Progress` reports it.
+    """
+    first, others = _starts(refit, init, n_init, random_state)
+    source = "the estimator" if init is None or isinstance(init, str) else (
+        "the init estimator")
+    prediction = refit.predict(first, source=source)
+    residuals = refit.targets - prediction
     options = options.scaled(residuals, refit.sample_weight, refit.targets)
     decision = _em.decide_outliers(residuals, refit.sample_weight, groups, options)
     if not decision.keep.any():
-        result = _plain_result(refit, groups, options, decision, starts[0], residuals,
+        result = _plain_result(refit, groups, options, decision, first, residuals,
                                init)
         return result, options
-    runs = [_run(refit, starts[0], predictions[0], options, groups, decision, decision,
-                 verbose)]
-    for estimator, prediction in zip(starts[1:], predictions[1:]):
+    progress = Progress("GUM: EM run", n_init, verbose, "Lower n_init")
+    best = _run(refit, first, prediction, options, groups, decision, decision, verbose)
+    progress.step(1, f"mean log-likelihood {best.log_likelihood:.6g}")
+    for done, estimator in enumerate(others, start=2):
+        prediction = refit.predict(estimator, source="the estimator")
         start = _em.decide_outliers(refit.targets - prediction, refit.sample_weight,
                                     groups, options, keep=decision.keep)
-        runs.append(_run(refit, estimator, prediction, options, groups, start, decision,
-                         verbose))
-    best = _em.best_run(runs)
+        run = _run(refit, estimator, prediction, options, groups, start, decision,
+                   verbose)
+        best = _em.best_run([best, run])
+        progress.step(done, f"mean log-likelihood {run.log_likelihood:.6g}")
     if verbose:
         print(f"GUM: kept the run with mean log-likelihood {best.log_likelihood:.6g}")
     return best, options
@@ -135,18 +141,20 @@ def _plain_result(refit, groups, options, decision, first, residuals, init):
 
 
 def _starts(refit, init, n_init, random_state):
-    """Fitted estimators whose predictions start the EM runs."""
+    """The fitted estimator whose predictions start the first EM run, and an
+    iterator over those of the others (fitted when they are drawn)."""
     template = refit.estimator
     if isinstance(init, str):
-        return _start.subset_starts(template, refit, n_init, random_state)
+        first, *others = _start.subset_starts(template, refit, n_init, random_state)
+        return first, iter(others)
     if init is None:
         first = refit.fit(refit.blank(), refit.sample_weight)
     else:
         first = _start.fitted_or_fit(init, refit)
-    others = [
+    others = (
         _start.random_half_fit(template, refit, random_state) for _ in range(n_init - 1)
-    ]
-    return [first, *others]
+    )
+    return first, others
 
 
 def _run(refit, estimator, prediction, options, groups, start, decision, verbose):

@@ -20,6 +20,7 @@ from sklearn.utils.validation import _check_sample_weight
 # rounding floors, eps times them) in the subnormal range, where they lose
 # every digit and the mixture cannot tell inliers from outliers.
 MAX_WEIGHT_SUM = 1e250
+MIN_WEIGHT = 1e-250
 SMALLEST_TARGET = float(np.sqrt(np.finfo(np.float64).tiny / np.finfo(np.float64).eps))
 
 
@@ -44,6 +45,7 @@ def check_2d(X):
         raise ValueError(
             "X must be an array-like of shape (n_samples, n_features); got None."
         )
+    refuse_matrix(X, "X")
     if sp.issparse(X) or hasattr(X, "shape"):
         shape = tuple(X.shape)
     else:
@@ -75,6 +77,16 @@ def check_2d(X):
             )
 
 
+def refuse_matrix(values, name):
+    """scikit-learn's refusal of ``numpy.matrix`` (whose products and
+    reductions stay 2-D, against every array computation here)."""
+    if isinstance(values, np.matrix):
+        raise TypeError(
+            f"{name} is a numpy.matrix, which is not supported. Convert it to a "
+            f"numpy array with np.asarray({name})."
+        )
+
+
 def check_targets(y, n_samples, name="y"):
     """``y`` as a 2-D float64 array of ``n_samples`` rows, and its ``ndim``.
 
@@ -87,6 +99,9 @@ def check_targets(y, n_samples, name="y"):
             f"{name} is required, got None: pass the targets as an array-like "
             "of shape (n_samples,) or (n_samples, n_outputs)."
         )
+    refuse_matrix(y, name)
+    if sp.issparse(y):  # a few output columns: dense, as the EM needs them
+        y = y.toarray()
     try:
         array = np.asarray(y)
     except (ValueError, TypeError) as exc:  # ragged nested lists
@@ -196,6 +211,15 @@ def check_sample_weight(sample_weight, targets):
     sample_weight = _check_sample_weight(
         sample_weight, targets, dtype=np.float64, ensure_non_negative=True
     )
+    check_weight_range(sample_weight)
+    return sample_weight
+
+
+def check_weight_range(sample_weight):
+    """Refuse non-negative weights whose sum overflows the EM's weighted
+    sums (above ``MAX_WEIGHT_SUM``) or whose positive values, multiplied by
+    responsibilities down to 1e-12, underflow to zero (below
+    ``MIN_WEIGHT``)."""
     total = sample_weight.sum()
     if not total <= MAX_WEIGHT_SUM:
         raise ValueError(
@@ -203,7 +227,14 @@ def check_sample_weight(sample_weight, targets):
             f"squares and log-likelihoods overflow float64 above {MAX_WEIGHT_SUM:.0e}. "
             "Divide sample_weight by a constant (e.g. its maximum)."
         )
-    return sample_weight
+    positive = sample_weight[sample_weight > 0]
+    if len(positive) and not positive.min() >= MIN_WEIGHT:
+        raise ValueError(
+            f"sample_weight holds positive weights as small as {positive.min():.3g}: "
+            f"below {MIN_WEIGHT:.0e}, their products with the EM's "
+            "responsibilities underflow to zero. Multiply sample_weight by a "
+            "constant (e.g. divide it by its maximum), or set such weights to 0."
+        )
 
 
 def magnitude_limit(sample_weight):

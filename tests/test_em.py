@@ -390,8 +390,8 @@ def test_n_init_keeps_the_best_run_not_the_first_or_the_worst(monkeypatch):
     assert_allclose(one.estimator_.coef_, [-4.0, 3.0], atol=0.1)
     runs = []
 
-    def recording_best_run(results):
-        runs.extend(results)
+    def recording_best_run(results):  # the runs come one by one: each once
+        runs.extend(run for run in results if not any(run is seen for seen in runs))
         return best_run(results)
 
     best_run = _em.best_run

@@ -309,7 +309,7 @@ class GUMCriterion(FittedMixtureMixin, torch.nn.Module):
         if not on_host:  # checked once per epoch, without a synchronisation
             self._targets_finite &= torch.isfinite(y_true).all()
         dtype = self._residuals.dtype
-        self._residuals[idx] = y_true.to(dtype) - y_pred.detach().to(dtype)
+        self._residuals[idx] = y_true.detach().to(dtype) - y_pred.detach().to(dtype)
         self._seen[idx] = True
         scale = self._scale if self._scale is not None else 1.0 / y_pred.shape[1]
         return mahalanobis_loss(
@@ -433,6 +433,13 @@ class GUMCriterion(FittedMixtureMixin, torch.nn.Module):
 
     def _checked(self, residuals, when):
         """User-given residuals on the buffers' device and dtype, checked."""
+        if self._residuals is None:
+            raise ValueError(
+                f"end_epoch got residuals {when} before any batch: the criterion "
+                "does not know the model's outputs yet. Pass the batches through "
+                "the criterion first, or call start(residuals) for an E-step from "
+                "given residuals."
+            )
         residuals = check_residuals(residuals, tuple(self._residuals.shape))
         residuals = residuals.to(device=self._residuals.device,
                                  dtype=self._residuals.dtype)
