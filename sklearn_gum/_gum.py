@@ -11,6 +11,7 @@ from sklearn.base import (
     RegressorMixin,
     _fit_context,
 )
+from sklearn import get_config
 from sklearn.linear_model import LinearRegression
 from sklearn.utils import check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, StrOptions
@@ -544,6 +545,17 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         from ._html import gum_html_repr
 
         return gum_html_repr(self)
+
+    # scikit-learn 1.6 renders estimator_html_repr(self) in these two, later
+    # releases self._html_repr(): both go through _html_repr here.
+    def _repr_html_inner(self):
+        return self._html_repr()
+
+    def _repr_mimebundle_(self, **kwargs):
+        output = {"text/plain": repr(self)}
+        if get_config()["display"] == "diagram":
+            output["text/html"] = self._html_repr()
+        return output
 
     def get_metadata_routing(self):
         """Get metadata routing of this object.

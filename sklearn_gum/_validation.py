@@ -211,6 +211,8 @@ def check_sample_weight(sample_weight, targets):
     sample_weight = _check_sample_weight(
         sample_weight, targets, dtype=np.float64, ensure_non_negative=True
     )
+    if not np.any(sample_weight):  # scikit-learn's words (its check from 1.7 on)
+        raise ValueError("Sample weights must contain at least one non-zero number.")
     check_weight_range(sample_weight)
     return sample_weight
 
