@@ -149,17 +149,22 @@ def decide_outliers(residuals, sample_weight, groups, options, keep=None):
     ratio test calibrated on clean residuals of the same size
     (:func:`sklearn_gum._calibration.calibrated_evidence`). With
     ``outlier_component="always"`` every group keeps its uniform; ``keep``
-    imposes an earlier decision (for the other starts of ``n_init``).
+    imposes an earlier decision (for the other starts of ``n_init``). The
+    sample weights are scaled to a mean of one over the weighted samples:
+    the decision depends on their ratios, not on their scale.
     """
+    # Only the relative weights decide: scaled to one per weighted sample
+    n_weighted = np.count_nonzero(sample_weight)
+    weights = sample_weight * (n_weighted / max(sample_weight.sum(), np.finfo(float).tiny))
     mixtures = [
         _mixture.residual_evidence(
-            residuals[:, columns], sample_weight, max_iter=options.max_iter,
+            residuals[:, columns], weights, max_iter=options.max_iter,
             tol=options.tol, **options.mixture_for(columns),
         )
         for columns in groups
     ]
     evidence = np.array([
-        calibrated_evidence(mixture, sample_weight.sum(), len(columns))
+        calibrated_evidence(mixture, n_weighted, len(columns))
         for mixture, columns in zip(mixtures, groups)
     ])
     if keep is None:
@@ -195,6 +200,19 @@ def score_groups(residuals, groups, params):
     resp = np.column_stack([resp for resp, _ in results])
     log_lik = np.column_stack([log_lik for _, log_lik in results])
     return resp, log_lik
+
+
+def far_inlier_resp(residuals, groups, params):
+    """Inlier responsibilities of each group, for residuals that may lie
+    beyond the float64 range (infinite) or whose whitened distance overflows
+    (infinite, or NaN from ``inf - inf`` in the triangular solve): such a
+    sample is infinitely far from the Gaussian, its responsibility is 0."""
+    far = ~np.isfinite(residuals)
+    with np.errstate(over="ignore", invalid="ignore"):
+        resp, _ = score_groups(np.where(far, 0.0, residuals), groups, params)
+    for k, columns in enumerate(groups):
+        resp[far[:, columns].any(axis=1) | np.isnan(resp[:, k]), k] = 0.0
+    return resp
 
 
 def block_covariance(params, groups, n_outputs):

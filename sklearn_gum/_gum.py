@@ -1,16 +1,11 @@
 """GUMRegressor: robust regression by EM over a Gaussian-uniform residual mixture."""
 
 import copy
-import sys
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import (
-    BaseEstimator,
-    MetaEstimatorMixin,
-    RegressorMixin,
-    _fit_context,
-)
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, RegressorMixin, _fit_context
+from sklearn import get_config
 from sklearn.linear_model import LinearRegression
 from sklearn.utils import check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, StrOptions
@@ -31,34 +26,11 @@ from ._validation import (
     check_2d,
     check_groups,
     check_targets,
+    is_dask,
+    is_skorch_net,
     validate_targets,
 )
 from ._weighted_fit import may_write_inputs, unwhiten
-
-
-def _is_skorch_net(estimator):
-    """Whether ``estimator`` is a skorch net, without importing skorch."""
-    skorch = sys.modules.get("skorch")
-    return skorch is not None and isinstance(estimator, skorch.NeuralNet)
-
-
-def _is_dask(data):
-    """Whether ``data`` is a dask collection, without importing dask."""
-    dask = sys.modules.get("dask")
-    return dask is not None and dask.is_dask_collection(data)
-
-
-def _far_inlier_resp(residuals, groups, params):
-    """Inlier responsibilities of each group, for residuals that may lie
-    beyond the float64 range (infinite) or whose whitened distance overflows
-    (infinite, or NaN from ``inf - inf`` in the triangular solve): such a
-    sample is infinitely far from the Gaussian, its responsibility is 0."""
-    far = ~np.isfinite(residuals)
-    with np.errstate(over="ignore", invalid="ignore"):
-        resp, _ = _em.score_groups(np.where(far, 0.0, residuals), groups, params)
-    for k, columns in enumerate(groups):
-        resp[far[:, columns].any(axis=1) | np.isnan(resp[:, k]), k] = 0.0
-    return resp
 
 
 class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
@@ -73,7 +45,9 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     Parameters
     ----------
     estimator : regressor, default=None
-        The regressor to fit robustly; ``None`` means ``LinearRegression()``.
+        The regressor to fit robustly; ``None`` means ``LinearRegression()``,
+        whose parameters can be tuned as ``estimator__<name>`` (``set_params``
+        then puts that ``LinearRegression()`` in place of None).
         If its ``fit`` (or its final step's, for a Pipeline) takes
         ``sample_weight``, each refit is weighted by the responsibilities
         (soft weights); otherwise it is fitted on the current inliers alone
@@ -96,27 +70,35 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         the residuals, or a positive float fixing it. See Notes for the
         floors that keep the uniform a model of spread-out outliers.
     max_iter : int, default=100
-        Maximum number of EM iterations per run.
+        Maximum number of EM iterations per run. Each costs a refit of the
+        estimator: the work of a fit grows with ``max_iter * n_init``.
     tol : float, default=1e-4
         Convergence threshold on the change of the mean log-likelihood per
         sample, in nats (a change of units shifts the log-likelihood by a
-        constant, so the rule does not depend on them).
+        constant, so the rule does not depend on them). ``tol=0`` stops only
+        at an exact fixed point (no change at all): otherwise the EM runs
+        exactly ``max_iter`` iterations, however large.
     n_init : int, default=1
         Number of EM runs; the one with the highest likelihood is kept. The
         first run starts from ``init``; with ``init=None`` or a regressor the
         others start from fits on random halves of the data, with
-        ``init="subsets"`` from the next-best subset starts.
+        ``init="subsets"`` from the next-best subset starts. The runs come
+        one after another (only the best so far is kept in memory); when
+        they would take over an hour, a ``UserWarning`` after the first says
+        how long, unless ``verbose`` reports the progress.
     init : "auto", None, "subsets" or regressor, default="auto"
         Where the first residuals come from: a plain fit (``None``), random
         minimal subsets refined by concentration steps as in FAST-LTS and
         a reweighting step (``"subsets"``, robust to clustered outliers and
         bad leverage points), or a regressor, fitted or not, whose
         predictions give them. ``"auto"`` is ``"subsets"`` where a fit is
-        cheap (``LinearRegression``, the default estimator, on at most
-        20,000 rows: the subset search costs about a thousand small
-        least-squares solves) and ``None`` otherwise:
-        on larger data (where the subset search would cost several plain
-        fits; pass ``init="subsets"`` for bad leverage points there) and
+        cheap and the start reliable (``LinearRegression``, the default
+        estimator, with at least 10 rows per parameter and at most 20,000
+        rows: the subset search costs about a thousand small least-squares
+        solves) and ``None`` otherwise: with fewer rows per parameter (the
+        calibrated decision then kept the uniform on up to half of clean
+        fits from subsets; pass ``init="subsets"`` to search anyway), on
+        larger data (where the search would cost several plain fits) and
         for every other estimator, whose fits may be expensive (a network
         trains once).
     threshold : float, default=0.5
@@ -138,7 +120,9 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         With ``init="auto"``, ``None`` means a fixed seed, so that the
         default fit is deterministic like the plain fit it replaces.
     verbose : int, default=0
-        Print a line per EM run (1) or per EM iteration (2).
+        Print progress lines (1): the runs done of ``n_init``, with the time
+        elapsed and an estimate of the time left (at most one line a second),
+        and the run kept; per EM iteration as well (2).
 
     Attributes
     ----------
@@ -214,26 +198,23 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     scikit-learn estimator; for a network, the net trained with its plain
     loss, at every E-step after the warm-up until a group keeps its uniform
     (a half-trained net can hide the outliers; see :mod:`sklearn_gum.nn`).
-    The test is the normalised entropy criterion for one against two
-    components (NEC; Celeux and Soromenho 1996, Biernacki, Celeux and
-    Govaert 1999): EM over those fixed residuals gives the mixture (the
-    Gaussian's centre is free there, as a refit of the intercept would make
-    it; a start dragged by one-sided outliers leaves its inliers off zero),
-    and the uniform is kept when the log-likelihood it gains over a
-    Gaussian exceeds the entropy of the assignments it creates,
+    EM over those fixed residuals gives the mixture (its Gaussian's centre
+    free, as a refit of the intercept would make it), and the uniform is
+    kept when two tests agree: the normalised entropy criterion (NEC;
+    Celeux and Soromenho 1996, Biernacki, Celeux and Govaert 1999),
 
         2 (L_mixture - L_gaussian) - 2 sum_n w_n H(r_n) > 0,
 
     with total log-likelihoods ``L``, sample weights ``w`` and the binary
-    entropy ``H``. A uniform that overlaps the Gaussian leaves samples
-    undecided and pays for each: that is how a mixture merely reshapes
-    clean but light- or heavy-tailed residuals (on clean data the evidence
-    stayed below -20 from 100 to 100,000 samples). Gross outliers are
-    decided (``r_n`` near 0) and add tens of nats each. Deciding before any
-    weighted refit keeps the flexibility of refits on down-weighted
-    samples, large when features are many, from faking support. When no
-    group keeps the uniform, the fit is the plain weighted fit of the
-    estimator and ``outlier_proba_`` is zero.
+    entropy ``H`` (a uniform that merely reshapes clean tails leaves samples
+    undecided and pays for each), and the likelihood ratio ``2 (L_mixture -
+    L_gaussian)`` above its 99% quantile on clean Gaussian residuals of the
+    same size, simulated (:mod:`sklearn_gum._calibration`): NEC alone kept
+    the uniform of a third of clean 10-sample sets. ``outlier_evidence_``
+    is the smaller margin of the two. When no group keeps the uniform, the
+    fit is the plain weighted fit of the estimator and ``outlier_proba_`` is
+    zero. No variance goes below what the targets resolve: ``delta^2 / 12``
+    for targets recorded on a grid of step ``delta``.
 
     The moment and range rules for ``gamma`` are not likelihood maximisers
     (the maximum-likelihood box would shrink onto the data), so the
@@ -243,39 +224,19 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     The EM of a kept group starts from the mixture the decision fitted to
     the starting residuals: the prediction is moved by the Gaussian's centre
     and the first refit weights the samples by the responsibilities of that
-    tight mode. Breakdown: with the default start (a plain fit), outliers in
-    ``y`` alone, one-sided or not, are handled up to half of the samples, as
-    long as the inliers form the tightest mode of the starting residuals
-    (the benchmark ``bench_breakdown.py`` shows 50% uniform and one-sided
-    shifts). Bad leverage points (outliers in ``X`` and ``y``) drag the plain
-    fit itself and break it at any share; ``init="subsets"`` (FAST-LTS
-    starts) resists them up to about 40%, short of LTS's 50% because the
-    subsets are drawn from a working sample.
+    tight mode. The user guide gives the breakdown of each start.
 
-    Each M-step of ``Sigma`` divides by ``sum_n w_n r_n - dof`` rather than
-    ``sum_n w_n r_n``: a regressor refitted on the samples it scores leaves
-    residuals smaller than the noise, by the degrees of freedom it spends
-    (the trace of the weighted hat matrix for a linear model: its non-zero
-    coefficients plus the intercept; the number of leaves for a tree; no
-    correction for other regressors, whose scale is then biased low by about
-    their effective number of parameters over the number of inliers).
+    Each M-step of ``Sigma`` divides by ``sum_n w_n r_n - dof``: a refit
+    leaves residuals smaller than the noise by the degrees of freedom it
+    spends (a linear model's non-zero coefficients and intercept, a tree's
+    leaves; 0, no correction, for other regressors).
 
-    Dask arrays and data frames (``pip install "sklearn-gum[dask]"``) are
-    fitted without collecting ``X`` on the client, with ``LinearRegression``
-    or ``Ridge`` inside and one output: the starts, the decision and the EM
-    runs on an evenly spaced in-memory sample of up to 200,000 rows, then
-    full-data EM iterations, each one pass over the chunks on the active
-    dask scheduler (normal equations and mixture moments summed per chunk).
-    Up to 200,000 rows the fit equals the in-memory one. ``predict``,
-    ``outlier_proba``, ``outlier_proba_`` and ``inlier_mask_`` are then
-    lazy dask arrays chunked like the rows of the input.
+    Dask inputs (``LinearRegression`` or ``Ridge``, one output) are fitted
+    one pass over the chunks per full-data EM iteration; the outputs are
+    then lazy dask arrays (see the user guide).
 
-    When ``outlier_component="always"`` forces the uniform on residuals
-    that do not support it, its EM starts from the Gaussian (``rho = 1 -
-    1/n``) and the uniform takes only what the data push onto it. On small
-    clean samples the Gaussian-uniform likelihood can still prefer a
-    narrower Gaussian and a uniform over the tails: that is why ``"auto"``
-    is the default.
+    ``outlier_component="always"`` starts the EM of a group whose residuals
+    do not support the uniform from the Gaussian (``rho = 1 - 1/n``).
 
     References
     ----------
@@ -340,6 +301,28 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     def _get_estimator(self):
         return LinearRegression() if self.estimator is None else self.estimator
 
+    def set_params(self, **params):
+        """Set the parameters of this estimator and of the wrapped one.
+
+        Nested parameters of the default estimator (``estimator=None``), e.g.
+        ``estimator__fit_intercept=False`` (as ``GridSearchCV`` sets them),
+        first make ``estimator`` the ``LinearRegression()`` that None stands
+        for, then set them on it.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : GUMRegressor
+        """
+        nested = any(key.startswith("estimator__") for key in params)
+        if nested and params.get("estimator", self.estimator) is None:
+            params = {**params, "estimator": LinearRegression()}
+        return super().set_params(**params)
+
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None, **fit_params):
         """Fit the regressor robustly by EM.
@@ -352,7 +335,8 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
             Target values.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative frequency weights: an integer weight counts as that
-            many copies of the sample in every step. Scaling them changes
+            many copies of the sample in every step. Whether outliers are
+            present is decided on their ratios alone; their scale changes
             only the degrees-of-freedom correction of ``Sigma`` (``sum w r -
             dof``), which is left out when less than one unit of weight
             would remain (weights summing to one).
@@ -374,7 +358,7 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
                     f"{name} must be a regressor instance, not the class {cls}; "
                     f"pass {name}={cls}()."
                 )
-        if _is_dask(X):
+        if is_dask(X):
             from ._dask import fit as fit_dask
 
             result = fit_dask(self, X, y, sample_weight, fit_params)
@@ -382,7 +366,7 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
             _em.warn_if_not_converged(result, self.max_iter,
                                       "Increase max_iter or tol, or try n_init > 1.")
             return self
-        if _is_skorch_net(self._get_estimator()):
+        if is_skorch_net(self._get_estimator()):
             from .nn import fit_network_gum
 
             result = fit_network_gum(self, X, y, sample_weight, fit_params)
@@ -428,6 +412,13 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         refit = make_refit(
             self._get_estimator(), X, targets, sample_weight, fit_params, y_ndim == 1
         )
+        if sample_weight_given and refit.weight_key is None and _routing_enabled():
+            raise TypeError(
+                f"{type(refit.estimator).__name__} was not set to receive "
+                "sample_weight in fit: with metadata routing enabled, call "
+                "set_fit_request(sample_weight=True) on the estimator (on its final "
+                "step for a Pipeline), so that GUMRegressor can pass the weights on."
+            )
         if sample_weight_given and refit.weight_key is None:
             raise TypeError(
                 f"{type(refit.estimator).__name__} does not accept sample_weight "
@@ -479,7 +470,7 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         """
         check_is_fitted(self)
-        if _is_dask(X):
+        if is_dask(X):
             from ._dask import predict
 
             return predict(self, X)
@@ -488,6 +479,10 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         _raise_for_params(predict_params, self, "predict")
         if _routing_enabled():
             predict_params = process_routing(self, "predict", **predict_params).estimator.predict
+        if is_skorch_net(self.estimator_):  # a net predicts NaN from NaN
+            from .nn._checks import check_net_X
+
+            check_net_X(X)
         if may_write_inputs(self.estimator_):
             X = copy.deepcopy(X)  # e.g. StandardScaler(copy=False) in a Pipeline
         prediction = self.estimator_.predict(X, **predict_params)
@@ -516,7 +511,7 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
             float64 number is infinitely far from the Gaussian: probability 1.
         """
         check_is_fitted(self)
-        if _is_dask(X) or _is_dask(y):
+        if is_dask(X) or is_dask(y):
             from ._dask import outlier_proba
 
             return outlier_proba(self, X, y)
@@ -537,7 +532,7 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
             )
         with np.errstate(over="ignore"):  # overflow: infinitely far, see below
             residuals = targets - np.reshape(prediction, (len(targets), -1))
-        resp = _far_inlier_resp(residuals, self.groups_, self._fitted_params())
+        resp = _em.far_inlier_resp(residuals, self.groups_, self._fitted_params())
         proba = (1 - resp).astype(np.result_type(prediction.dtype, np.float32))
         return proba[:, 0] if np.ndim(self.outlier_proba_) == 1 else proba
 
@@ -558,6 +553,17 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         from ._html import gum_html_repr
 
         return gum_html_repr(self)
+
+    # scikit-learn 1.6 renders estimator_html_repr(self) in these two, later
+    # releases self._html_repr(): both go through _html_repr here.
+    def _repr_html_inner(self):
+        return self._html_repr()
+
+    def _repr_mimebundle_(self, **kwargs):
+        output = {"text/plain": repr(self)}
+        if get_config()["display"] == "diagram":
+            output["text/html"] = self._html_repr()
+        return output
 
     def get_metadata_routing(self):
         """Get metadata routing of this object.
@@ -585,6 +591,6 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         tags.input_tags.allow_nan = inner.input_tags.allow_nan
         # skorch nets report single output, but regress any number of outputs
         tags.target_tags.multi_output = (
-            inner.target_tags.multi_output or _is_skorch_net(estimator)
+            inner.target_tags.multi_output or is_skorch_net(estimator)
         )
         return tags

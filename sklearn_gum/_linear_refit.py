@@ -204,10 +204,21 @@ class LinearRefit(WeightedRefit):
             fitted.intercept_ = fitted.intercept_[0]
         if self.ravel:
             fitted.coef_ = fitted.coef_[0]
-        fitted.rank_ = int(np.sum(singular > fitted.tol * singular[0]))
+        fitted.rank_ = int(np.sum(singular > self._rank_cutoff(solution) * singular[0]))
         fitted.singular_ = singular.astype(dtype)
         fitted.n_features_in_ = self.X.shape[1]
         return fitted
+
+    def _rank_cutoff(self, solution):
+        """The relative cutoff of ``scipy.linalg.lstsq`` in the installed
+        ``LinearRegression.fit``: its ``tol`` (scikit-learn 1.7 on), else
+        ``max(n_rows, n_features) * eps`` (scikit-learn 1.6)."""
+        tol = getattr(self.estimator, "tol", None)
+        if tol is not None:
+            return tol
+        rows = solution.inputs[1]
+        n_rows = len(self.X) if rows is None else len(rows)
+        return max(n_rows, self.X.shape[1]) * np.finfo(self.X.dtype).eps
 
     def _singular_values(self, gram):
         """Singular values, largest first, of the weighted features as

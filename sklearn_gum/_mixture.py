@@ -132,17 +132,20 @@ def variance_floor(targets, sample_weight):
 
 def grid_step(values):
     """The step of the grid the finite ``values`` lie on, or 0 when they do
-    not lie on one (fewer than three distinct values, or gaps that are not
-    whole multiples of the smallest one)."""
-    distinct = np.unique(values[np.isfinite(values)])
+    not lie on one: fewer than three distinct values, gaps that are not
+    whole multiples of the smallest one, or a step beyond the median
+    absolute deviation of the values (a few values far from a constant bulk
+    are outliers, not a grid)."""
+    finite = values[np.isfinite(values)]
+    distinct = np.unique(finite)
     gaps = np.diff(distinct)
     if len(gaps) < 2:
         return 0.0
     step = gaps.min()
     multiples = gaps / step
-    if np.all(np.abs(multiples - np.round(multiples)) < 1e-3):
-        return float(step)
-    return 0.0
+    on_grid = np.all(np.abs(multiples - np.round(multiples)) < 1e-3)
+    spread = np.median(np.abs(finite - np.median(finite)))
+    return float(step) if on_grid and step <= spread else 0.0
 
 
 def residual_scale(residuals, sample_weight, targets=None):

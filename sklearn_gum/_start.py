@@ -25,6 +25,7 @@ WORKING_SAMPLE = 1000
 # The reweighting step keeps the samples within this central share of the
 # start's Gaussian, as reweighted LTS and MCD do.
 REWEIGHT_SHARE = 0.975
+N_REWEIGHTING_STEPS = 5
 
 
 def fitted_or_fit(regressor, refit):
@@ -126,34 +127,61 @@ def _ranked(estimator, refit, starts, pool, n_features, scale):
     return sorted(found, key=lambda item: item[0])
 
 
-def reweighted(fitted, refit):
+def reweighted(fitted, refit, n_steps=N_REWEIGHTING_STEPS):
     """The refit on the samples a robust start calls inliers (the
-    reweighting step of LTS and MCD).
+    reweighting step of LTS and MCD, repeated).
 
     The start's residuals are centred at their weighted median and scaled
     by the covariance of their best half (:func:`sklearn_gum._mixture.
     robust_covariance`), corrected for the degrees of freedom the start
     spent on that half; the samples within the Gaussian's central 97.5%
     (squared Mahalanobis distance below ``chi2_{d, 0.975}``) are refitted
-    with their sample weights. A start fitted to half of the samples leaves
-    those too close and the others too far; the refit on all inliers gives
-    residuals shaped like those of the final model. The start itself is
-    returned when too few samples remain for a fit.
+    with their sample weights. The step is repeated, up to ``n_steps``
+    times or until the samples kept stay the same, with the scale of the
+    last refit's kept residuals (its degrees of freedom and the consistency
+    factor of the 97.5% cut). A start fitted to about half of the samples
+    leaves those too close and the others too far, the more so the more
+    parameters it has; the refits on the inliers give residuals shaped like
+    those of the final model (on clean data, those of the plain fit). The
+    last fit that had enough samples is returned.
     """
-    residuals = refit.targets - refit.predict(fitted)
     weights = refit.sample_weight
-    centre = np.array([_mixture._weighted_median(column, weights)
-                       for column in residuals.T])
-    residuals = residuals - centre
-    covariance, _ = _mixture.robust_covariance(
-        residuals, weights, dof=effective_dof(fitted),
-        reg_covar=1e-6 * _mixture.residual_scale(residuals, weights, refit.targets),
-        floor=_mixture.variance_floor(refit.targets, weights),
-    )
-    distances = -2 * (_mixture.gaussian_log_density(residuals, covariance)
-                      - _mixture.log_gaussian_peak(covariance))
-    inside = (distances <= stats.chi2.ppf(REWEIGHT_SHARE, residuals.shape[1]))
-    rows = np.flatnonzero(inside & (weights > 0))
-    if len(rows) <= _num_features(refit.X) + 1:
-        return fitted
-    return refit.fit(refit.blank(), weights, rows=rows)
+    radius = stats.chi2.ppf(REWEIGHT_SHARE, refit.targets.shape[1])
+    floor = _mixture.variance_floor(refit.targets, weights)
+    kept = None
+    for step in range(n_steps):
+        residuals = refit.targets - refit.predict(fitted)
+        try:
+            distances = _distances(residuals, weights, kept, effective_dof(fitted),
+                                   floor, radius)
+        except ValueError:  # residuals that are exact, or outputs that repeat
+            return fitted
+        inside = (distances <= radius) & (weights > 0)
+        if len(np.flatnonzero(inside)) <= _num_features(refit.X) + 1:
+            return fitted
+        if kept is not None and np.array_equal(inside, kept):
+            break
+        kept = inside
+        fitted = refit.fit(refit.blank(), weights, rows=np.flatnonzero(kept))
+    return fitted
+
+
+def _distances(residuals, weights, kept, dof, floor, radius):
+    """Squared Mahalanobis distances of the residuals: scaled by their best
+    half at the start (``kept`` None), then by the samples kept."""
+    reg_covar = 1e-6 * _mixture.residual_scale(residuals, weights)
+    if kept is None:
+        centre = np.array([_mixture._weighted_median(column, weights)
+                           for column in residuals.T])
+        residuals = residuals - centre
+        covariance, _ = _mixture.robust_covariance(
+            residuals, weights, dof=dof, reg_covar=reg_covar, floor=floor,
+        )
+    else:
+        consistency = REWEIGHT_SHARE / stats.chi2.cdf(radius, residuals.shape[1] + 2)
+        covariance = consistency * _mixture.weighted_covariance(
+            residuals, weights * kept, "full", 0.0, dof=dof,
+        )
+        covariance = _mixture.regularised(covariance, "full", reg_covar, floor)
+    return -2 * (_mixture.gaussian_log_density(residuals, covariance)
+                 - _mixture.log_gaussian_peak(covariance))

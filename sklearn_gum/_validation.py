@@ -6,6 +6,7 @@ argument (or the step of the fit) at fault.
 """
 
 import numbers
+import sys
 
 import numpy as np
 import scipy.sparse as sp
@@ -20,6 +21,7 @@ from sklearn.utils.validation import _check_sample_weight
 # rounding floors, eps times them) in the subnormal range, where they lose
 # every digit and the mixture cannot tell inliers from outliers.
 MAX_WEIGHT_SUM = 1e250
+MIN_WEIGHT = 1e-250
 SMALLEST_TARGET = float(np.sqrt(np.finfo(np.float64).tiny / np.finfo(np.float64).eps))
 
 
@@ -44,6 +46,7 @@ def check_2d(X):
         raise ValueError(
             "X must be an array-like of shape (n_samples, n_features); got None."
         )
+    refuse_matrix(X, "X")
     if sp.issparse(X) or hasattr(X, "shape"):
         shape = tuple(X.shape)
     else:
@@ -75,6 +78,16 @@ def check_2d(X):
             )
 
 
+def refuse_matrix(values, name):
+    """scikit-learn's refusal of ``numpy.matrix`` (whose products and
+    reductions stay 2-D, against every array computation here)."""
+    if isinstance(values, np.matrix):
+        raise TypeError(
+            f"{name} is a numpy.matrix, which is not supported. Convert it to a "
+            f"numpy array with np.asarray({name})."
+        )
+
+
 def check_targets(y, n_samples, name="y"):
     """``y`` as a 2-D float64 array of ``n_samples`` rows, and its ``ndim``.
 
@@ -87,6 +100,9 @@ def check_targets(y, n_samples, name="y"):
             f"{name} is required, got None: pass the targets as an array-like "
             "of shape (n_samples,) or (n_samples, n_outputs)."
         )
+    refuse_matrix(y, name)
+    if sp.issparse(y):  # a few output columns: dense, as the EM needs them
+        y = y.toarray()
     try:
         array = np.asarray(y)
     except (ValueError, TypeError) as exc:  # ragged nested lists
@@ -146,11 +162,34 @@ def validate_targets(estimator, y, n_samples, sample_weight, fit_params):
             "y is None."
         )
     targets, y_ndim = check_targets(y, n_samples)
+    if _routing_enabled():
+        fit_params = _routed_fit_params(estimator, sample_weight, fit_params)
     sample_weight = check_sample_weight(sample_weight, targets)
     check_target_scale(targets, sample_weight)
-    if _routing_enabled():
-        fit_params = process_routing(estimator, "fit", **fit_params).estimator.fit
     return targets, sample_weight, fit_params, y_ndim
+
+
+def _routed_fit_params(estimator, sample_weight, fit_params):
+    """The inner estimator's fit parameters under metadata routing.
+
+    Given sample weights go through the routing too, so that an inner
+    estimator that neither requested nor refused them gets scikit-learn's
+    own error naming the missing ``set_fit_request`` call; the EM passes
+    them on itself (multiplied by the responsibilities), so they are not
+    returned."""
+    given = {} if sample_weight is None else {"sample_weight": sample_weight}
+    try:
+        routed = process_routing(estimator, "fit", **given, **fit_params).estimator.fit
+    except TypeError as exc:
+        if given and "sample_weight" in str(exc):
+            exc.add_note(
+                "The estimator was set not to receive sample_weight; GUMRegressor "
+                "passes the weights on, multiplied by the responsibilities: call "
+                "set_fit_request(sample_weight=True) on it instead."
+            )
+        raise
+    return {key: value for key, value in routed.items()
+            if not (given and key == "sample_weight")}
 
 
 def check_sample_weight(sample_weight, targets):
@@ -173,6 +212,17 @@ def check_sample_weight(sample_weight, targets):
     sample_weight = _check_sample_weight(
         sample_weight, targets, dtype=np.float64, ensure_non_negative=True
     )
+    if not np.any(sample_weight):  # scikit-learn's words (its check from 1.7 on)
+        raise ValueError("Sample weights must contain at least one non-zero number.")
+    check_weight_range(sample_weight)
+    return sample_weight
+
+
+def check_weight_range(sample_weight):
+    """Refuse non-negative weights whose sum overflows the EM's weighted
+    sums (above ``MAX_WEIGHT_SUM``) or whose positive values, multiplied by
+    responsibilities down to 1e-12, underflow to zero (below
+    ``MIN_WEIGHT``)."""
     total = sample_weight.sum()
     if not total <= MAX_WEIGHT_SUM:
         raise ValueError(
@@ -180,7 +230,14 @@ def check_sample_weight(sample_weight, targets):
             f"squares and log-likelihoods overflow float64 above {MAX_WEIGHT_SUM:.0e}. "
             "Divide sample_weight by a constant (e.g. its maximum)."
         )
-    return sample_weight
+    positive = sample_weight[sample_weight > 0]
+    if len(positive) and not positive.min() >= MIN_WEIGHT:
+        raise ValueError(
+            f"sample_weight holds positive weights as small as {positive.min():.3g}: "
+            f"below {MIN_WEIGHT:.0e}, their products with the EM's "
+            "responsibilities underflow to zero. Multiply sample_weight by a "
+            "constant (e.g. divide it by its maximum), or set such weights to 0."
+        )
 
 
 def magnitude_limit(sample_weight):
@@ -344,3 +401,15 @@ def check_prediction_scale(prediction, limit, targets, source):
             f"targets stay within {np.max(np.abs(targets)):.3g}. Check "
             f"{source}, or rescale X."
         )
+
+
+def is_skorch_net(estimator):
+    """Whether ``estimator`` is a skorch net, without importing skorch."""
+    skorch = sys.modules.get("skorch")
+    return skorch is not None and isinstance(estimator, skorch.NeuralNet)
+
+
+def is_dask(data):
+    """Whether ``data`` is a dask collection, without importing dask."""
+    dask = sys.modules.get("dask")
+    return dask is not None and dask.is_dask_collection(data)

@@ -61,6 +61,38 @@ def may_write_inputs(estimator):
     )
 
 
+# Estimators from these packages leave their inputs as they are (scikit-learn's
+# convention), unless told otherwise by ``copy=False`` or ``copy_X=False``.
+TRUSTED_PACKAGES = ("sklearn", "sklearn_gum", "numpy", "scipy")
+
+
+def _from_trusted_package(value):
+    """Whether an estimator (by its class) or a function comes from one of
+    ``TRUSTED_PACKAGES``."""
+    if isinstance(value, np.ufunc):  # no __module__ before numpy 2
+        return True
+    is_estimator = hasattr(value, "fit") or hasattr(value, "transform")
+    module = getattr(type(value) if is_estimator else value, "__module__", None)
+    return str(module).split(".", 1)[0] in TRUSTED_PACKAGES
+
+
+def keeps_inputs(estimator):
+    """Whether ``estimator.fit`` and ``predict`` can be handed GUM's own
+    arrays: it and every estimator or function among its parameters come
+    from scikit-learn (or numpy, scipy, sklearn-gum), none told to overwrite
+    its input. Any other estimator gets copies (a third-party ``fit`` may
+    write into ``X``, ``y`` or ``sample_weight``)."""
+    if may_write_inputs(estimator):
+        return False
+    params = estimator.get_params(deep=True) if hasattr(estimator, "get_params") else {}
+    nested = [
+        value for value in params.values()
+        if hasattr(value, "fit") or hasattr(value, "transform")
+        or (callable(value) and not isinstance(value, type))
+    ]
+    return all(_from_trusted_package(value) for value in [estimator, *nested])
+
+
 def effective_dof(estimator):
     """Degrees of freedom a fitted regressor spends on its training targets.
 
@@ -139,7 +171,7 @@ class WeightedRefit:
         self.fit_params = fit_params
         self.ravel = ravel
         self.weight_key = sample_weight_key(estimator)
-        self.copy_inputs = may_write_inputs(estimator)
+        self.copy_inputs = not keeps_inputs(estimator)
         # predictions beyond this overflow the EM's squared residuals
         self.limit = magnitude_limit(sample_weight)
 
@@ -155,6 +187,7 @@ class WeightedRefit:
         where zero-weight rows are left out instead.
         """
         targets = self.targets if targets is None else targets
+        copy_inputs = not keeps_inputs(estimator)
         if rows is None:
             rows = np.flatnonzero(weights > 0) if self.weight_key is None else None
         params = self.fit_params
@@ -164,8 +197,10 @@ class WeightedRefit:
         if rows is not None and len(rows) < len(targets):
             X, targets = _safe_indexing(X, rows), targets[rows]
             params = _check_method_params(self.X, params, indices=rows)
-        elif self.copy_inputs:
-            X = copy.deepcopy(X)  # the estimator may write into it
+        elif copy_inputs:  # it may write into them: copies, not GUM's own
+            X, targets, params = copy.deepcopy((X, targets, params))
+        if copy_inputs:  # the targets may be a view of GUM's own
+            targets = np.array(targets, copy=True)
         try:
             estimator.fit(X, targets.ravel() if self.ravel else targets, **params)
         except Exception as exc:
@@ -204,7 +239,8 @@ class WeightedRefit:
         ``rows`` of it) as 2-D un-whitened targets, checked to be finite
         (``source`` names the estimator in the error)."""
         X = self.X if rows is None else _safe_indexing(self.X, rows)
-        X = copy.deepcopy(X) if self.copy_inputs and rows is None else X
+        if rows is None and not keeps_inputs(estimator):
+            X = copy.deepcopy(X)  # its predict may write into it
         n_rows = len(self.targets) if rows is None else len(rows)
         try:
             prediction = estimator.predict(X)

@@ -78,12 +78,17 @@ def test_scaled_options_keep_the_settings_and_add_the_residual_scale():
 
 def test_decision_keeps_the_uniform_of_the_group_with_outliers_only():
     decision = _em.decide_outliers(DIRTY, WEIGHTS, PER_OUTPUT, OPTIONS)
+    # the weights scaled to a mean of one: the decision ignores their scale
+    unit = WEIGHTS * len(WEIGHTS) / WEIGHTS.sum()
     expected = [
-        _mixture.residual_evidence(DIRTY[:, columns], WEIGHTS, max_iter=100, tol=1e-4,
+        _mixture.residual_evidence(DIRTY[:, columns], unit, max_iter=100, tol=1e-4,
                                    **OPTIONS.mixture_for(columns))
         for columns in PER_OUTPUT
     ]
+    # the NEC evidence decides: the likelihood ratios are far from the table's
     assert_allclose(decision.evidence, [mixture.evidence for mixture in expected])
+    scaled = _em.decide_outliers(DIRTY, 1e-3 * WEIGHTS, PER_OUTPUT, OPTIONS)
+    assert_allclose(scaled.evidence, decision.evidence, rtol=1e-4)
     assert decision.evidence[0] > 100 and decision.evidence[1] <= 0
     assert_array_equal(decision.keep, [True, False])
     assert_array_equal(decision.forced, [False, False])
@@ -393,8 +398,8 @@ def test_n_init_keeps_the_best_run_not_the_first_or_the_worst(monkeypatch):
     assert_allclose(one.estimator_.coef_, [-4.0, 3.0], atol=0.1)
     runs = []
 
-    def recording_best_run(results):
-        runs.extend(results)
+    def recording_best_run(results):  # the runs come one by one: each once
+        runs.extend(run for run in results if not any(run is seen for seen in runs))
         return best_run(results)
 
     best_run = _em.best_run

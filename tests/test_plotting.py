@@ -312,7 +312,8 @@ def test_notebook_repr_with_hook(estimator):
         fitted = hasattr(estimator, "n_iter_")
         assert html.count("sklearn-gum-summary") == int(fitted)
         if fitted:
-            assert html.index("sklearn-gum-summary") < html.rindex("</body>")
+            if "</body>" in html:  # (scikit-learn 1.6's diagram has no <body>)
+                assert html.index("sklearn-gum-summary") < html.rindex("</body>")
             assert f"converged in {estimator.n_iter_} iterations" in html
 
 

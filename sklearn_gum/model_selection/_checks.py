@@ -18,6 +18,8 @@ from sklearn.utils.validation import _num_features, _num_samples
 _ALTERNATIVES = ("two-sided", "less", "greater")
 _CORRECTIONS = ("holm", "bonferroni", "none")
 _ERRORS = ("absolute", "squared")
+# compare_estimators keeps every run's per-sample errors.
+MAX_RUNS = 10_000
 
 
 def _as_float_array(values, name):
@@ -228,6 +230,12 @@ def _check_compare_params(
     """Checks of the scalar parameters; returns ``(cv, confidence_level)``."""
     if not isinstance(n_runs, numbers.Integral) or n_runs < 1:
         raise ValueError(f"n_runs must be an integer >= 1, got {n_runs!r}.")
+    if n_runs > MAX_RUNS:
+        raise ValueError(
+            f"n_runs={n_runs} is more than the {MAX_RUNS} runs compare_estimators "
+            "can hold: it keeps every run's per-sample errors in memory, and the "
+            "paired tests reach their resolution long before. Lower n_runs."
+        )
     if cv is not None and test_data is not None:
         raise ValueError("cv and test_data are mutually exclusive; give one.")
     if cv is not None and not isinstance(cv, numbers.Integral):

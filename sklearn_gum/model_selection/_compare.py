@@ -11,6 +11,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import StrOptions, validate_params
 from sklearn.utils.parallel import Parallel, delayed
 
+from .._progress import Progress
 from ._checks import _ERRORS, _check_compare_inputs, _check_compare_params
 from ._rank_tests import (
     MedianCI,
@@ -40,6 +41,7 @@ _WARN_STACKLEVEL = 5
         "correction": [str],
         "confidence_level": [Real],
         "error_score": [StrOptions({"raise"}), Real],
+        "verbose": ["verbose"],
     },
     prefer_skip_nested_validation=False,  # the estimators are not validated yet
 )
@@ -57,6 +59,7 @@ def compare_estimators(
     correction="holm",
     confidence_level=0.95,
     error_score="raise",
+    verbose=0,
 ):
     """Compare estimators on paired per-sample errors over repeated runs.
 
@@ -91,7 +94,7 @@ def compare_estimators(
         If given, every run fits on all of ``X, y`` and is evaluated on
         this held-out set; runs then differ only by the seeds.
     n_runs : int, default=5
-        Fits per estimator.
+        Fits per estimator (at most 10,000).
     error : {"absolute", "squared"}, list of column groups or callable, \
             default="absolute"
         Per-sample error. "absolute" is ``|y - y_hat|``, for several
@@ -122,6 +125,11 @@ def compare_estimators(
         :class:`~sklearn.exceptions.FitFailedWarning` names the estimator,
         the run and the original error; see Notes. NaN is the natural
         choice; infinite values are not allowed.
+    verbose : int, default=0
+        Print progress lines: the fits done, the time elapsed and an
+        estimate of the time left (at most one line a second). Without it,
+        a ``UserWarning`` after the first fits says how long the rest will
+        take when that is over an hour.
 
     Returns
     -------
@@ -189,14 +197,27 @@ def compare_estimators(
     rng = check_random_state(random_state)
     seeds = [int(s) for s in rng.randint(np.iinfo(np.int32).max, size=n_runs)]
     tasks = _make_tasks(items, seeds, cv, X, y, test_data)
-    results = Parallel(n_jobs=n_jobs)(
-        delayed(_fit_and_errors)(task, X, y, error, test_data, error_score)
-        for task in tasks
-    )
+    results = _run_tasks(tasks, X, y, error, test_data, error_score, n_jobs, verbose)
     run_errors, failed_runs = _gather_errors(
         tasks, results, [name for name, _ in items], n_runs, error_score
     )
     return _summarise(run_errors, failed_runs, correction, confidence_level, error)
+
+
+def _run_tasks(tasks, X, y, error, test_data, error_score, n_jobs, verbose):
+    """Every fit, in task order, with progress lines (``verbose``) or a
+    warning when the fits left would take over an hour."""
+    progress = Progress("compare_estimators: fit", len(tasks), verbose,
+                        "Lower n_runs")
+    results = []
+    outputs = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(_fit_and_errors)(task, X, y, error, test_data, error_score)
+        for task in tasks
+    )
+    for done, result in enumerate(outputs, start=1):
+        results.append(result)
+        progress.step(done)
+    return results
 
 
 # --------------------------------------------------------------------------

@@ -17,6 +17,10 @@ import numpy as np
 import torch
 from sklearn.utils._param_validation import validate_parameter_constraints
 
+# Positive loss weights (float32, times responsibilities down to 1e-12 and
+# losses of any size) stay normal float32 numbers within this range.
+FLOAT32_WEIGHTS = (1e-20, 1e20)
+
 
 def check_sample_weight(sample_weight, n_samples):
     """``sample_weight`` as a float64 array of shape ``(n_samples,)``.
@@ -45,6 +49,15 @@ def check_sample_weight(sample_weight, n_samples):
         raise ValueError("sample_weight must be non-negative; got negative weights.")
     if not weights.sum() > 0:
         raise ValueError("sample_weight sums to zero: at least one row must count.")
+    positive = weights[weights > 0]
+    low, high = positive.min(), positive.max()
+    if not (FLOAT32_WEIGHTS[0] <= low and high <= FLOAT32_WEIGHTS[1]):
+        raise ValueError(
+            f"sample_weight holds positive weights from {low:.3g} to {high:.3g}: "
+            "the loss weighs float32 losses by them, which overflow or underflow "
+            f"outside [{FLOAT32_WEIGHTS[0]:.0e}, {FLOAT32_WEIGHTS[1]:.0e}]. Divide "
+            "sample_weight by a constant (e.g. its maximum), or set tiny weights to 0."
+        )
     return weights
 
 
@@ -135,7 +148,12 @@ def check_idx(idx, batch_size, n_samples):
                 "idx must hold the integer row indices of the batch; got "
                 f"{type(idx).__name__} of dtype {values.dtype}."
             )
+        if values.dtype.kind == "u":  # torch cannot range-check unsigned tensors
+            _check_range(0, int(values.max(initial=0)), n_samples)
+            values = values.astype(np.int64)
         tensor = torch.as_tensor(values)
+    if tensor.dtype in (torch.uint16, torch.uint32, torch.uint64):
+        tensor = tensor.to(torch.int64)
     if tensor.dtype == torch.bool:
         raise TypeError(
             "idx must hold integer row indices, not a boolean mask; use "
@@ -148,13 +166,16 @@ def check_idx(idx, batch_size, n_samples):
             f"idx must be 1-D with one row index per prediction ({batch_size}); "
             f"got shape {tuple(tensor.shape)}."
         )
-    low, high = (int(bound) for bound in torch.aminmax(tensor))
+    _check_range(*(int(bound) for bound in torch.aminmax(tensor)), n_samples)
+    return tensor.long()
+
+
+def _check_range(low, high, n_samples):
     if low < 0 or high >= n_samples:
         raise ValueError(
             f"idx holds row indices outside [0, n_samples={n_samples}): found "
             f"{low if low < 0 else high}."
         )
-    return tensor.long()
 
 
 def check_residuals(residuals, shape, name="residuals"):
@@ -204,3 +225,55 @@ def validate_criterion_params(constraints, params):
     for name in ("n_samples", "max_iter", "warmup_epochs", "estep_every"):
         if isinstance(params[name], (bool, np.bool_)):
             raise TypeError(f"{name} must be an int; got {params[name]!r}.")
+
+
+def check_net_X(X):
+    """Refuse, for a skorch net, the ``X`` that scikit-learn's estimators
+    refuse or that skorch cannot pass to a module.
+
+    NaN or infinity in an array of numbers (a net would train on them, or
+    predict NaN), with scikit-learn's words; a DataFrame whose column names
+    are not all strings (skorch passes each column to ``module.forward`` as
+    a keyword argument named after it).
+    """
+    columns = getattr(X, "columns", None)
+    if columns is not None and hasattr(X, "iloc"):
+        if not all(isinstance(name, str) for name in columns):
+            raise TypeError(
+                "X is a DataFrame with non-string column names: skorch passes each "
+                "column of a DataFrame to module.forward as a keyword argument "
+                "named after it. Pass X.to_numpy(dtype=np.float32) for a module "
+                "that takes one tensor, or name the columns after forward's arguments."
+            )
+        return
+    if isinstance(X, torch.Tensor):
+        finite = bool(torch.isfinite(X).all()) if X.is_floating_point() else True
+        nan = not finite and bool(torch.isnan(X).any())
+    elif isinstance(X, np.ndarray) and X.dtype.kind == "f":
+        finite = bool(np.isfinite(X).all())
+        nan = not finite and bool(np.isnan(X).any())
+    else:
+        return
+    if not finite:
+        raise ValueError(
+            f"Input X contains {'NaN' if nan else 'infinity'}. A network would "
+            "train on or predict from it; impute or drop those values first "
+            "(e.g. sklearn.impute.SimpleImputer)."
+        )
+
+
+def explain_dtype_mismatch(exc, net, X):
+    """Raise a ``TypeError`` from ``exc`` (a failed ``net.fit``) when ``X``
+    is float64 and the module's parameters are not: skorch hands ``X`` to
+    the module as it is, and torch fails deep in its first layer."""
+    module = getattr(net, "module_", None)
+    parameters = list(module.parameters()) if isinstance(module, torch.nn.Module) else []
+    dtype = str(getattr(X, "dtype", ""))
+    if parameters and dtype in ("float64", "torch.float64") and (
+        parameters[0].dtype != torch.float64
+    ):
+        raise TypeError(
+            f"X is float64 but the network's parameters are {parameters[0].dtype}: "
+            "skorch hands X to the module unconverted. Pass X.astype(np.float32) "
+            "(or a float64 module)."
+        ) from exc

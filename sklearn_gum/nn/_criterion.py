@@ -516,6 +516,13 @@ class GUMCriterion(CheckpointMixin, EMStepsMixin, FittedMixtureMixin,
 
     def _checked(self, residuals, when):
         """User-given residuals on the buffers' device and dtype, checked."""
+        if self._residuals is None:
+            raise ValueError(
+                f"end_epoch got residuals {when} before any batch: the criterion "
+                "does not know the model's outputs yet. Pass the batches through "
+                "the criterion first, or call start(residuals) for an E-step from "
+                "given residuals."
+            )
         residuals = check_residuals(residuals, tuple(self._residuals.shape))
         residuals = residuals.to(device=self._residuals.device,
                                  dtype=self._residuals.dtype)

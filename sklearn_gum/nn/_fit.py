@@ -13,9 +13,11 @@ from skorch.dataset import get_len
 from skorch.utils import is_dataset
 
 from .. import _em, _start
+from .._progress import Progress
 from .._validation import check_groups, validate_targets
 from .._weighted_fit import WeightedRefit
 from ._callback import GUMCallback
+from ._checks import check_net_X, explain_dtype_mismatch
 from ._net import as_weighted_net
 
 
@@ -58,14 +60,15 @@ def fit_network_gum(gum, X, y, sample_weight=None, fit_params=None):
     template = as_weighted_net(gum.estimator)
     start = _start_residuals(gum.init, X, targets, sample_weight, y_ndim)
     random_state = check_random_state(gum.random_state)
-    results = []
+    progress = Progress("GUM: training run", gum.n_init, gum.verbose, "Lower n_init")
+    best = None
     for run in range(gum.n_init):
         seed = None if gum.random_state is None else random_state.randint(2**31 - 1)
         callback = GUMCallback(targets, _criterion_options(gum, sample_weight),
                                start if run == 0 else None)
-        results.append(_train(template, callback, X, targets, sample_weight,
-                              fit_params, seed))
-    best = _em.best_run(results)
+        result = _train(template, callback, X, targets, sample_weight, fit_params, seed)
+        best = result if best is None else _em.best_run([best, result])
+        progress.step(run + 1, f"mean log-likelihood {result.log_likelihood:.6g}")
     if gum.verbose:
         print(f"GUM: kept the run with mean log-likelihood {best.log_likelihood:.6g}")
     return best
@@ -79,6 +82,7 @@ def _criterion_options(gum, sample_weight):
 
 def _validate(gum, X, y, sample_weight, fit_params):
     """The checks of the numpy path, for any input a net takes."""
+    check_net_X(X)
     validate_data(gum, X, skip_check_array=True)
     n_rows = len(X) if is_dataset(X) else get_len(X)
     targets, sample_weight, fit_params, y_ndim = validate_targets(
@@ -127,7 +131,11 @@ def _train(template, callback, X, targets, sample_weight, fit_params, seed):
     with _seeded(seed, net.device):
         if seed is not None:
             torch.manual_seed(seed)
-        net.fit(X, targets, sample_weight=sample_weight, **fit_params)
+        try:
+            net.fit(X, targets, sample_weight=sample_weight, **fit_params)
+        except RuntimeError as exc:
+            explain_dtype_mismatch(exc, net, X)
+            raise
     net.set_params(callbacks=own_callbacks)  # the fitted net keeps no GUM state
     net.initialize_callbacks()
     return callback.criterion.result(net)

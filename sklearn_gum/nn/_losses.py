@@ -22,7 +22,9 @@ def mad_scale(residuals, min_scale=1e-8):
     residuals : torch.Tensor of shape (batch_size, ...)
         Residuals; the median is taken over the first (batch) dimension.
     min_scale : float, default=1e-8
-        Floor of the scale, for batches whose residuals mostly coincide.
+        Floor of the scale, for batches whose residuals mostly coincide
+        (at least the smallest normal number of the dtype: half precision
+        works in float32 for the medians, and its floor is 6.1e-5).
 
     Returns
     -------
@@ -30,10 +32,14 @@ def mad_scale(residuals, min_scale=1e-8):
         ``1.4826 * median(|r - median(r)|)``, detached from the graph. The
         medians interpolate like :func:`numpy.median`.
     """
+    dtype = residuals.dtype
     residuals = residuals.detach()
+    if dtype in (torch.float16, torch.bfloat16):  # torch.quantile needs float32+
+        residuals = residuals.float()
     median = torch.quantile(residuals, 0.5, dim=0, keepdim=True)
     deviation = torch.quantile((residuals - median).abs(), 0.5, dim=0, keepdim=True)
-    return (MAD_CONSISTENCY * deviation).clamp_min(min_scale)
+    floor = max(min_scale, torch.finfo(dtype).tiny)  # 1e-8 is 0 in float16
+    return (MAD_CONSISTENCY * deviation).to(dtype).clamp_min(floor)
 
 
 def _positive(value):

@@ -13,6 +13,9 @@ from ._checks import (
     check_style_kwargs,
 )
 
+# Beyond this magnitude matplotlib's padded axis limits and ticks overflow.
+MAX_LOG_LIKELIHOOD = 1e300
+
 
 def _check_history(log_likelihood, inlier_share, converged):
     """The two histories as finite 1-D arrays of one length, with the inlier
@@ -27,6 +30,14 @@ def _check_history(log_likelihood, inlier_share, converged):
             f"{len(inlier_share)}; both hold one per iteration, from 0."
         )
     check_in_interval(inlier_share, "inlier_share", 0, 1)
+    largest = np.max(np.abs(log_likelihood))
+    if largest > MAX_LOG_LIKELIHOOD:
+        raise ValueError(
+            f"log_likelihood reaches {largest:.3g} in magnitude: beyond "
+            f"{MAX_LOG_LIKELIHOOD:.0e} matplotlib's axis limits and ticks overflow "
+            "float64. A mean log-likelihood per sample that large means the "
+            "targets' units are extreme: rescale y."
+        )
     if converged is not None:
         converged = check_bool(converged, "converged")
     return log_likelihood, inlier_share, converged

@@ -50,11 +50,21 @@ def _check_n_std(n_std):
 
 
 def _check_bins(residuals, bins):
-    """Raise, naming ``bins``, when numpy.histogram would reject it."""
+    """``bins`` for ``numpy.histogram`` of ``residuals``; raise, naming
+    ``bins``, when numpy would reject a value the user chose.
+
+    The default ``"auto"`` fails on residuals whose span is below the float
+    resolution at their magnitude (e.g. ``1 + [0, 1e-15]``): each distinct
+    value then gets its own bin.
+    """
     try:
         np.histogram_bin_edges(residuals, bins=bins)
     except (TypeError, ValueError) as exc:
+        if isinstance(bins, str) and bins == "auto" and np.all(np.isfinite(residuals)):
+            values = np.unique(residuals)
+            return np.append(values, np.nextafter(values[-1], np.inf))
         raise type(exc)(f"bins={bins!r} is not valid for numpy.histogram: {exc}") from exc
+    return bins
 
 
 def _check_plot_options(residuals, kind, *, cmap, n_std, bins, colorbar, styles):
@@ -67,12 +77,12 @@ def _check_plot_options(residuals, kind, *, cmap, n_std, bins, colorbar, styles)
     if isinstance(cmap, str) and cmap not in matplotlib.colormaps:
         raise ValueError(f"cmap={cmap!r} is not the name of a matplotlib colormap.")
     if kind != "scatter":
-        _check_bins(residuals[:, 0], bins)
+        bins = _check_bins(residuals[:, 0], bins)
     styles = {
         key: check_style_kwargs(value, f"{key}_kwargs", _FORBIDDEN_STYLES.get(key, ()))
         for key, value in styles.items()
     }
-    return n_std, colorbar, styles
+    return n_std, bins, colorbar, styles
 
 
 def _scatter_and_hist_axes(ax, kind):
@@ -251,7 +261,7 @@ uniform_kwargs, ellipse_kwargs : dict, default=None
             scatter=scatter_kwargs, flagged=flagged_kwargs, hist=hist_kwargs,
             gaussian=gaussian_kwargs, uniform=uniform_kwargs, ellipse=ellipse_kwargs,
         )
-        n_std, colorbar, styles = _check_plot_options(
+        n_std, bins, colorbar, styles = _check_plot_options(
             residuals, kind, cmap=cmap, n_std=n_std, bins=bins, colorbar=colorbar,
             styles=styles,
         )
@@ -361,7 +371,8 @@ uniform_kwargs, ellipse_kwargs : dict, default=None
         low = min(residuals.min(), -4 * sigma)
         high = max(residuals.max(), 4 * sigma)
         grid = np.union1d(np.linspace(low, high, 512), [0.0])
-        density = rho * np.exp(-0.5 * (grid / sigma) ** 2) / np.sqrt(2 * np.pi * sigma**2)
+        with np.errstate(over="ignore", under="ignore"):  # far away: density 0
+            density = rho * np.exp(-0.5 * (grid / sigma) ** 2) / np.sqrt(2 * np.pi * sigma**2)
         gaussian_kwargs = _validate_style_kwargs(
             {"color": "tab:blue", "linewidth": 2,
              "label": f"inliers: ρ N(0, σ²), ρ={rho:.3g}, σ={sigma:.3g}"},
