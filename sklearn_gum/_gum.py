@@ -89,12 +89,22 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         ``2 sqrt(3 (C2 - C1^2))``, multiplied), ``"range"`` from the span of
         the residuals, or a positive float fixing it. See Notes for the
         floors that keep the uniform a model of spread-out outliers.
-    max_iter : int, default=100
-        Maximum number of EM iterations per run.
+    max_iter : int or "auto", default="auto"
+        Maximum number of EM iterations per run: refits, or for a warm run
+        the stages of its one training run (E-steps). ``"auto"`` chooses per
+        path: 100 for the normal-equation refits of ``LinearRegression`` and
+        for networks, 10 refits of any other regressor refitted from
+        scratch, and 10 stages for a regressor that continues its fit
+        (warm EM, see Notes). The EM over fixed residuals that decides
+        whether outliers are present takes at most 100 iterations with
+        ``"auto"``, else ``max_iter``.
     tol : float, default=1e-4
         Convergence threshold on the change of the mean log-likelihood per
         sample, in nats (a change of units shifts the log-likelihood by a
-        constant, so the rule does not depend on them).
+        constant, so the rule does not depend on them). Refits other than
+        those of ``LinearRegression`` are not exact maximisers and need not
+        reach it: they also stop when no flag changed at the last E-step
+        and no outlier probability moved by more than 0.01.
     n_init : int, default=1
         Number of EM runs; the one with the highest likelihood is kept. The
         first run starts from ``init``; with ``init=None`` or a regressor the
@@ -122,7 +132,9 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     random_state : int, RandomState instance or None, default=None
         Seeds the random starts (``n_init > 1`` or ``init="subsets"``).
     verbose : int, default=0
-        Print a line per EM run (1) or per EM iteration (2).
+        Print a line per EM iteration (the samples flagged, the flags
+        changed, the mean log-likelihood and the time since the run began)
+        and per EM run.
 
     Attributes
     ----------
@@ -161,7 +173,10 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     history_ : dict of ndarray
         ``"log_likelihood"`` and ``"inlier_share"`` at the start and after
         each EM iteration of the kept run; a single entry, the plain fit's,
-        when no group keeps the uniform.
+        when no group keeps the uniform. With a scikit-learn regressor and
+        outliers, also ``"flag_changes"`` (flags changed by each E-step)
+        and ``"proba_change"`` (the largest move of an outlier probability),
+        0 at the start.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -271,6 +286,8 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit", "predict"]), None],
         **_em.PARAMETER_CONSTRAINTS,
+        "max_iter": [NumberInterval(Integral, 1, None, closed="left"),
+                     StrOptions({"auto"})],
         "n_init": [NumberInterval(Integral, 1, None, closed="left")],
         "init": [None, StrOptions({"subsets"}), HasMethods(["predict"])],
         "random_state": ["random_state"],
@@ -283,7 +300,7 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         covariance_type="full",
         outlier_granularity="sample",
         uniform="moments",
-        max_iter=100,
+        max_iter="auto",
         tol=1e-4,
         n_init=1,
         init=None,
@@ -349,7 +366,7 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
             self._store(result)
             _em.warn_if_degenerate(result)
             _em.warn_if_not_converged(
-                result, self.max_iter,
+                result, 100 if self.max_iter == "auto" else self.max_iter,
                 "Increase max_iter or tol, or estep_every of the net.",
             )
             return self
@@ -361,11 +378,7 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
             random_state=check_random_state(self.random_state), verbose=self.verbose,
         )
         self._store(result)
-        _em.warn_if_degenerate(result)
-        _em.warn_if_not_converged(
-            result, self.max_iter,
-            "Increase max_iter or tol, or try init='subsets' or n_init > 1.",
-        )
+        _em.warn_if_degenerate(result)  # fit_regressor_em warns if unconverged
         return self
 
     def _prepare(self, X, y, sample_weight, fit_params):
