@@ -68,6 +68,10 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     ----------
     estimator : regressor, default=None
         The regressor to fit robustly; ``None`` means ``LinearRegression()``.
+        A regressor that can continue its fit (gradient boosting, random
+        forests, ``MLPRegressor``, ``SGDRegressor``, alone or ending a
+        Pipeline) is trained once, in stages, with E-steps between them
+        (warm EM, see Notes).
         If its ``fit`` (or its final step's, for a Pipeline) takes
         ``sample_weight``, each refit is weighted by the responsibilities
         (soft weights); otherwise it is fitted on the current inliers alone
@@ -92,19 +96,21 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     max_iter : int or "auto", default="auto"
         Maximum number of EM iterations per run: refits, or for a warm run
         the stages of its one training run (E-steps). ``"auto"`` chooses per
-        path: 100 for the normal-equation refits of ``LinearRegression`` and
-        for networks, 10 refits of any other regressor refitted from
-        scratch, and 10 stages for a regressor that continues its fit
-        (warm EM, see Notes). The EM over fixed residuals that decides
+        path: 100 for weighted least squares (``LinearRegression`` or
+        ``Ridge``, alone or ending a Pipeline: exact refits) and for
+        networks, 5 refits of any other regressor refitted from scratch
+        (each costs a plain fit), and 10 stages for a regressor that
+        continues its fit (warm EM, see Notes). The EM over fixed residuals that decides
         whether outliers are present takes at most 100 iterations with
         ``"auto"``, else ``max_iter``.
     tol : float, default=1e-4
         Convergence threshold on the change of the mean log-likelihood per
         sample, in nats (a change of units shifts the log-likelihood by a
         constant, so the rule does not depend on them). Refits other than
-        those of ``LinearRegression`` are not exact maximisers and need not
-        reach it: they also stop when no flag changed at the last E-step
-        and no outlier probability moved by more than 0.01.
+        weighted least squares are not exact maximisers and need not reach
+        it: they also stop when the flags have settled, at most 0.2% of
+        them changed at the last E-step and the outlier probabilities moved
+        by at most 0.005 on average.
     n_init : int, default=1
         Number of EM runs; the one with the highest likelihood is kept. The
         first run starts from ``init``; with ``init=None`` or a regressor the
@@ -254,6 +260,35 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     coefficients plus the intercept; the number of leaves for a tree; no
     correction for other regressors, whose scale is then biased low by about
     their effective number of parameters over the number of inliers).
+
+    Warm EM: when the regressor (or a Pipeline's final step) is one of the
+    families below, takes ``sample_weight`` and the targets have one
+    column, the EM after the starting plain fit is a single training run
+    of a fresh clone in ``max_iter`` stages (10 with ``"auto"``), each
+    weighted by the responsibilities of the model so far; the final model
+    is that run, with the user's parameters. What a stage is:
+
+    =================================  ======================================
+    family                             one stage
+    =================================  ======================================
+    ``HistGradientBoostingRegressor``  ``max_iter / n_stages`` boosting
+                                       iterations; early stopping off (its
+                                       held-out scores change with every
+                                       E-step's weights, and on the plain fit
+                                       it stops at a third to two thirds of
+                                       ``max_iter`` with 20% outliers)
+    ``GradientBoostingRegressor``      ``n_estimators / n_stages`` stages;
+                                       ``n_iter_no_change`` off
+    ``RandomForestRegressor``,         ``n_estimators / n_stages`` new trees;
+    ``ExtraTreesRegressor``            each tree keeps the weights of its
+                                       stage (earlier trees are not refitted)
+    ``MLPRegressor``,                  the plain fit's epochs (``n_iter_``)
+    ``SGDRegressor``                   over ``n_stages``; early stopping off
+    =================================  ======================================
+
+    A warm run always trains to its end; its ``converged_`` says whether
+    the flags had settled by then. With clean data (no group keeps the
+    uniform) every regressor costs one plain fit: that fit is the answer.
 
     When ``outlier_component="always"`` forces the uniform on residuals
     that do not support it, its EM starts from the Gaussian (``rho = 1 -

@@ -35,12 +35,15 @@ comparable from one stage to the next. Warm EM turns it off and trains the
 full budget the estimator was given (``max_iter`` or ``n_estimators``; for
 networks and SGD, the epochs the plain fit ran).
 
-Every other regressor is refitted from scratch at each EM iteration; such a
-refit (a tree, k nearest neighbours, an SVR, a network) is not an exact
-maximiser of the M-step, so the log-likelihood need not settle to ``tol``.
-Those runs stop when what the user sees has settled: no flag changed at
-the last E-step and no outlier probability moved by more than
-``PROBA_TOL`` (or when the log-likelihood changed by less than ``tol``).
+Every other regressor is refitted from scratch at each EM iteration. Unless
+it is weighted least squares (``EXACT_REFITS``), such a refit (a tree, k
+nearest neighbours, an SVR) is not an exact maximiser of the M-step, and
+the log-likelihood need not settle to ``tol``: those runs also stop when
+what the user sees has settled (:class:`Settling`: at most ``FLAG_TOL`` of
+the flags changed at the last E-step and the outlier probabilities moved by
+at most ``PROBA_TOL`` on average). Each path has its own default budget
+(``AUTO_MAX_ITER``), and a run that ends unconverged warns with what it
+reached.
 """
 
 import dataclasses
@@ -65,7 +68,7 @@ from ._weighted_fit import effective_dof
 # Default refit budget (max_iter="auto") of each path: the normal-equation
 # refits of LinearRegression (cheap, exact), refits from scratch of any other
 # regressor, and E-steps (stages) of one warm training run.
-AUTO_MAX_ITER = {"exact": 100, "refit": 10, "warm": 10}
+AUTO_MAX_ITER = {"exact": 100, "refit": 5, "warm": 10}
 # The flags have settled when at most this share of them changed at the last
 # E-step and the outlier probabilities moved by at most PROBA_TOL on average
 # (the largest move is that of a borderline sample, which a refit that is not
@@ -85,12 +88,17 @@ class WarmFamily:
     ``count`` is the parameter that sets the size of the training run;
     ``cumulative`` whether a continued ``fit`` trains up to that count
     (boosting, forests) or that many more epochs (networks, SGD).
-    ``fixed`` are the parameters set for warm EM.
+    ``fixed`` are the parameters set for warm EM; ``method`` continues the
+    fit: ``"fit"`` with ``warm_start``, or where the estimator has it
+    ``"partial_fit"`` once per epoch, which keeps the optimiser's state and
+    SGD's learning-rate schedule (a warm ``fit`` restarts them: a Pipeline,
+    which has no ``partial_fit``, continues that way).
     """
 
     count: str
     cumulative: bool
     fixed: dict
+    method: str = "fit"
 
 
 WARM_FAMILIES = {
@@ -101,9 +109,11 @@ WARM_FAMILIES = {
     RandomForestRegressor: WarmFamily("n_estimators", True, {"warm_start": True}),
     ExtraTreesRegressor: WarmFamily("n_estimators", True, {"warm_start": True}),
     MLPRegressor: WarmFamily(
-        "max_iter", False, {"warm_start": True, "early_stopping": False}),
+        "max_iter", False, {"warm_start": True, "early_stopping": False},
+        method="partial_fit"),
     SGDRegressor: WarmFamily(
-        "max_iter", False, {"warm_start": True, "early_stopping": False, "tol": None}),
+        "max_iter", False, {"warm_start": True, "early_stopping": False, "tol": None},
+        method="partial_fit"),
 }
 
 
@@ -235,10 +245,7 @@ def warm_run(refit, estimator, prediction, options, groups, start, decision,
     for stage, size in enumerate(sizes, start=1):
         state.m_step(residuals, dof=dof)
         weights = refit.sample_weight * np.maximum(state.resp[:, 0], 1e-12)
-        model.set_params(**{_count_name(refit): size})
-        with warnings.catch_warnings():  # each stage is short on purpose
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            refit.fit(model, weights)
+        _train_stage(refit, family, model, weights, size)
         residuals = refit.targets - _stage_prediction(refit, model)
         dof = effective_dof(model)
         state.iterate(residuals, check=False)
@@ -247,9 +254,18 @@ def warm_run(refit, estimator, prediction, options, groups, start, decision,
                                         weighting=refit.weighting))
 
 
-def _count_name(refit):
-    final, prefix = final_step(refit.estimator)
-    return prefix + warm_family(refit).count
+def _train_stage(refit, family, model, weights, size):
+    """Continue the fit of ``model`` by one stage of ``size``."""
+    with warnings.catch_warnings():  # each stage is short on purpose
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        if family.method == "fit" or not hasattr(model, "partial_fit"):
+            model.set_params(**{final_step(refit.estimator)[1] + family.count: size})
+            refit.fit(model, weights)
+            return
+        targets = refit.targets.ravel() if refit.ravel else refit.targets
+        for _ in range(size):
+            model.partial_fit(refit.X, targets, **refit.fit_params,
+                              **{refit.weight_key: weights})
 
 
 def _warm_model(refit, family, start, budget):

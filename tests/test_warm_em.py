@@ -10,7 +10,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.ensemble import HistGradientBoostingRegressor, RandomForestRegressor
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import Ridge
+from sklearn.linear_model import Ridge, SGDRegressor
 from sklearn.neural_network import MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -153,7 +153,7 @@ def test_settling_counts_flags_and_mean_moves():
 def test_auto_max_iter_per_path():
     options = _em.EMOptions(max_iter="auto")
     for estimator, path, budget in [
-        (hgb(), "warm", 10), (DecisionTreeRegressor(), "refit", 10),
+        (hgb(), "warm", 10), (DecisionTreeRegressor(), "refit", 5),
         (make_pipeline(StandardScaler(), Ridge()), "exact", 100),
     ]:
         refit = SimpleNamespace(estimator=estimator, weight_key="sample_weight",
@@ -196,3 +196,33 @@ def test_verbose_prints_a_line_per_iteration(capsys):
         "start", "stage 1/3", "stage 2/3", "stage 3/3"]
     assert abs(int(progress[-1].group(2)) - OUTLIERS.sum()) <= 2
     assert lines[4].startswith("GUM: kept the run")
+
+
+@pytest.mark.parametrize("estimator", [
+    MLPRegressor(hidden_layer_sizes=(16,), learning_rate_init=0.02, max_iter=60,
+                 random_state=0),
+    SGDRegressor(random_state=0),
+], ids=["mlp", "sgd"])
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_epoch_families_train_the_plain_fits_epochs(estimator, fit_calls,
+                                                     monkeypatch):
+    calls = fit_calls(type(estimator))
+    epochs = []
+    original = type(estimator).partial_fit
+
+    def partial_fit(self, X, y, sample_weight=None):
+        epochs.append(sample_weight is not None)
+        return original(self, X, y, sample_weight=sample_weight)
+
+    monkeypatch.setattr(type(estimator), "partial_fit", partial_fit)
+    sgd = isinstance(estimator, SGDRegressor)
+    y = X @ [1.0, -2.0, 0.5] + OUTLIERS * 10.0 if sgd else Y
+    gum = GUMRegressor(estimator, max_iter=4).fit(X, y)
+    plain = clone(estimator).fit(X, y)
+    model = gum.estimator_
+    # the plain fit, then one weighted partial fit per epoch of the plain
+    # fit: one schedule, one optimiser (the last fit is the plain one above)
+    assert len(calls) == 2 and epochs == [True] * plain.n_iter_
+    assert model.t_ == plain.t_ == (sgd + plain.n_iter_ * len(X))
+    assert model.get_params() == estimator.get_params()
+    assert np.mean(gum.inlier_mask_ == ~OUTLIERS) > 0.97
