@@ -115,9 +115,10 @@ def _finish(refit, sampled, options, share, verbose):
     # the full-data E-step stands for the sample's last one
     state.history = _history_rows(sampled.history)[:-1] + state.history[-1:]
     state.n_iter = sampled.n_iter
-    estimator, factor, settling = _iterate(refit, state, prediction, sampled.estimator,
-                                 sampled.whitening, effective_dof(sampled.estimator) * share,
-                                 verbose)
+    estimator, factor, settling = _iterate(
+        refit, state, prediction, sampled.estimator, sampled.whitening,
+        effective_dof(sampled.estimator) * share, verbose,
+    )
     result = state.result(refit.materialize(estimator), decision, whitening=factor,
                           weighting=refit.weighting)
     return settling.record(result)
