@@ -283,7 +283,8 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     ``ExtraTreesRegressor``            each tree keeps the weights of its
                                        stage (earlier trees are not refitted)
     ``MLPRegressor``,                  the plain fit's epochs (``n_iter_``)
-    ``SGDRegressor``                   over ``n_stages``; early stopping off
+    ``SGDRegressor``                   over ``n_stages``, one ``partial_fit``
+                                       each (a warm ``fit`` in a Pipeline)
     =================================  ======================================
 
     A warm run always trains to its end; its ``converged_`` says whether

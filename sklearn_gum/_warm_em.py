@@ -1,12 +1,13 @@
 """Warm EM for scikit-learn regressors that can continue a fit, and the stop
 rule of refits that are not exact maximisers.
 
-A regressor that can continue its own training (``warm_start``) is trained
-*once*, in stages, with an E-step between stages: the responsibilities of
+A regressor that can continue its own training (``warm_start`` or
+``partial_fit``) is trained *once*, in stages, with an E-step between stages: the responsibilities of
 the model so far weight the next stage, as the E-steps between a network's
 epochs do (:mod:`sklearn_gum.nn`). The final model is that one training run,
 so after the starting plain fit (which decides whether outliers are present
-at all, and is the answer when they are not) the EM costs about one more fit.
+at all, and is the answer when they are not) the EM costs about one more
+training run of the estimator's full budget.
 
 What a stage is, per family (``WARM_FAMILIES``):
 
@@ -23,9 +24,11 @@ Pipeline)
 ``ExtraTreesRegressor``                         trees; each tree keeps the
                                                 weights of its stage
 ``MLPRegressor``, ``SGDRegressor``              ``n_epochs / n_stages`` epochs,
+                                                one ``partial_fit`` each,
                                                 ``n_epochs`` being those of the
-                                                starting plain fit
-                                                (``n_iter_``; early stopping off)
+                                                starting plain fit (``n_iter_``);
+                                                in a Pipeline, a warm ``fit``
+                                                of that many epochs
 ==============================================  ===============================
 
 The early stopping of these estimators holds out a validation split of its
@@ -33,7 +36,11 @@ own and stops when its (weighted) validation loss stops improving; between
 E-steps the weights, hence that loss, change, so its scores are not
 comparable from one stage to the next. Warm EM turns it off and trains the
 full budget the estimator was given (``max_iter`` or ``n_estimators``; for
-networks and SGD, the epochs the plain fit ran).
+networks and SGD, the epochs the plain fit ran). For boosting this is the
+price of accuracy: on 20,000 rows with 20% outliers the plain fit stops
+after about 44 of 100 iterations, and a warm run of that length is less
+accurate than ``loss="absolute_error"``; the full run is more accurate,
+but costs about 4 such plain fits (2 of 100 iterations).
 
 Every other regressor is refitted from scratch at each EM iteration. Unless
 it is weighted least squares (``EXACT_REFITS``), such a refit (a tree, k
