@@ -181,14 +181,18 @@ def _run(refit, estimator, prediction, options, groups, start, decision, verbose
 
 
 def _iterate(refit, state, prediction, estimator, factor, dof, verbose):
-    """EM iterations until convergence or ``refit.max_refits`` in all:
+    """EM iterations until convergence or ``refit.max_refits`` in all (and
+    at least one):
     mixture M-step, weighted refit, E-step. Returns the last regressor, its
     whitening and the run's :class:`~sklearn_gum._warm_em.Settling`; ``dof``
     is that of the regressor behind ``prediction``."""
     residuals = refit.targets - prediction
     settling = _warm_em.Settling(state, exact=_warm_em.em_path(refit) == "exact",
                                  verbose=verbose)
-    while state.n_iter < refit.max_refits:
+    # at least one refit: a run finished on all rows must not end on the
+    # sample's regressor when the sample used up the budget
+    budget = max(refit.max_refits, state.n_iter + 1)
+    while state.n_iter < budget:
         state.m_step(residuals, dof=dof)
         factor = whitening_factor(state.covariance())
         weights, rows, targets = _refit_inputs(refit, state, prediction)

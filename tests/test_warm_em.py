@@ -2,6 +2,7 @@
 are not exact maximisers (sklearn_gum._warm_em)."""
 
 import re
+import warnings
 from types import SimpleNamespace
 
 import numpy as np
@@ -16,7 +17,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeRegressor
 
-from sklearn_gum import GUMRegressor, _em, _warm_em
+from sklearn_gum import GUMRegressor, _em, _regressor_em, _warm_em
 
 # A smooth function of three features with 10% gross outliers at known rows.
 RNG = np.random.RandomState(0)
@@ -225,4 +226,32 @@ def test_epoch_families_train_the_plain_fits_epochs(estimator, fit_calls,
     assert len(calls) == 2 and epochs == [True] * plain.n_iter_
     assert model.t_ == plain.t_ == (sgd + plain.n_iter_ * len(X))
     assert model.get_params() == estimator.get_params()
+    assert np.mean(gum.inlier_mask_ == ~OUTLIERS) > 0.97
+
+
+def test_two_stage_refits_record_their_own_e_steps(monkeypatch, capsys):
+    # above EM_SAMPLE rows, a run of refits on a sample finishes on all rows
+    monkeypatch.setattr(_regressor_em, "EM_SAMPLE", 200)
+    tree = DecisionTreeRegressor(max_depth=5, random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        gum = GUMRegressor(tree, verbose=1).fit(X, Y)
+    history = gum.history_
+    lines = capsys.readouterr().out.splitlines()
+    starts = [k for k, line in enumerate(lines) if line.startswith("GUM start")]
+    assert len(starts) == 2  # the sample's run, then the full data
+    n_full = sum(line.startswith("GUM refit") for line in lines[starts[1]:])
+    n_sampled = len(history["log_likelihood"]) - 1 - n_full
+    assert n_sampled > 0 and n_full > 0
+    assert len(history["flag_changes"]) == len(history["log_likelihood"])
+    # the sample's E-steps are not this run's: NaN; the full-data start: 0
+    assert np.isnan(history["flag_changes"][:n_sampled]).all()
+    assert history["flag_changes"][n_sampled] == 0
+    assert not np.isnan(history["flag_changes"][n_sampled + 1:]).any()
+    # the sample used up the budget of 5: one more refit, on all rows, and
+    # the warning
+    assert (n_sampled, n_full, gum.n_iter_, gum.converged_) == (5, 1, 6, False)
+    assert gum.estimator_.tree_.n_node_samples[0] == len(X)
+    assert [str(w.message)[:40] for w in caught] == [
+        "EM did not converge in max_iter=5 iterat"]
     assert np.mean(gum.inlier_mask_ == ~OUTLIERS) > 0.97
