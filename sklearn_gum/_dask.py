@@ -26,7 +26,7 @@ from sklearn.base import clone
 from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.utils import check_random_state
 
-from . import _chunk_stats, _em, _regressor_em
+from . import _chunk_stats, _em, _regressor_em, _warm_em
 from ._linear_refit import MAX_CONDITION, LinearRefit, LinearSolution
 from ._validation import check_groups
 from ._weighted_fit import effective_dof
@@ -149,9 +149,9 @@ def _fit_sample(gum, refit, groups, n_total):
     rows = np.arange(0, n_samples, -(-n_samples // _regressor_em.EM_SAMPLE))
     first = refit if len(rows) == n_samples else refit.subset(rows)
     init = _regressor_em.resolve_init(gum.init, first, n_total)
+    options, first.max_refits = _warm_em.resolve_options(_em.EMOptions.of(gum), first)
     result, options = _regressor_em._fit(
-        first, groups, _em.EMOptions.of(gum), init, gum.n_init, gum._random_state(),
-        gum.verbose,
+        first, groups, options, init, gum.n_init, gum._random_state(), gum.verbose,
     )
     if len(rows) < n_samples:
         result = _regressor_em._finish(refit, result, options, len(rows) / n_samples,

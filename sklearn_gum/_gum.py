@@ -5,7 +5,6 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, RegressorMixin, _fit_context
-from sklearn import get_config
 from sklearn.linear_model import LinearRegression
 from sklearn.utils import check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, StrOptions
@@ -20,6 +19,7 @@ from sklearn.utils.validation import _num_samples, check_is_fitted, validate_dat
 
 from . import _em, _mixture
 from ._regressor_em import fit_regressor_em
+from ._html import MixtureReprMixin
 from ._linear_refit import make_refit
 from ._validation import (
     NumberInterval,
@@ -33,7 +33,7 @@ from ._validation import (
 from ._weighted_fit import may_write_inputs, unwhiten
 
 
-class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
+class GUMRegressor(MixtureReprMixin, MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     """Robust regression with a Gaussian-uniform mixture of residuals (GUM).
 
     The residuals ``e_n = y_n - f(x_n)`` of any regressor ``f`` are modelled
@@ -47,7 +47,10 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     estimator : regressor, default=None
         The regressor to fit robustly; ``None`` means ``LinearRegression()``,
         whose parameters can be tuned as ``estimator__<name>`` (``set_params``
-        then puts that ``LinearRegression()`` in place of None).
+        then puts that ``LinearRegression()`` in place of None). A regressor
+        that can continue its fit (gradient boosting, random forests,
+        ``MLPRegressor``, ``SGDRegressor``, alone or ending a Pipeline) is
+        trained once, in stages, with E-steps between them (warm EM, see Notes).
         If its ``fit`` (or its final step's, for a Pipeline) takes
         ``sample_weight``, each refit is weighted by the responsibilities
         (soft weights); otherwise it is fitted on the current inliers alone
@@ -69,15 +72,21 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         ``2 sqrt(3 (C2 - C1^2))``, multiplied), ``"range"`` from the span of
         the residuals, or a positive float fixing it. See Notes for the
         floors that keep the uniform a model of spread-out outliers.
-    max_iter : int, default=100
-        Maximum number of EM iterations per run. Each costs a refit of the
-        estimator: the work of a fit grows with ``max_iter * n_init``.
+    max_iter : int or "auto", default="auto"
+        Maximum number of EM iterations per run: refits, or the stages of a
+        warm run. ``"auto"``: 100 for weighted least squares (exact refits)
+        and networks, 5 refits of other regressors refitted from scratch,
+        10 stages of a warm run; 100 for the EM that decides whether
+        outliers are present.
     tol : float, default=1e-4
         Convergence threshold on the change of the mean log-likelihood per
         sample, in nats (a change of units shifts the log-likelihood by a
         constant, so the rule does not depend on them). ``tol=0`` stops only
-        at an exact fixed point (no change at all): otherwise the EM runs
-        exactly ``max_iter`` iterations, however large.
+        at an exact fixed point: otherwise the EM runs exactly ``max_iter``
+        iterations. Refits other than weighted least squares are not exact
+        maximisers: they also stop when the flags have settled (at most 0.2%
+        of them changed at the last E-step, the outlier probabilities moved
+        by at most 0.005 on average).
     n_init : int, default=1
         Number of EM runs; the one with the highest likelihood is kept. The
         first run starts from ``init``; with ``init=None`` or a regressor the
@@ -122,7 +131,8 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     verbose : int, default=0
         Print progress lines (1): the runs done of ``n_init``, with the time
         elapsed and an estimate of the time left (at most one line a second),
-        and the run kept; per EM iteration as well (2).
+        and a line per EM iteration (the samples flagged, the flags changed,
+        the mean log-likelihood and the time since the run began).
 
     Attributes
     ----------
@@ -165,7 +175,10 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     history_ : dict of ndarray
         ``"log_likelihood"`` and ``"inlier_share"`` at the start and after
         each EM iteration of the kept run; a single entry, the plain fit's,
-        when no group keeps the uniform.
+        when no group keeps the uniform. With a scikit-learn regressor and
+        outliers, also ``"flag_changes"`` (flags changed by each E-step)
+        and ``"proba_change"`` (the largest move of an outlier probability),
+        0 at the start.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -235,6 +248,14 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     one pass over the chunks per full-data EM iteration; the outputs are
     then lazy dask arrays (see the user guide).
 
+    Warm EM: a regressor that can continue its fit (the families of
+    :mod:`sklearn_gum._warm_em`, which says what a stage is for each), takes
+    ``sample_weight`` and has one target column is trained once after its
+    plain starting fit, in ``max_iter`` stages weighted by the
+    responsibilities of the model so far; the final model is that run.
+    With clean data every regressor costs one plain fit: that fit is the
+    answer.
+
     ``outlier_component="always"`` starts the EM of a group whose residuals
     do not support the uniform from the Gaussian (``rho = 1 - 1/n``).
 
@@ -262,6 +283,8 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit", "predict"]), None],
         **_em.PARAMETER_CONSTRAINTS,
+        "max_iter": [NumberInterval(Integral, 1, None, closed="left"),
+                     StrOptions({"auto"})],
         "n_init": [NumberInterval(Integral, 1, None, closed="left")],
         "init": [None, StrOptions({"auto", "subsets"}), HasMethods(["predict"])],
         "random_state": ["random_state"],
@@ -274,7 +297,7 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         covariance_type="full",
         outlier_granularity="sample",
         uniform="moments",
-        max_iter=100,
+        max_iter="auto",
         tol=1e-4,
         n_init=1,
         init="auto",
@@ -374,7 +397,7 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
             self._store(result)
             _em.warn_if_degenerate(result)
             _em.warn_if_not_converged(
-                result, self.max_iter,
+                result, 100 if self.max_iter == "auto" else self.max_iter,
                 "Increase max_iter or tol, or estep_every of the net.",
             )
             return self
@@ -386,11 +409,7 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
             random_state=self._random_state(), verbose=self.verbose,
         )
         self._store(result)
-        _em.warn_if_degenerate(result)
-        _em.warn_if_not_converged(
-            result, self.max_iter,
-            "Increase max_iter or tol, or try init='subsets' or n_init > 1.",
-        )
+        _em.warn_if_degenerate(result)  # fit_regressor_em warns if unconverged
         return self
 
     def _random_state(self):
@@ -547,23 +566,6 @@ class GUMRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
             )
             for prior, volume, columns in zip(priors, volumes, self.groups_)
         ]
-
-    def _html_repr(self):
-        # scikit-learn's diagram followed by a summary of the fitted mixture.
-        from ._html import gum_html_repr
-
-        return gum_html_repr(self)
-
-    # scikit-learn 1.6 renders estimator_html_repr(self) in these two, later
-    # releases self._html_repr(): both go through _html_repr here.
-    def _repr_html_inner(self):
-        return self._html_repr()
-
-    def _repr_mimebundle_(self, **kwargs):
-        output = {"text/plain": repr(self)}
-        if get_config()["display"] == "diagram":
-            output["text/html"] = self._html_repr()
-        return output
 
     def get_metadata_routing(self):
         """Get metadata routing of this object.

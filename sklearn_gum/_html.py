@@ -9,6 +9,7 @@ scikit-learn's ``BaseEstimator`` renders itself in notebooks through
 import html
 
 import numpy as np
+from sklearn import get_config
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import estimator_html_repr
 from sklearn.utils.validation import check_is_fitted
@@ -132,3 +133,22 @@ def gum_html_repr(gum):
     if not end:
         return diagram + summary
     return head + summary + end + tail
+
+
+class MixtureReprMixin:
+    """The notebook display of a GUM estimator: scikit-learn's diagram
+    followed by a summary of the fitted mixture (:func:`gum_html_repr`)."""
+
+    def _html_repr(self):
+        return gum_html_repr(self)
+
+    # scikit-learn 1.6 renders estimator_html_repr(self) in these two, later
+    # releases self._html_repr(): both go through _html_repr here.
+    def _repr_html_inner(self):
+        return self._html_repr()
+
+    def _repr_mimebundle_(self, **kwargs):
+        output = {"text/plain": repr(self)}
+        if get_config()["display"] == "diagram":
+            output["text/html"] = self._html_repr()
+        return output

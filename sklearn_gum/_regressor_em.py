@@ -12,7 +12,7 @@ from sklearn.linear_model import LinearRegression
 from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import _num_features
 
-from . import _em, _start
+from . import _em, _start, _warm_em
 from ._progress import Progress
 from ._weighted_fit import effective_dof, whitening_factor
 
@@ -49,18 +49,27 @@ def fit_regressor_em(refit, groups, options, *, init, n_init, random_state, verb
     -------
     result : EMResult
     """
+    # max_iter="auto": the budget of the path (see sklearn_gum._warm_em)
+    options, refit.max_refits = _warm_em.resolve_options(options, refit)
+    path = _warm_em.em_path(refit)
     n_samples = len(refit.targets)
     init = resolve_init(init, refit, n_samples)
-    if n_samples <= EM_SAMPLE:
+    if n_samples <= EM_SAMPLE or path == "warm":  # a warm run costs one fit
         result, _ = _fit(refit, groups, options, init, n_init, random_state, verbose)
         # without outliers the answer is the estimator's own plain fit
         estimator = refit.materialize(result.estimator,
                                       exact=not result.has_outliers.any())
-        return dataclasses.replace(result, estimator=estimator)
-    sample = np.arange(0, n_samples, -(-n_samples // EM_SAMPLE))
-    result, options = _fit(refit.subset(sample), groups, options, init, n_init,
-                           random_state, verbose)
-    return _finish(refit, result, options, len(sample) / n_samples, verbose)
+        result = dataclasses.replace(result, estimator=estimator)
+    else:
+        sample = np.arange(0, n_samples, -(-n_samples // EM_SAMPLE))
+        result, options = _fit(refit.subset(sample), groups, options, init, n_init,
+                               random_state, verbose)
+        result = _finish(refit, result, options, len(sample) / n_samples, verbose)
+    if result.has_outliers.any():
+        _warm_em.warn_if_unsettled(result, refit.max_refits, path)
+    else:  # the EM over the plain fit's residuals
+        _warm_em.warn_if_unsettled(result, options.max_iter, "exact")
+    return result
 
 
 def resolve_init(init, refit, n_samples):
@@ -147,12 +156,13 @@ def _finish(refit, sampled, options, share, verbose):
     # the full-data E-step stands for the sample's last one
     state.history = _history_rows(sampled.history)[:-1] + state.history[-1:]
     state.n_iter = sampled.n_iter
-    estimator, factor = _iterate(refit, state, prediction, sampled.estimator,
-                                 sampled.whitening, effective_dof(sampled.estimator) * share,
-                                 verbose)
+    estimator, factor, settling = _iterate(
+        refit, state, prediction, sampled.estimator, sampled.whitening,
+        effective_dof(sampled.estimator) * share, verbose,
+    )
     result = state.result(refit.materialize(estimator), decision, whitening=factor,
                           weighting=refit.weighting)
-    return result
+    return settling.record(result)
 
 
 def _history_rows(history):
@@ -201,20 +211,31 @@ def _run(refit, estimator, prediction, options, groups, start, decision, verbose
     samples by the responsibilities of the tight mode found there. A start
     dragged by one-sided outliers thus still starts from its inliers.
     """
+    if _warm_em.warm_family(refit) is not None:  # one training run in stages
+        return _warm_em.warm_run(refit, estimator, prediction, options, groups, start,
+                                 decision, verbose, refit.max_refits)
     state = _em.EMState(groups, refit.sample_weight, options, decision.keep)
     prediction = prediction + start.offset(groups)
     state.start(refit.targets - prediction, decision=start)
-    estimator, factor = _iterate(refit, state, prediction, estimator, None,
-                                 effective_dof(estimator), verbose)
-    return state.result(estimator, decision, whitening=factor, weighting=refit.weighting)
+    estimator, factor, settling = _iterate(refit, state, prediction, estimator, None,
+                                           effective_dof(estimator), verbose)
+    result = state.result(estimator, decision, whitening=factor, weighting=refit.weighting)
+    return settling.record(result)
 
 
 def _iterate(refit, state, prediction, estimator, factor, dof, verbose):
-    """EM iterations until convergence or ``max_iter`` in all: mixture
-    M-step, weighted refit, E-step. Returns the last regressor and its
-    whitening; ``dof`` is that of the regressor behind ``prediction``."""
+    """EM iterations until convergence or ``refit.max_refits`` in all (and
+    at least one):
+    mixture M-step, weighted refit, E-step. Returns the last regressor, its
+    whitening and the run's :class:`~sklearn_gum._warm_em.Settling`; ``dof``
+    is that of the regressor behind ``prediction``."""
     residuals = refit.targets - prediction
-    while state.n_iter < state.options.max_iter:
+    settling = _warm_em.Settling(state, exact=_warm_em.em_path(refit) == "exact",
+                                 verbose=verbose)
+    # at least one refit: a run finished on all rows must not end on the
+    # sample's regressor when the sample used up the budget
+    budget = max(refit.max_refits, state.n_iter + 1)
+    while state.n_iter < budget:
         state.m_step(residuals, dof=dof)
         factor = whitening_factor(state.covariance())
         weights, rows, targets = _refit_inputs(refit, state, prediction)
@@ -224,13 +245,12 @@ def _iterate(refit, state, prediction, estimator, factor, dof, verbose):
         prediction = refit.predict(estimator, factor=factor)
         residuals = refit.targets - prediction
         dof = effective_dof(estimator)
-        converged = state.iterate(residuals)
-        if verbose >= 2:
-            print(f"  EM iteration {state.n_iter}: mean log-likelihood "
-                  f"{state.log_likelihood:.6g}")
-        if converged:
+        state.iterate(residuals)
+        state.converged = settling.update(state, state.converged,
+                                          f"refit {state.n_iter}")
+        if state.converged:
             break
-    return estimator, factor
+    return estimator, factor, settling
 
 
 def _refit_inputs(refit, state, prediction):

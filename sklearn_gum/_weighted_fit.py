@@ -174,6 +174,8 @@ class WeightedRefit:
         self.copy_inputs = not keeps_inputs(estimator)
         # predictions beyond this overflow the EM's squared residuals
         self.limit = magnitude_limit(sample_weight)
+        # EM iterations (refits or warm stages) a run may take
+        self.max_refits = 100
 
     @property
     def weighting(self):
@@ -191,7 +193,9 @@ class WeightedRefit:
         if rows is None:
             rows = np.flatnonzero(weights > 0) if self.weight_key is None else None
         params = self.fit_params
-        if self.weight_key is not None:
+        # unit weights are no weights (some estimators, e.g. histogram
+        # gradient boosting, take a much slower path for any weights)
+        if self.weight_key is not None and not np.all(weights == 1):
             params = {**params, self.weight_key: weights}
         X, targets = self.X, whiten(targets, factor)
         if rows is not None and len(rows) < len(targets):
@@ -217,11 +221,13 @@ class WeightedRefit:
 
     def subset(self, rows):
         """The same refits restricted to ``rows`` (a new instance)."""
-        return type(self)(
+        subset = type(self)(
             self.estimator, _safe_indexing(self.X, rows), self.targets[rows],
             self.sample_weight[rows],
             _check_method_params(self.X, self.fit_params, indices=rows), self.ravel,
         )
+        subset.max_refits = self.max_refits
+        return subset
 
     def materialize(self, estimator, exact=False):
         """The fitted estimator to keep (refits here are genuine fits, so

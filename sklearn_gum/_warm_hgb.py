@@ -1,0 +1,85 @@
+"""Stages of histogram gradient boosting at the cost of one training run.
+
+A continued ``HistGradientBoostingRegressor.fit`` (``warm_start``) bins the
+training data again, with the new sample weights, and predicts every earlier
+tree on it; the E-step between stages predicts every tree once more. With
+ten stages that is several fits' worth of work beyond the trees themselves,
+and the weighted quantiles of the bins alone are slower than a stage. The
+warm run therefore trains a :class:`StagedBoosting`, which
+
+- finds the bins once, at the first stage, without the weights (the
+  plain fit's bins), and keeps them and the binned data for every stage,
+  so that each tree reads the bins it was built on;
+- keeps the raw predictions of the training rows, adding only the new
+  trees' after each stage: one pass per tree in all, for the E-steps and
+  for the continued fits.
+
+These are private hooks of scikit-learn's implementation (``_bin_data``,
+``_raw_predict``, ``_predict_iterations``); :func:`staged` uses the class
+only where they exist. The fitted model is handed back as a plain
+``HistGradientBoostingRegressor`` (:func:`unstaged`).
+"""
+
+import numpy as np
+from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
+
+HOOKS = ("_bin_data", "_raw_predict", "_predict_iterations")
+
+
+class StagedBoosting(HistGradientBoostingRegressor):
+    """Histogram gradient boosting with bins and training predictions kept
+    from one stage to the next (see the module's docstring)."""
+
+    def _bin_data(self, X, sample_weight, is_training_data):
+        if not is_training_data:
+            return super()._bin_data(X, sample_weight, is_training_data)
+        if getattr(self, "_stage_binned", None) is None:
+            self._stage_binned = super()._bin_data(X, None, is_training_data)
+            self._stage_bins = self._bin_mapper
+            self._stage_raw, self._stage_trees = None, 0
+        self._bin_mapper = self._stage_bins
+        return self._stage_binned
+
+    def _raw_predict(self, X, n_threads=None):
+        if X is getattr(self, "_stage_binned", None):  # the training rows
+            return self.training_raw()
+        return super()._raw_predict(X, n_threads)
+
+    def training_raw(self):
+        """Raw predictions of the training rows by every tree so far; only
+        the trees added since the last call are evaluated."""
+        if self._stage_raw is None:
+            self._stage_raw = np.zeros(
+                (len(self._stage_binned), self.n_trees_per_iteration_),
+                dtype=self._baseline_prediction.dtype, order="F",
+            )
+            self._stage_raw += self._baseline_prediction
+        new = self._predictors[self._stage_trees:]
+        self._predict_iterations(self._stage_binned, new, self._stage_raw, True,
+                                 _openmp_effective_n_threads())
+        self._stage_trees = len(self._predictors)
+        return self._stage_raw.copy()
+
+    def training_prediction(self):
+        """``predict`` of the training rows, from :meth:`training_raw`."""
+        return self._loss.link.inverse(self.training_raw()).ravel()
+
+
+def staged(estimator):
+    """``estimator`` as a :class:`StagedBoosting` when it is exactly a
+    ``HistGradientBoostingRegressor`` and scikit-learn has the hooks."""
+    if type(estimator) is HistGradientBoostingRegressor and all(
+        hasattr(estimator, hook) for hook in HOOKS
+    ):
+        estimator.__class__ = StagedBoosting
+    return estimator
+
+
+def unstaged(estimator):
+    """A :class:`StagedBoosting` as the plain estimator, without its caches."""
+    if type(estimator) is StagedBoosting:
+        estimator.__class__ = HistGradientBoostingRegressor
+        for name in ("_stage_binned", "_stage_bins", "_stage_raw", "_stage_trees"):
+            vars(estimator).pop(name, None)
+    return estimator
