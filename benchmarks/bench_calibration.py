@@ -1,0 +1,106 @@
+"""The calibrated outlier decision (issue 17): its table, and its false alarms.
+
+Two measurements:
+
+1. ``--table``: the 99% quantile of the likelihood ratio ``2 (L_mixture -
+   L_gaussian)`` of the EM over ``n`` clean standard Gaussian residuals in
+   ``d`` columns (``sklearn_gum._mixture.residual_evidence``, default
+   settings), with the share of draws where NEC alone (evidence > 0) and the
+   calibrated rule (NEC and the ratio above its quantile) keep the uniform.
+   Its quantiles are ``sklearn_gum._calibration.QUANTILES``.
+2. The share of whole ``GUMRegressor()`` fits that keep the uniform on clean
+   linear data (standard normal features, unit Gaussian noise), per number
+   of samples and features, with the default ``init="auto"`` and with
+   ``init="subsets"``.
+
+Usage::
+
+    python benchmarks/bench_calibration.py            # fits only, 100 seeds
+    python benchmarks/bench_calibration.py --table    # and the table (slow)
+    python benchmarks/bench_calibration.py --quick    # 20 seeds
+"""
+
+import argparse
+import sys
+
+import numpy as np
+from _common import Report, add_common_arguments, default_out, limit_threads, percent
+from sklearn.utils.parallel import Parallel, delayed
+
+from sklearn_gum import GUMRegressor, _calibration, _mixture
+
+TABLE_SIZES = [(1, n) for n in (8, 10, 15, 20, 30, 40, 60)] + [
+    (d, n) for d in (2, 3) for n in (10, 15, 20, 30, 40, 60, 100)]
+FIT_CASES = [(10, 1), (20, 1), (20, 3), (30, 2), (40, 3), (50, 4), (100, 9),
+             (200, 19), (1000, 5), (10000, 10)]
+
+
+def table_cell(d, n, draws):
+    """Likelihood ratios and NEC evidences of ``draws`` clean residual sets."""
+    rng = np.random.RandomState(1000 * d + n)
+    options = dict(covariance_type="full", uniform="moments", reg_covar=1e-6)
+    found = [_mixture.residual_evidence(rng.normal(size=(n, d)), np.ones(n), **options)
+             for _ in range(draws)]
+    return d, n, np.array([(m.evidence, m.likelihood_ratio) for m in found])
+
+
+def fit_job(n, p, seed, init):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, p))
+    y = X @ rng.normal(size=p) + rng.normal(size=n)
+    gum = GUMRegressor(init=init, random_state=None if init == "auto" else seed)
+    gum.fit(X, y)
+    return n, p, init, bool(gum.has_outliers_), float(np.mean(~gum.inlier_mask_))
+
+
+def table_section(report, parallel, draws):
+    rows = []
+    for d, n, stats in parallel(delayed(table_cell)(d, n, draws) for d, n in TABLE_SIZES):
+        quantile = np.quantile(stats[:, 1], 1 - _calibration.FALSE_ALARM_RATE)
+        kept = (stats[:, 0] > 0) & (stats[:, 1] > _calibration.likelihood_ratio_threshold(n, d))
+        rows.append((d, n, quantile, percent(np.mean(stats[:, 0] > 0)), percent(np.mean(kept))))
+    report.section("The likelihood ratio on clean residuals", f"{draws} draws per cell.")
+    report.table(["columns d", "samples n", "99% quantile of the ratio",
+                  "NEC alone keeps", "calibrated rule keeps (package table)"], rows)
+
+
+def fit_section(report, parallel, seeds):
+    jobs = [(n, p, seed, init) for n, p in FIT_CASES for init in ("auto", "subsets")
+            for seed in range(seeds if n <= 1000 else max(seeds // 10, 2))]
+    results = parallel(delayed(fit_job)(*job) for job in jobs)
+    rows = []
+    for n, p in FIT_CASES:
+        row = [n, p, n / (p + 1)]
+        for init in ("auto", "subsets"):
+            mine = [r for r in results if r[:3] == (n, p, init)]
+            row += [f"{sum(r[3] for r in mine)}/{len(mine)}",
+                    percent(max(r[4] for r in mine))]
+        rows.append(row)
+    report.section("Whole fits on clean linear data",
+                   "Share of fits that keep the uniform, and the largest share "
+                   "of samples flagged in one fit.")
+    report.table(["n", "features", "rows per parameter", "auto: kept",
+                  "auto: most flagged", "subsets: kept", "subsets: most flagged"], rows)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_common_arguments(parser, default_seeds=100)
+    parser.add_argument("--table", action="store_true", help="simulate the table too")
+    parser.add_argument("--draws", type=int, default=_calibration.DRAWS)
+    parser.add_argument("--n-jobs", type=int, default=2)
+    args = parser.parse_args(argv)
+    seeds = args.seeds or (20 if args.quick else 100)
+    report = Report("The calibrated outlier decision (issue 17)",
+                    f"False-alarm rate {_calibration.FALSE_ALARM_RATE:.0%} by design; "
+                    f"BLAS threads: {args.threads}; jobs: {args.n_jobs}.")
+    parallel = Parallel(n_jobs=args.n_jobs)
+    with limit_threads(args.threads):
+        if args.table:
+            table_section(report, parallel, args.draws)
+        fit_section(report, parallel, seeds)
+    report.write(args.out or default_out(__file__), sys.argv[1:] if argv is None else argv)
+
+
+if __name__ == "__main__":
+    main()
