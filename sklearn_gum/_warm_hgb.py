@@ -31,11 +31,16 @@ class StagedBoosting(HistGradientBoostingRegressor):
     """Histogram gradient boosting with bins and training predictions kept
     from one stage to the next (see the module's docstring)."""
 
-    def _bin_data(self, X, sample_weight, is_training_data):
+    def _bin_data(self, X, *args, **kwargs):
+        # (X, sample_weight, is_training_data) from scikit-learn 1.7 on,
+        # (X, is_training_data) before, positional or by keyword
+        arguments = [*args, *kwargs.values()]
+        *weights, is_training_data = arguments
         if not is_training_data:
-            return super()._bin_data(X, sample_weight, is_training_data)
-        if getattr(self, "_stage_binned", None) is None:
-            self._stage_binned = super()._bin_data(X, None, is_training_data)
+            return super()._bin_data(X, *args, **kwargs)
+        if getattr(self, "_stage_binned", None) is None:  # bins without weights
+            self._stage_binned = super()._bin_data(X, *[None] * len(weights),
+                                                   is_training_data)
             self._stage_bins = self._bin_mapper
             self._stage_raw, self._stage_trees = None, 0
         self._bin_mapper = self._stage_bins
