@@ -200,10 +200,15 @@ def cholesky_factor(covariance, role="",
 
 def gaussian_log_density(residuals, covariance):
     """Log-density of ``N(0, covariance)`` at each row of ``residuals``."""
+    return log_gaussian_peak(covariance) - 0.5 * squared_distances(residuals, covariance)
+
+
+def squared_distances(residuals, covariance):
+    """Squared Mahalanobis distance of each row of ``residuals`` under
+    ``covariance``."""
     cholesky = cholesky_factor(covariance)
     whitened = linalg.solve_triangular(cholesky, residuals.T, lower=True)
-    mahalanobis = np.sum(whitened**2, axis=0)
-    return log_gaussian_peak(covariance) - 0.5 * mahalanobis
+    return np.sum(whitened**2, axis=0)
 
 
 def log_gaussian_peak(covariance):
@@ -371,8 +376,7 @@ def robust_covariance(residuals, sample_weight, *, covariance_type="full", reg_c
     consistency = 0.5 / stats.chi2.cdf(cutoff, n_columns + 2)
     consistency *= small_sample_factor(sample_weight.sum(), n_columns)
     for _ in range(n_steps):
-        distances = -2 * (gaussian_log_density(residuals, covariance)
-                          - log_gaussian_peak(covariance))
+        distances = squared_distances(residuals, covariance)
         inside = distances <= _weighted_median(distances, sample_weight)
         covariance = regularised(
             consistency * weighted_covariance(

@@ -183,5 +183,4 @@ def _distances(residuals, weights, kept, dof, floor, radius):
             residuals, weights * kept, "full", 0.0, dof=dof,
         )
         covariance = _mixture.regularised(covariance, "full", reg_covar, floor)
-    return -2 * (_mixture.gaussian_log_density(residuals, covariance)
-                 - _mixture.log_gaussian_peak(covariance))
+    return _mixture.squared_distances(residuals, covariance)
