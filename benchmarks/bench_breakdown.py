@@ -14,6 +14,15 @@ training samples are made outliers in one of four ways:
 - ``leverage``: bad leverage points, moved to a far cluster in feature space
   and off the hyperplane (``kind="leverage"``).
 
+A second sweep (issue 18) contaminates the labels with zero-mean Gaussian
+errors of 3 and 10 times the inliers' sd (Tukey's contaminated normal,
+``normal3`` and ``normal10``) at 20% to 60%; GUM's default is compared with
+HuberRegressor and statsmodels RLM (Tukey): its test RMSE must be within 2%
+of the better of the two in every cell. The tables give the test RMSE
+ratio, the RMSE to the noise-free function (which tells the fits apart
+where the test noise dominates) and, per seed, GUM's test RMSE over the
+better peer's.
+
 For each method the script reports the median over seeds of the test RMSE
 as a ratio to least squares on the clean rows, and of the outlier ROC AUC
 (``outlier_proba_`` for GUM, the peers' own residual scores as in
@@ -39,6 +48,11 @@ from sklearn.linear_model import LinearRegression
 from sklearn_gum.datasets import make_contaminated_regression
 
 KINDS = ("uniform", "shift", "gaussian", "leverage")
+NOISE_KINDS = {"normal3": 3.0, "normal10": 10.0}
+NOISE_LEVELS = (0.2, 0.4, 0.6)
+NOISE_PEERS = ("GUMRegressor()", "HuberRegressor()", "statsmodels RLM (Tukey)",
+               "LinearRegression (OLS on all)")
+TARGET_NOISE_RATIO = 1.02
 LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5)
 QUICK_LEVELS = (0.1, 0.3, 0.5)
 TARGET_RATIO, TARGET_AUC = 1.2, 0.95
@@ -56,10 +70,13 @@ GUM_TARGETS = {  # method -> kinds (and the highest level) where targets apply
 def make_problem(kind, contamination, seed):
     """``(X, y, outliers, X_test, y_test, f_test)`` as in bench_contamination."""
     dataset_kind = "uniform" if kind == "shift" else kind
+    scale = None
+    if kind in NOISE_KINDS:
+        dataset_kind, scale = "gaussian", NOISE_KINDS[kind] * NOISE
     X, y, outliers, coef = make_contaminated_regression(
         N_TRAIN, N_FEATURES, contamination=contamination if kind != "shift" else 0.0,
-        kind=dataset_kind, noise=NOISE, random_state=seed, return_outlier_mask=True,
-        coef=True,
+        kind=dataset_kind, noise=NOISE, scale=scale, random_state=seed,
+        return_outlier_mask=True, coef=True,
     )
     if kind == "shift":
         rng = np.random.default_rng([seed, 2])
@@ -73,21 +90,24 @@ def make_problem(kind, contamination, seed):
     return X, y, outliers, X_test, f_test + NOISE * rng.standard_normal(N_TEST), f_test
 
 
-def run(kind, levels, seeds):
-    """``{(method, level): {"ratio": [...], "auc": [...]}}``."""
+def run(kind, levels, seeds, peers=PEERS):
+    """``{(method, level): {"ratio": [...], "f_ratio": [...], "auc": [...]}}``."""
     results = {}
     for level in levels:
         for seed in range(seeds):
             problem = make_problem(kind, level, seed)
-            X, y, outliers, X_test, y_test, _ = problem
+            X, y, outliers, X_test, y_test, f_test = problem
             clean = LinearRegression().fit(X[~outliers], y[~outliers]).predict(X_test)
             reference = np.sqrt(np.mean((clean - y_test) ** 2))
+            f_reference = np.sqrt(np.mean((clean - f_test) ** 2))
             for name, (model, score) in methods(seed).items():
-                if name not in PEERS:
+                if name not in peers:
                     continue
                 row = evaluate(model, score, problem)
-                cell = results.setdefault((name, level), {"ratio": [], "auc": []})
+                cell = results.setdefault((name, level),
+                                          {"ratio": [], "f_ratio": [], "auc": []})
                 cell["ratio"].append(row["rmse"] / reference)
+                cell["f_ratio"].append(row["f_rmse"] / f_reference)
                 cell["auc"].append(row["auc"])
         print(f"  {kind} {level:.0%} done", flush=True)
     return results
@@ -127,23 +147,50 @@ def tables(report, kind, levels, results):
         report.table(["method", *[f"{level:.0%}" for level in levels]], rows)
 
 
+def noise_tables(report, kind, results):
+    """The label-noise sweep: ratios per method, and GUM over the better of
+    Huber and RLM (Tukey), seed by seed."""
+    for label, key in (("Test RMSE / clean-rows OLS", "ratio"),
+                       ("Function RMSE / clean-rows OLS", "f_ratio")):
+        rows = [[name] + [f"{_median(results[name, level][key]):.3f}"
+                          for level in NOISE_LEVELS] for name in NOISE_PEERS]
+        report.add(f"### {kind}: {label}")
+        report.table(["method", *[f"{level:.0%}" for level in NOISE_LEVELS]], rows)
+    row = ["GUM / better of Huber and RLM (Tukey), test RMSE"]
+    for level in NOISE_LEVELS:
+        gum = np.array(results["GUMRegressor()", level]["ratio"])
+        best = np.minimum(results["HuberRegressor()", level]["ratio"],
+                          results["statsmodels RLM (Tukey)", level]["ratio"])
+        paired = gum / best
+        cell = f"{np.median(paired):.4f} (max {paired.max():.4f})"
+        row.append(cell + ("" if np.median(paired) <= TARGET_NOISE_RATIO else " **FAIL**"))
+    report.add(f"### {kind}: GUM against the better peer (median over seeds, worst)")
+    report.table(["", *[f"{level:.0%}" for level in NOISE_LEVELS]], [row])
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     add_common_arguments(parser, default_seeds=5)
+    parser.add_argument("--kinds", nargs="+", choices=[*KINDS, *NOISE_KINDS],
+                        help="contamination shapes to run (default: all)")
     args = parser.parse_args(argv)
     seeds = args.seeds or (2 if args.quick else 5)
     levels = QUICK_LEVELS if args.quick else LEVELS
     report = Report(
-        "Breakdown under four shapes of contamination",
+        "Breakdown under four shapes of contamination, and label noise",
         f"{N_TRAIN} x {N_FEATURES} training samples, noise sd {NOISE}, {N_TEST} clean "
         f"test samples; {seeds} seed(s); BLAS threads: {args.threads}. Cells: median "
         "over seeds (worst in brackets); **FAIL** marks a GUM target missed "
         f"(ratio <= {TARGET_RATIO}, AUC >= {TARGET_AUC}; the default for uniform and "
         "shift at every level, init=\"subsets\" also for leverage up to 40%).",
     )
+    parser_kinds = args.kinds or list(KINDS) + list(NOISE_KINDS)
     with limit_threads(args.threads):
-        for kind in KINDS:
-            tables(report, kind, levels, run(kind, levels, seeds))
+        for kind in parser_kinds:
+            if kind in NOISE_KINDS:
+                noise_tables(report, kind, run(kind, NOISE_LEVELS, seeds, NOISE_PEERS))
+            else:
+                tables(report, kind, levels, run(kind, levels, seeds))
     report.write(args.out or default_out(__file__), argv if argv is not None else sys.argv[1:])
 
 

@@ -4,10 +4,12 @@ Two measurements:
 
 1. ``--table``: the 99% quantile of the likelihood ratio ``2 (L_mixture -
    L_gaussian)`` of the EM over ``n`` clean standard Gaussian residuals in
-   ``d`` columns (``sklearn_gum._mixture.residual_evidence``, default
-   settings), with the share of draws where NEC alone (evidence > 0) and the
-   calibrated rule (NEC and the ratio above its quantile) keep the uniform.
-   Its quantiles are ``sklearn_gum._calibration.QUANTILES``.
+   ``d`` columns (``sklearn_gum._residual_em.residual_evidence``, default
+   settings), for each outlier model, with the share of draws where NEC
+   alone (evidence > 0) and the calibrated rule (for the uniform NEC and
+   the ratio above its quantile, for the Gaussian the ratio alone) keep
+   the outlier component. Its quantiles are
+   ``sklearn_gum._calibration.QUANTILES`` and ``GAUSSIAN_QUANTILES``.
 2. The share of whole ``GUMRegressor()`` fits that keep the uniform on clean
    linear data (standard normal features, unit Gaussian noise), per number
    of samples and features, with the default ``init="auto"`` and with
@@ -27,19 +29,24 @@ import numpy as np
 from _common import Report, add_common_arguments, default_out, limit_threads, percent
 from sklearn.utils.parallel import Parallel, delayed
 
-from sklearn_gum import GUMRegressor, _calibration, _mixture
+from sklearn_gum import GUMRegressor, _calibration, _residual_em
 
-TABLE_SIZES = [(1, n) for n in (8, 10, 15, 20, 30, 40, 60)] + [
-    (d, n) for d in (2, 3) for n in (10, 15, 20, 30, 40, 60, 100)]
+TABLE_SIZES = {
+    "uniform": [(1, n) for n in (8, 10, 15, 20, 30, 40, 60)] + [
+        (d, n) for d in (2, 3) for n in (10, 15, 20, 30, 40, 60, 100)],
+    "gaussian": [(d, n) for d in (1, 2, 3) for n in _calibration.GAUSSIAN_SIZES
+                 if n > 2 * d + 4],
+}
 FIT_CASES = [(10, 1), (20, 1), (20, 3), (30, 2), (40, 3), (50, 4), (100, 9),
              (200, 19), (1000, 5), (10000, 10)]
 
 
-def table_cell(d, n, draws):
+def table_cell(d, n, draws, model="uniform"):
     """Likelihood ratios and NEC evidences of ``draws`` clean residual sets."""
     rng = np.random.RandomState(1000 * d + n)
-    options = dict(covariance_type="full", uniform="moments", reg_covar=1e-6)
-    found = [_mixture.residual_evidence(rng.normal(size=(n, d)), np.ones(n), **options)
+    options = dict(covariance_type="full", uniform="moments", reg_covar=1e-6,
+                   outlier_model=model)
+    found = [_residual_em.residual_evidence(rng.normal(size=(n, d)), np.ones(n), **options)
              for _ in range(draws)]
     return d, n, np.array([(m.evidence, m.likelihood_ratio) for m in found])
 
@@ -53,13 +60,20 @@ def fit_job(n, p, seed, init):
     return n, p, init, bool(gum.has_outliers_), float(np.mean(~gum.inlier_mask_))
 
 
-def table_section(report, parallel, draws):
+def table_section(report, parallel, draws, model):
     rows = []
-    for d, n, stats in parallel(delayed(table_cell)(d, n, draws) for d, n in TABLE_SIZES):
+    cells = parallel(delayed(table_cell)(d, n, draws, model)
+                     for d, n in TABLE_SIZES[model])
+    for d, n, stats in cells:
         quantile = np.quantile(stats[:, 1], 1 - _calibration.FALSE_ALARM_RATE)
-        kept = (stats[:, 0] > 0) & (stats[:, 1] > _calibration.likelihood_ratio_threshold(n, d))
-        rows.append((d, n, quantile, percent(np.mean(stats[:, 0] > 0)), percent(np.mean(kept))))
-    report.section("The likelihood ratio on clean residuals", f"{draws} draws per cell.")
+        threshold = _calibration.likelihood_ratio_threshold(n, d, model)
+        kept = stats[:, 1] > threshold
+        if model == "uniform":  # the uniform also needs NEC's consent
+            kept &= stats[:, 0] > 0
+        rows.append((d, n, f"{quantile:.2f}", percent(np.mean(stats[:, 0] > 0)),
+                     percent(np.mean(kept))))
+    report.section(f"The likelihood ratio of the {model} outlier model on clean "
+                   "residuals", f"{draws} draws per cell.")
     report.table(["columns d", "samples n", "99% quantile of the ratio",
                   "NEC alone keeps", "calibrated rule keeps (package table)"], rows)
 
@@ -97,7 +111,8 @@ def main(argv=None):
     parallel = Parallel(n_jobs=args.n_jobs)
     with limit_threads(args.threads):
         if args.table:
-            table_section(report, parallel, args.draws)
+            for model in TABLE_SIZES:
+                table_section(report, parallel, args.draws, model)
         fit_section(report, parallel, seeds)
     report.write(args.out or default_out(__file__), sys.argv[1:] if argv is None else argv)
 

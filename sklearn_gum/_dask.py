@@ -277,7 +277,8 @@ class ChunkedFinish:
     def _record(self, state, stats, history):
         """The E-step of a pass, as :meth:`EMState.e_step` records it."""
         state.log_likelihood = float(stats["ll"] / stats["sw"])
-        history.append((state.log_likelihood, float(stats["inliers"] / stats["sw"])))
+        history.append((state.log_likelihood, float(stats["inliers"] / stats["sw"]),
+                        state.log_likelihood))
 
     def _plain(self, sampled, options, decision):
         """No outliers in the sample: the plain weighted least-squares fit of
@@ -297,7 +298,7 @@ class ChunkedFinish:
         mahalanobis = np.trace(np.linalg.solve(covariance, stats["in_ee"])) / stats["sw"]
         state.log_likelihood = float(
             _em._mixture.log_gaussian_peak(covariance) - 0.5 * mahalanobis)
-        state.history = [(state.log_likelihood, 1.0)]
+        state.history = [(state.log_likelihood, 1.0, state.log_likelihood)]
         result = state.result(self.materialize(estimator), decision, weighting="soft",
                               n_iter=sampled.n_iter, converged=sampled.converged)
         return result, dataclasses.replace(result, resp=np.ones((1, 1)))

@@ -26,7 +26,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import StrOptions
 
-from . import _mixture
+from . import _mixture, _residual_em
 from ._calibration import calibrated_evidence
 from ._validation import NumberInterval
 from .exceptions import DegenerateMixtureWarning
@@ -47,6 +47,7 @@ PARAMETER_CONSTRAINTS = {
     "threshold": [NumberInterval(Real, 0, 1, closed="neither")],
     "reg_covar": [NumberInterval(Real, 0, None, closed="left")],
     "outlier_component": [StrOptions({"auto", "always"})],
+    "outlier_model": [StrOptions({"auto", *_mixture.OUTLIER_MODELS})],
     "verbose": ["verbose"],
 }
 
@@ -62,6 +63,7 @@ class EMOptions:
     tol: float = 1e-4
     max_iter: int = 100
     outlier_component: str = "auto"
+    outlier_model: str = "auto"
     scale: object = None
     floor: object = None
 
@@ -113,7 +115,8 @@ class Decision:
     keep : ndarray of bool of shape (n_groups,)
     mixtures : list of ResidualMixture
         Per group, the mixture fitted to the residuals with a free centre:
-        where the EM of a kept group starts.
+        where the EM of a kept group starts. Its parameters name the
+        outlier model chosen (:attr:`models`).
     forced : ndarray of bool of shape (n_groups,)
         Groups kept by ``outlier_component="always"`` against the evidence:
         their EM starts from the Gaussian.
@@ -130,6 +133,13 @@ class Decision:
     converged: bool
     forced: np.ndarray = None
 
+    @property
+    def models(self):
+        """Per group, the outlier model chosen: ``"uniform"`` or
+        ``"gaussian"`` (for a group not kept, the best candidate)."""
+        return ["gaussian" if np.isfinite(mixture.params.outlier_scale) else "uniform"
+                for mixture in self.mixtures]
+
     def offset(self, groups):
         """Per output column, the centre of the Gaussian of a kept group (0
         for the other groups)."""
@@ -140,39 +150,46 @@ class Decision:
         return offset
 
 
-def decide_outliers(residuals, sample_weight, groups, options, keep=None):
-    """Per group, whether fixed residuals support a uniform component.
+def decide_outliers(residuals, sample_weight, groups, options, keep=None, models=None):
+    """Per group, whether fixed residuals support an outlier component, and
+    which one.
 
-    EM of the mixture over the residuals, with a free centre, against a
-    Gaussian, compared by the normalised entropy criterion
-    (:func:`sklearn_gum._mixture.residual_evidence`) and by a likelihood
-    ratio test calibrated on clean residuals of the same size
-    (:func:`sklearn_gum._calibration.calibrated_evidence`). With
-    ``outlier_component="always"`` every group keeps its uniform; ``keep``
-    imposes an earlier decision (for the other starts of ``n_init``). The
-    sample weights are scaled to a mean of one over the weighted samples:
-    the decision depends on their ratios, not on their scale.
+    For each outlier model of ``options.outlier_model`` (both for
+    ``"auto"``), EM of its mixture over the residuals, with a free centre,
+    against a Gaussian (:func:`sklearn_gum._residual_em.residual_evidence`),
+    scored by a test calibrated on clean residuals of the same size
+    (:func:`sklearn_gum._calibration.calibrated_evidence`). A group keeps
+    an outlier component when some model's evidence is positive; among
+    those, the model of the highest likelihood (both have two parameters
+    beyond the Gaussian's: ``rho`` and the volume or the scale ``k``).
+    With ``outlier_component="always"`` every group keeps one. ``keep`` and
+    ``models`` impose an earlier decision (for the other starts of
+    ``n_init``). The sample weights are scaled to a mean of one over the
+    weighted samples: the decision depends on their ratios, not on their
+    scale.
     """
     # Only the relative weights decide: scaled to one per weighted sample
     n_weighted = np.count_nonzero(sample_weight)
     weights = sample_weight * (n_weighted / max(sample_weight.sum(), np.finfo(float).tiny))
-    mixtures = [
-        _mixture.residual_evidence(
-            residuals[:, columns], weights, max_iter=options.max_iter,
-            tol=options.tol, **options.mixture_for(columns),
-        )
-        for columns in groups
+    if models is None:
+        models = [candidate_models(options)] * len(groups)
+    else:
+        models = [[model] for model in models]
+    choices = [
+        _choose_model(residuals[:, columns], weights, n_weighted, candidates, options,
+                      options.mixture_for(columns))
+        for columns, candidates in zip(groups, models)
     ]
-    evidence = np.array([
-        calibrated_evidence(mixture, n_weighted, len(columns))
-        for mixture, columns in zip(mixtures, groups)
-    ])
+    evidence = np.array([group_evidence for group_evidence, _ in choices])
+    mixtures = [mixture for _, mixture in choices]
     if keep is None:
         keep = (evidence > 0) | (options.outlier_component == "always")
     forced = np.asarray(keep, dtype=bool) & (evidence <= 0)
     for k in np.flatnonzero(forced):
-        params, offset = _mixture.gaussian_start(
-            residuals[:, groups[k]], sample_weight, **options.mixture_for(groups[k])
+        params, offset = _residual_em.gaussian_start(
+            residuals[:, groups[k]], sample_weight,
+            outlier_model=mixtures[k].params.outlier_model or "uniform",
+            **options.mixture_for(groups[k])
         )
         mixtures[k] = mixtures[k]._replace(params=params, offset=offset)
     return Decision(
@@ -183,6 +200,51 @@ def decide_outliers(residuals, sample_weight, groups, options, keep=None):
         converged=all(mixture.converged for mixture in mixtures),
         forced=forced,
     )
+
+
+def resolve_outlier_model(options, exact):
+    """The options with ``outlier_model="auto"`` resolved for a driver.
+
+    The contaminated normal's test detects any departure of the residuals'
+    tails from a Gaussian. Those of a least-squares fit (``exact``: refits
+    that maximise the M-step) are Gaussian on clean data, and the data
+    choose between the two models. Those of a flexible regressor or a
+    network are not: the examples it has not learnt yet (or the leaves of
+    a forest) give clean residuals heavy tails of their own, which the test
+    would take for label noise. There ``"auto"`` is the uniform, whose
+    decision also needs the NEC's consent; pass
+    ``outlier_model="gaussian"`` for Gaussian-shaped label noise. A fixed
+    volume (a number for ``uniform``) asks for the uniform too.
+    """
+    if options.outlier_model != "auto" or (exact and isinstance(options.uniform, str)):
+        return options
+    return dataclasses.replace(options, outlier_model="uniform")
+
+
+def candidate_models(options):
+    """The outlier models the decision tries: both for ``"auto"``."""
+    if options.outlier_model == "auto":
+        return list(_mixture.OUTLIER_MODELS)
+    return [options.outlier_model]
+
+
+def _choose_model(residuals, weights, n_weighted, candidates, options, mixture_options):
+    """``(evidence, ResidualMixture)`` of the model a group keeps: among the
+    models of positive evidence the one of the highest likelihood, else the
+    first candidate (reported, not kept; forced on by
+    ``outlier_component="always"``)."""
+    found = []
+    for model in candidates:
+        mixture = _residual_em.residual_evidence(
+            residuals, weights, max_iter=options.max_iter, tol=options.tol,
+            outlier_model=model, **mixture_options,
+        )
+        found.append((calibrated_evidence(mixture, n_weighted, residuals.shape[1],
+                                          model), mixture))
+    supported = [choice for choice in found if choice[0] > 0]
+    if supported:
+        return max(supported, key=lambda choice: choice[1].likelihood_ratio)
+    return found[0]  # the uniform where it is a candidate: the seed's model
 
 
 def score_groups(residuals, groups, params):
@@ -249,8 +311,9 @@ class EMState:
     n_iter : int
         E-steps since the start.
     converged : bool
-    history : list of (float, float)
-        Log-likelihood and inlier share at the start and after each E-step.
+    history : list of (float, float, float)
+        Log-likelihood, inlier share and :meth:`objective` at the start and
+        after each E-step.
     """
 
     def __init__(self, groups, sample_weight, options, mixture, scorer=score_groups):
@@ -262,30 +325,35 @@ class EMState:
         self.params = None
         self.resp = self.log_lik = None
         self.log_likelihood = -np.inf
+        self._previous_volumes = None
+        self.dof = 0.0
         self.n_iter = 0
         self.converged = False
         self.history = []
 
-    def start(self, residuals, decision=None, host=None):
+    def start(self, residuals, decision=None, host=None, dof=0.0):
         """First parameters and E-step.
 
         A kept group starts from the mixture the decision fitted to its
         residuals (``decision.mixtures``, centred: pass residuals minus
         ``decision.offset``), or without a decision with the scale of its
         best half of the residuals and ``rho = 0.5``
-        (:func:`sklearn_gum._mixture.robust_start`): a scale from all
+        (:func:`sklearn_gum._residual_em.robust_start`): a scale from all
         residuals would be inflated by the outliers. A Gaussian group starts
         (and stays) fitted to all of them. ``host`` is a numpy copy of
-        ``residuals`` when the scorer takes another kind of array.
+        ``residuals`` when the scorer takes another kind of array; ``dof``:
+        the degrees of freedom of the regressor behind them (see
+        :meth:`objective`).
         """
         host = residuals if host is None else host
+        self.dof = dof
         self.params = []
         for k, (columns, keep) in enumerate(zip(self.groups, self.mixture)):
             options = self.options.mixture_for(columns)
             if keep and decision is not None:
                 params = decision.mixtures[k].params
             elif keep:
-                params = _mixture.robust_start(host[:, columns], self.sample_weight,
+                params = _residual_em.robust_start(host[:, columns], self.sample_weight,
                                                **options)
             else:
                 params = _mixture.gaussian_params(
@@ -296,37 +364,97 @@ class EMState:
         return self.e_step(residuals)
 
     def e_step(self, residuals):
-        """Responsibilities of ``residuals`` under the current parameters."""
+        """Responsibilities of ``residuals`` under the current parameters;
+        after an M-step, a uniform keeps its previous volume where that
+        explains ``residuals`` better (see :meth:`m_step`)."""
         resp, log_lik = self.scorer(residuals, self.groups, self.params)
+        if self._previous_volumes is not None:
+            resp, log_lik = self._keep_better_volumes(residuals, resp, log_lik)
         self.resp, self.log_lik = resp, log_lik
         weights = self.sample_weight
         self.log_likelihood = _mixture.mean_log_likelihood(log_lik.sum(axis=1), weights)
         share = _mixture.inlier_share(resp, self.options.threshold, weights)
-        self.history.append((self.log_likelihood, share))
+        self.history.append((self.log_likelihood, share, self.objective()))
         return resp
 
+    def objective(self):
+        """What the EM maximises, per unit of weight: the mean log-likelihood
+        plus ``dof / 2 sum_g log |Sigma_g|`` over the total weight.
+
+        The term makes the M-step of ``Sigma`` with the divisor ``sum w r -
+        dof`` (:func:`sklearn_gum._mixture.weighted_covariance`) an exact
+        maximiser, as in restricted maximum likelihood: with an exact refit
+        (weighted least squares) the objective never decreases. Without a
+        correction (``dof = 0``) it is the mean log-likelihood.
+        """
+        if not self.dof:
+            return self.log_likelihood
+        log_dets = sum(np.linalg.slogdet(params.covariance)[1] for params in self.params)
+        return self.log_likelihood + 0.5 * self.dof * log_dets / self.sample_weight.sum()
+
+    def _keep_better_volumes(self, residuals, resp, log_lik):
+        """The rule's volumes, unless they lower the objective below the
+        previous E-step's: then, per group, the better of the rule's and the
+        previous volume (see :meth:`m_step`)."""
+        reached = self.history[-1][2] if self.history else -np.inf
+        previous = [
+            dataclasses.replace(params, log_volume=volume)
+            for params, volume in zip(self.params, self._previous_volumes)
+        ]
+        self._previous_volumes = None
+        weights = self.sample_weight
+        self.log_likelihood = _mixture.mean_log_likelihood(log_lik.sum(axis=1), weights)
+        if _mixture.not_lower(self.objective(), reached):
+            return resp, log_lik
+        other_resp, other_log_lik = self.scorer(residuals, self.groups, previous)
+        better = weights @ other_log_lik > weights @ log_lik
+        for k in np.flatnonzero(better):
+            self.params[k] = previous[k]
+            resp[:, k], log_lik[:, k] = other_resp[:, k], other_log_lik[:, k]
+        return resp, log_lik
+
     def m_step(self, residuals, dof=0.0):
-        """Update ``rho``, ``Sigma`` and the volume of each group from the
-        latest responsibilities; ``dof``: degrees of freedom the regressor
-        spent on these residuals (see :func:`sklearn_gum._mixture.m_step`)."""
+        """Update ``rho``, ``Sigma`` and the outlier component of each group
+        from the latest responsibilities; ``dof``: degrees of freedom the
+        regressor spent on these residuals (see
+        :func:`sklearn_gum._mixture.m_step`).
+
+        The rules for the uniform's volume do not maximise the likelihood:
+        where the rule's volumes would lower the :meth:`objective` below the
+        previous E-step's, the next E-step (:meth:`e_step`) keeps a group's
+        previous volume where that explains the new residuals better.
+        ``rho``, ``Sigma`` and an exact refit of the regressor each raise
+        the expected objective at the previous volume, so the objective
+        never decreases.
+        """
+        old = self.params
+        self.dof = dof
         self.params = [
             _mixture.m_step(
                 residuals[:, columns], self.resp[:, k], self.sample_weight,
-                mixture=keep, dof=dof, **self.options.mixture_for(columns),
+                mixture=keep, dof=dof, outlier_scale=params.outlier_scale,
+                **self.options.mixture_for(columns),
             )
-            for k, (columns, keep) in enumerate(zip(self.groups, self.mixture))
+            for k, (columns, keep, params) in enumerate(zip(self.groups, self.mixture, old))
         ]
+        if any(new.log_volume != params.log_volume for new, params in zip(self.params, old)):
+            self._previous_volumes = [params.log_volume for params in old]
+
+    def refit_weights(self):
+        """Per sample and group, the weight of the regressor's refit
+        (:func:`sklearn_gum._mixture.precision_weights`)."""
+        return _mixture.precision_weights(self.resp, self.params)
 
     def iterate(self, residuals, check=True):
         """E-step on the residuals of the regressor's latest M-step: one EM
         iteration. Returns whether the EM has converged (with ``check=False``
         the convergence flag is left as it is)."""
-        previous = self.log_likelihood
+        previous = self.history[-1][2] if self.history else -np.inf
         self.e_step(residuals)
         self.n_iter += 1
         if check:
             self.converged = _mixture.has_converged(
-                previous, self.log_likelihood, self.options.tol
+                previous, self.objective(), self.options.tol
             )
         return self.converged
 
@@ -339,7 +467,7 @@ class EMState:
                n_iter=None, converged=None):
         """The run frozen as an :class:`EMResult` (``n_iter`` and ``converged``
         default to the state's own)."""
-        history = np.array(self.history, dtype=float).reshape(-1, 2)
+        history = np.array(self.history, dtype=float).reshape(-1, 3)
         return EMResult(
             estimator=estimator,
             whitening=whitening,
@@ -352,7 +480,8 @@ class EMState:
             evidence=np.asarray(decision.evidence, dtype=float),
             n_iter=self.n_iter if n_iter is None else n_iter,
             converged=self.converged if converged is None else converged,
-            history={"log_likelihood": history[:, 0], "inlier_share": history[:, 1]},
+            history={"log_likelihood": history[:, 0], "inlier_share": history[:, 1],
+                     "objective": history[:, 2]},
             weighting=weighting,
             variance_floor=self.options.floor,
         )
@@ -377,7 +506,8 @@ class EMResult:
     n_iter : int
     converged : bool
     history : dict of ndarray
-        ``"log_likelihood"`` and ``"inlier_share"`` per E-step.
+        ``"log_likelihood"``, ``"inlier_share"`` and ``"objective"`` (what
+        the EM maximises, :meth:`EMState.objective`) per E-step.
     weighting : {"soft", "hard"}
     variance_floor : ndarray of shape (n_outputs,) or None
         The smallest variance the targets resolve (``EMOptions.floor``).

@@ -17,15 +17,15 @@ from sklearn.utils.metadata_routing import (
 )
 from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
 
-from . import _em, _mixture
+from . import _em
 from ._regressor_em import fit_regressor_em
+from ._fitted import FittedMixtureMixin
 from ._html import MixtureReprMixin
 from ._linear_refit import make_refit
 from ._validation import (
     NumberInterval,
     check_2d,
     check_groups,
-    check_targets,
     is_dask,
     is_skorch_net,
     validate_targets,
@@ -33,7 +33,8 @@ from ._validation import (
 from ._weighted_fit import may_write_inputs, unwhiten
 
 
-class GUMRegressor(MixtureReprMixin, MetaEstimatorMixin, RegressorMixin, BaseEstimator):
+class GUMRegressor(FittedMixtureMixin, MixtureReprMixin, MetaEstimatorMixin, RegressorMixin,
+                   BaseEstimator):
     """Robust regression with a Gaussian-uniform mixture of residuals (GUM).
 
     The residuals ``e_n = y_n - f(x_n)`` of any regressor ``f`` are modelled
@@ -120,10 +121,17 @@ class GUMRegressor(MixtureReprMixin, MetaEstimatorMixin, RegressorMixin, BaseEst
         (median of the squares over the chi-squared median), so that no
         floor depends on the units of ``y``.
     outlier_component : {"auto", "always"}, default="auto"
-        ``"auto"`` keeps the uniform component of a group only when the data
+        ``"auto"`` keeps the outlier component of a group only when the data
         support it (see Notes); otherwise the group is a pure Gaussian and,
         when no group keeps it, the fit is the plain weighted fit of the
         estimator. ``"always"`` forces the mixture on.
+    outlier_model : {"auto", "uniform", "gaussian"}, default="auto"
+        The outliers' distribution: ``"uniform"`` over a box of volume
+        ``gamma`` (gross, spread-out label errors: DeepGUM's model),
+        ``"gaussian"``, a zero-mean ``N(0, k Sigma)`` with ``k >= 1``
+        (Gaussian-shaped label noise: Tukey's contaminated normal), or
+        ``"auto"``: per group, the model the decision's test supports and
+        that fits the residuals best (see Notes).
     random_state : int, RandomState instance or None, default=None
         Seeds the random starts (``n_init > 1`` or ``init="subsets"``).
         With ``init="auto"``, ``None`` means a fixed seed, so that the
@@ -146,18 +154,21 @@ class GUMRegressor(MixtureReprMixin, MetaEstimatorMixin, RegressorMixin, BaseEst
     inlier_mask_ : ndarray of bool, same shape as ``outlier_proba_``
         ``outlier_proba_ < threshold`` (lazy after a fit on dask inputs).
     inlier_prior_ : float or ndarray of shape (n_groups,)
-        ``rho`` of each group (1 where the uniform component was dropped).
+        ``rho`` of each group (1 where the outlier component was dropped).
     covariance_ : ndarray of shape (n_outputs, n_outputs)
         ``Sigma``, block-diagonal over the groups.
     uniform_volume_ : float or ndarray of shape (n_groups,)
-        ``gamma`` of each group.
+        ``gamma`` of each group; ``inf`` for a group without a uniform.
+    outlier_scale_ : float or ndarray of shape (n_groups,)
+        ``k`` of each group whose outliers are Gaussian, ``N(0, k Sigma)``;
+        ``inf`` for a group without Gaussian outliers.
     has_outliers_ : bool or ndarray of bool of shape (n_groups,)
-        Whether the uniform component was kept: decided once per fit, on
+        Whether an outlier component was kept: decided once per fit, on
         the residuals of a fit made without it (see Notes).
     outlier_evidence_ : float or ndarray of shape (n_groups,)
-        NEC evidence for the mixture over a pure Gaussian on those
-        residuals, ``2 (L_mixture - L_gaussian - entropy)`` (positive
-        favours the mixture), on which ``has_outliers_`` is based.
+        Calibrated evidence for the mixture over a pure Gaussian on those
+        residuals (positive favours the mixture; see Notes), on which
+        ``has_outliers_`` is based.
     groups_ : list of ndarray
         Target columns of each group.
     weighting_ : {"soft", "hard"}
@@ -173,8 +184,9 @@ class GUMRegressor(MixtureReprMixin, MetaEstimatorMixin, RegressorMixin, BaseEst
     log_likelihood_ : float
         Mean log-likelihood per sample of the final model.
     history_ : dict of ndarray
-        ``"log_likelihood"`` and ``"inlier_share"`` at the start and after
-        each EM iteration of the kept run; a single entry, the plain fit's,
+        ``"log_likelihood"``, ``"inlier_share"`` and ``"objective"`` (what
+        the EM maximises, see Notes) at the start and after each EM
+        iteration of the kept run; a single entry, the plain fit's,
         when no group keeps the uniform. With a scikit-learn regressor and
         outliers, also ``"flag_changes"`` (flags changed by each E-step)
         and ``"proba_change"`` (the largest move of an outlier probability),
@@ -191,14 +203,18 @@ class GUMRegressor(MixtureReprMixin, MetaEstimatorMixin, RegressorMixin, BaseEst
 
     Notes
     -----
-    EM on the residuals ``e_n`` of each group:
+    EM on the residuals ``e_n`` of each group, with the outlier density
+    ``q(e) = 1 / gamma`` (uniform) or ``N(e; 0, k Sigma)`` (Gaussian):
 
-    - E-step: ``r_n = rho N(e_n; 0, Sigma) / (rho N(e_n; 0, Sigma) + (1 - rho) / gamma)``;
+    - E-step: ``r_n = rho N(e_n; 0, Sigma) / (rho N(e_n; 0, Sigma) + (1 - rho) q(e_n))``;
     - M-step of the mixture: ``rho = sum w_n r_n / sum w_n``,
       ``Sigma = sum w_n r_n e_n e_n^T / sum w_n r_n`` and ``gamma`` by the
-      ``uniform`` rule, where ``w`` are the sample weights;
-    - M-step of the regressor: minimise ``sum_n w_n r_n e_n^T Sigma^{-1} e_n``
-      by a weighted fit on whitened targets.
+      ``uniform`` rule, where ``w`` are the sample weights; for Gaussian
+      outliers ``Sigma = sum w_n v_n e_n e_n^T / sum w_n`` with
+      ``v_n = r_n + (1 - r_n) / k``, then ``k`` the outliers' mean squared
+      Mahalanobis distance per column (an ECM step);
+    - M-step of the regressor: minimise ``sum_n w_n v_n e_n^T Sigma^{-1} e_n``
+      (``v_n = r_n`` for a uniform) by a weighted fit on whitened targets.
 
     The uniform never exceeds the Gaussian's peak density
     (``gamma >= 1 / N(0; 0, Sigma)``, and per column
@@ -211,9 +227,10 @@ class GUMRegressor(MixtureReprMixin, MetaEstimatorMixin, RegressorMixin, BaseEst
     scikit-learn estimator; for a network, the net trained with its plain
     loss, at every E-step after the warm-up until a group keeps its uniform
     (a half-trained net can hide the outliers; see :mod:`sklearn_gum.nn`).
-    EM over those fixed residuals gives the mixture (its Gaussian's centre
-    free, as a refit of the intercept would make it), and the uniform is
-    kept when two tests agree: the normalised entropy criterion (NEC;
+    EM over those fixed residuals gives the mixture of each outlier model
+    of ``outlier_model`` (its Gaussian's centre free, as a refit of the
+    intercept would make it). The uniform is kept when two tests agree:
+    the normalised entropy criterion (NEC;
     Celeux and Soromenho 1996, Biernacki, Celeux and Govaert 1999),
 
         2 (L_mixture - L_gaussian) - 2 sum_n w_n H(r_n) > 0,
@@ -223,16 +240,27 @@ class GUMRegressor(MixtureReprMixin, MetaEstimatorMixin, RegressorMixin, BaseEst
     undecided and pays for each), and the likelihood ratio ``2 (L_mixture -
     L_gaussian)`` above its 99% quantile on clean Gaussian residuals of the
     same size, simulated (:mod:`sklearn_gum._calibration`): NEC alone kept
-    the uniform of a third of clean 10-sample sets. ``outlier_evidence_``
-    is the smaller margin of the two. When no group keeps the uniform, the
-    fit is the plain weighted fit of the estimator and ``outlier_proba_`` is
-    zero. No variance goes below what the targets resolve: ``delta^2 / 12``
+    the uniform of a third of clean 10-sample sets. The Gaussian outliers
+    overlap the inliers by design, so NEC would always refuse them: they
+    are kept when the likelihood ratio exceeds its own simulated 99%
+    quantile. ``outlier_evidence_`` is the margin of the kept model (the
+    smaller margin of the two tests for a uniform). Where both models
+    pass, the one of the higher likelihood is kept: each has two
+    parameters beyond the Gaussian's. When no group keeps an outlier
+    component, the fit is the plain weighted fit of the estimator and
+    ``outlier_proba_`` is zero. No variance goes below what the targets resolve: ``delta^2 / 12``
     for targets recorded on a grid of step ``delta``.
 
     The moment and range rules for ``gamma`` are not likelihood maximisers
-    (the maximum-likelihood box would shrink onto the data), so the
-    log-likelihood need not increase at every iteration; convergence is
-    declared on its relative change.
+    (with everything else fixed the likelihood always prefers a smaller
+    box): the rule's volume is taken unless it would lower the objective
+    below the previous iteration's, otherwise the previous volume stays (an
+    ECME step). The objective is the mean log-likelihood plus ``dof / (2
+    sum w) sum_g log |Sigma_g|``, the term whose maximiser in ``Sigma`` is
+    the divisor ``sum w r - dof`` below (restricted maximum likelihood).
+    With an exact refit (weighted least squares) it never decreases;
+    ``history_["objective"]`` records it and convergence is declared on
+    its change.
 
     The EM of a kept group starts from the mixture the decision fitted to
     the starting residuals: the prediction is moved by the Gaussian's centre
@@ -304,6 +332,7 @@ class GUMRegressor(MixtureReprMixin, MetaEstimatorMixin, RegressorMixin, BaseEst
         threshold=0.5,
         reg_covar=1e-6,
         outlier_component="auto",
+        outlier_model="auto",
         random_state=None,
         verbose=0,
     ):
@@ -318,6 +347,7 @@ class GUMRegressor(MixtureReprMixin, MetaEstimatorMixin, RegressorMixin, BaseEst
         self.threshold = threshold
         self.reg_covar = reg_covar
         self.outlier_component = outlier_component
+        self.outlier_model = outlier_model
         self.random_state = random_state
         self.verbose = verbose
 
@@ -446,33 +476,6 @@ class GUMRegressor(MixtureReprMixin, MetaEstimatorMixin, RegressorMixin, BaseEst
             )
         return refit, y_ndim
 
-    def _store(self, result):
-        """Fitted attributes from the :class:`~sklearn_gum._em.EMResult` of
-        the kept run."""
-        if self.outlier_granularity == "sample":
-            def squeeze(values):  # one group: a scalar or one column
-                return values[0].item() if np.ndim(values) == 1 else values[:, 0]
-        else:
-            def squeeze(values):
-                return values
-        params = result.params
-        self.groups_ = result.groups
-        self.weighting_ = result.weighting
-        self.estimator_ = result.estimator
-        self._whitening = result.whitening
-        self.outlier_proba_ = squeeze(1 - result.resp)
-        self.inlier_mask_ = self.outlier_proba_ < self.threshold
-        self.inlier_prior_ = squeeze(np.array([p.inlier_prior for p in params]))
-        self.uniform_volume_ = squeeze(np.exp([p.log_volume for p in params]))
-        n_outputs = sum(len(columns) for columns in result.groups)
-        self.covariance_ = _em.block_covariance(params, result.groups, n_outputs)
-        self.has_outliers_ = squeeze(result.has_outliers)
-        self.outlier_evidence_ = squeeze(result.evidence)
-        self.n_iter_ = result.n_iter
-        self.converged_ = result.converged
-        self.log_likelihood_ = result.log_likelihood
-        self.history_ = dict(result.history)
-
     def predict(self, X, **predict_params):
         """Predict with the robustly fitted estimator.
 
@@ -511,61 +514,6 @@ class GUMRegressor(MixtureReprMixin, MetaEstimatorMixin, RegressorMixin, BaseEst
         if self._y_ndim == 1:
             return np.asarray(prediction).ravel()
         return prediction
-
-    def outlier_proba(self, X, y):
-        """Outlier probabilities of labelled samples under the fitted mixture.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            With as many outputs as the training targets.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples,) or (n_samples, n_groups)
-            ``1 - r_n``, shaped like ``outlier_proba_``, in the floating
-            dtype of :meth:`predict` (float32 for a linear model on float32
-            ``X``). A residual too large for its squared distance to be a
-            float64 number is infinitely far from the Gaussian: probability 1.
-        """
-        check_is_fitted(self)
-        if is_dask(X) or is_dask(y):
-            from ._dask import outlier_proba
-
-            return outlier_proba(self, X, y)
-        prediction = self.predict(X)
-        missing = np.isnan(np.reshape(prediction, (len(prediction), -1))).any(axis=1)
-        if missing.any():
-            raise ValueError(
-                f"{type(self.estimator_).__name__}.predict returned NaN for "
-                f"{missing.sum()} sample(s) of X; outlier_proba needs finite "
-                "predictions to compare y with."
-            )
-        targets, _ = check_targets(y, len(prediction))
-        n_outputs = self.covariance_.shape[0]
-        if targets.shape[1] != n_outputs:
-            raise ValueError(
-                f"y has {targets.shape[1]} output(s); the model was fitted on "
-                f"{n_outputs}. Pass y of shape (n_samples, {n_outputs})."
-            )
-        with np.errstate(over="ignore"):  # overflow: infinitely far, see below
-            residuals = targets - np.reshape(prediction, (len(targets), -1))
-        resp = _em.far_inlier_resp(residuals, self.groups_, self._fitted_params())
-        proba = (1 - resp).astype(np.result_type(prediction.dtype, np.float32))
-        return proba[:, 0] if np.ndim(self.outlier_proba_) == 1 else proba
-
-    def _fitted_params(self):
-        """Per-group mixture parameters rebuilt from the fitted attributes
-        (which hold only arrays and numbers, for safe persistence)."""
-        priors = np.atleast_1d(self.inlier_prior_)
-        volumes = np.atleast_1d(self.uniform_volume_)
-        return [
-            _mixture.GroupParams(
-                float(prior), self.covariance_[np.ix_(columns, columns)], np.log(volume)
-            )
-            for prior, volume, columns in zip(priors, volumes, self.groups_)
-        ]
 
     def get_metadata_routing(self):
         """Get metadata routing of this object.

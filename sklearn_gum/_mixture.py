@@ -1,24 +1,36 @@
-"""EM maths of a Gaussian-uniform mixture over regression residuals.
+"""EM maths of a mixture of inlier and outlier regression residuals.
 
 Pure functions on arrays: no estimator plumbing. A *group* is a set of output
 columns that shares one responsibility per sample (all columns for
 per-sample granularity, one column per output, or the ``(x, y)`` columns of a
 landmark). Each group ``g`` has an inlier prior ``rho``, a zero-mean Gaussian
-covariance ``Sigma`` and the log-volume of a uniform box, and its residuals
-``e_n`` have the density
+covariance ``Sigma`` and one of two outlier models. Its residuals ``e_n``
+have the density
 
-    p(e_n) = rho N(e_n; 0, Sigma) + (1 - rho) / volume.
+    p(e_n) = rho N(e_n; 0, Sigma) + (1 - rho) / volume          ("uniform")
+    p(e_n) = rho N(e_n; 0, Sigma) + (1 - rho) N(e_n; 0, k Sigma)  ("gaussian")
+
+The uniform over a box of the given volume is DeepGUM's model of gross,
+spread-out label errors; the broad Gaussian, ``k >= 1`` times the inliers'
+covariance, is Tukey's contaminated normal, the model of Gaussian-shaped
+label noise. A group without outliers has ``rho = 1``.
 """
 
+import dataclasses
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import numpy as np
-from scipy import linalg, special, stats
+from scipy import linalg, stats
 
 COVARIANCE_TYPES = ("full", "diag", "spherical")
 UNIFORM_RULES = ("moments", "range")
+OUTLIER_MODELS = ("uniform", "gaussian")
 MIN_INLIER_PRIOR = 1e-6
+# Tukey's (1960) contaminated normal: outliers with three times the sd.
+TUKEY_SCALE = 9.0
+# Largest change of a total log-likelihood (nats) at which the EM of an
+# outlier decision stops (see residual_evidence).
+DECISION_TOL = 0.01
 _LOG_2PI = np.log(2 * np.pi)
 
 
@@ -33,16 +45,28 @@ class GroupParams:
     covariance : ndarray of shape (n_columns, n_columns)
         Covariance ``Sigma`` of the zero-mean Gaussian component.
     log_volume : float
-        Logarithm of the volume ``gamma`` of the uniform (outlier) component.
+        Logarithm of the volume ``gamma`` of the uniform (outlier) component;
+        ``inf`` without a uniform.
+    outlier_scale : float, default=inf
+        Factor ``k >= 1`` of the covariance ``k Sigma`` of the Gaussian
+        outlier component; ``inf`` without one (its density is then zero).
     """
 
     inlier_prior: float
     covariance: np.ndarray
     log_volume: float
+    outlier_scale: float = np.inf
+
+    @property
+    def outlier_model(self):
+        """``"gaussian"``, ``"uniform"``, or None for a pure Gaussian."""
+        if self.inlier_prior >= 1:
+            return None
+        return "gaussian" if np.isfinite(self.outlier_scale) else "uniform"
 
 
 def weighted_covariance(residuals, weights, covariance_type="full", reg_covar=1e-6,
-                        dof=0.0, floor=0.0):
+                        dof=0.0, floor=0.0, total=None):
     """Weighted zero-mean second moment ``sum w e e^T / (sum w - dof)`` plus
     ``reg_covar`` on the diagonal.
 
@@ -65,13 +89,17 @@ def weighted_covariance(residuals, weights, covariance_type="full", reg_covar=1e
     floor : float or ndarray of shape (n_columns,), default=0.0
         Smallest variance of each column (:func:`variance_floor`): the
         diagonal is raised to it where it falls below.
+    total : float, default=None
+        The weight the second moment is divided by (before ``dof``), when
+        it is not ``sum w``: the number of samples, for the inliers'
+        covariance of a contaminated normal.
 
     Returns
     -------
     covariance : ndarray of shape (n_columns, n_columns)
     """
     n_columns = residuals.shape[1]
-    total = dof_divisor(weights.sum(), dof)
+    total = dof_divisor(weights.sum() if total is None else total, dof)
     if covariance_type == "full":
         covariance = (residuals * weights[:, None]).T @ residuals / total
     else:
@@ -298,218 +326,152 @@ def e_step(residuals, params):
     Returns
     -------
     resp : ndarray of shape (n_samples,)
-        ``r_n = rho N(e_n) / (rho N(e_n) + (1 - rho) / volume)``.
+        ``r_n = rho N(e_n) / (rho N(e_n) + (1 - rho) q(e_n))``, with ``q``
+        the outlier density.
     log_lik : ndarray of shape (n_samples,)
-        ``log(rho N(e_n) + (1 - rho) / volume)``.
+        ``log(rho N(e_n) + (1 - rho) q(e_n))``.
     """
-    log_inlier = np.log(params.inlier_prior) + gaussian_log_density(
-        residuals, params.covariance
-    )
+    distances = squared_distances(residuals, params.covariance)
+    log_peak = log_gaussian_peak(params.covariance)
+    log_inlier = np.log(params.inlier_prior) + log_peak - 0.5 * distances
     if params.inlier_prior >= 1:
         return np.ones(len(residuals)), log_inlier
-    log_outlier = np.log1p(-params.inlier_prior) - params.log_volume
+    log_outlier = np.log1p(-params.inlier_prior) + outlier_log_density(
+        distances, log_peak, params)
     log_lik = np.logaddexp(log_inlier, log_outlier)
     return np.exp(log_inlier - log_lik), log_lik
 
 
+def outlier_log_density(distances, log_peak, params):
+    """Log-density of the outlier component at residuals whose squared
+    Mahalanobis distances under ``Sigma`` are ``distances`` (``log_peak``:
+    the log-density of ``N(0, Sigma)`` at zero)."""
+    if np.isfinite(params.outlier_scale):
+        scale = params.outlier_scale
+        n_columns = params.covariance.shape[0]
+        return log_peak - 0.5 * n_columns * np.log(scale) - 0.5 * distances / scale
+    return np.full(np.shape(distances), -params.log_volume)
+
+
+def precision_weights(resp, params):
+    """Per sample and group, the weight ``r_n + (1 - r_n) / k`` of the
+    residual's squared distance under ``Sigma`` in the expected
+    log-likelihood: the weight of the regressor's refit. For a uniform
+    (``k = inf``) it is ``r_n``: the uniform does not depend on the fit.
+
+    Parameters
+    ----------
+    resp : ndarray of shape (n_samples, n_groups)
+    params : list of GroupParams
+
+    Returns
+    -------
+    weights : ndarray of shape (n_samples, n_groups)
+    """
+    scales = np.array([group.outlier_scale for group in params], dtype=float)
+    return resp + (1 - resp) / scales
+
+
+def keep_better_volume(residuals, params, previous_log_volume, sample_weight, reached):
+    """The E-step of ``params``, or of ``params`` with the previous uniform
+    volume where the rule's volume would lower the likelihood.
+
+    The rules for the volume (:func:`uniform_log_volume`) do not maximise
+    the likelihood (with a fixed volume it only ever favours a smaller
+    one), so EM on them alone can lower it and cycle. Here the rule's
+    volume is kept when the mean log-likelihood stays at or above
+    ``reached`` (that of the previous iteration); otherwise the previous
+    volume, under which the EM steps of ``rho``, ``Sigma`` and the centre
+    cannot have lowered it: the likelihood never decreases.
+
+    Returns
+    -------
+    params : GroupParams
+    resp, log_lik : ndarray of shape (n_samples,)
+    """
+    resp, log_lik = e_step(residuals, params)
+    if (previous_log_volume == params.log_volume
+            or not_lower(mean_log_likelihood(log_lik, sample_weight), reached)):
+        return params, resp, log_lik
+    params = dataclasses.replace(params, log_volume=previous_log_volume)
+    return (params, *e_step(residuals, params))
+
+
+def not_lower(value, reached):
+    """Whether ``value`` is not below ``reached``, to within float64
+    rounding of a mean log-likelihood (relative 1e-12): a tie is not a
+    decrease, whatever the rounding of the weights."""
+    return value >= reached - 1e-12 * max(1.0, abs(reached))
+
+
 def m_step(residuals, resp, sample_weight, *, covariance_type, uniform, reg_covar,
-           floor=0.0, mixture=True, dof=0.0):
-    """Maximise the expected log-likelihood over ``rho``, ``Sigma`` and the volume.
+           floor=0.0, mixture=True, dof=0.0, outlier_scale=np.inf):
+    """Maximise the expected log-likelihood over ``rho``, ``Sigma`` and the
+    outlier component: the uniform's volume, or with a finite
+    ``outlier_scale`` (the current ``k``) the contaminated normal's ``k``
+    (:func:`contaminated_m_step`).
 
     With ``mixture=False`` the group is a pure Gaussian: ``rho`` stays 1.
     ``dof`` corrects ``Sigma`` for the parameters of a regressor refitted on
     these weighted residuals (see :func:`weighted_covariance`).
     """
+    options = dict(covariance_type=covariance_type, reg_covar=reg_covar, dof=dof,
+                   floor=floor)
+    if mixture and np.isfinite(outlier_scale):
+        return contaminated_m_step(residuals, resp, sample_weight, outlier_scale,
+                                   **options)
     inlier_weights = sample_weight * resp
-    covariance = weighted_covariance(
-        residuals, inlier_weights, covariance_type, reg_covar, dof, floor
-    )
+    covariance = weighted_covariance(residuals, inlier_weights, **options)
     if not mixture:
         return GroupParams(1.0, covariance, np.inf)
-    prior = max(inlier_weights.sum() / max(sample_weight.sum(), np.finfo(float).tiny),
-                MIN_INLIER_PRIOR)
     log_volume = uniform_log_volume(
         residuals, resp, sample_weight, covariance, uniform
     )
-    return GroupParams(prior, covariance, log_volume)
+    return GroupParams(_prior(resp, sample_weight), covariance, log_volume)
 
 
-def robust_start(residuals, sample_weight, *, covariance_type, uniform, reg_covar,
-                 floor=0.0, n_steps=3):
-    """Starting parameters scaled by the best half of the residuals
-    (:func:`robust_covariance`); ``rho`` starts at 0.5.
+def contaminated_m_step(residuals, resp, sample_weight, outlier_scale, *,
+                        covariance_type, reg_covar, floor=0.0, dof=0.0):
+    """ECM step of the contaminated normal ``rho N(0, Sigma) + (1 - rho)
+    N(0, k Sigma)``: ``Sigma`` for the current ``k``,
 
-    A scale taken from all residuals would be inflated by the outliers and
-    make every sample look like an inlier.
+        Sigma = sum_n w_n (r_n + (1 - r_n) / k) e_n e_n^T / sum_n w_n,
+
+    then ``k`` for that ``Sigma`` (:func:`outlier_scale_update`). Each
+    maximises the expected log-likelihood given the other, so the EM is
+    monotone.
     """
-    covariance, inside = robust_covariance(
-        residuals, sample_weight, covariance_type=covariance_type, reg_covar=reg_covar,
-        floor=floor, n_steps=n_steps,
-    )
-    resp = inside.astype(float)
-    log_volume = uniform_log_volume(residuals, resp, sample_weight, covariance, uniform)
-    return GroupParams(0.5, covariance, log_volume)
+    weights = sample_weight * (resp + (1 - resp) / outlier_scale)
+    covariance = weighted_covariance(residuals, weights, covariance_type, reg_covar,
+                                     dof, floor, total=sample_weight.sum())
+    scale = outlier_scale_update(residuals, sample_weight * (1 - resp), covariance)
+    return GroupParams(_prior(resp, sample_weight), covariance, np.inf, scale)
 
 
-def robust_covariance(residuals, sample_weight, *, covariance_type="full", reg_covar=0.0,
-                      floor=0.0, dof=0.0, n_steps=3):
-    """Covariance of the best half of zero-centred residuals, consistent at
-    the Gaussian.
-
-    The half of the (weighted) residuals with the smallest Mahalanobis
-    distances, refined by ``n_steps`` concentration steps, as in the minimum
-    covariance determinant; its second moment is rescaled by the asymptotic
-    consistency factor ``0.5 / F_{chi2, d+2}(chi2_{d, 0.5})`` and by the
-    small-sample factor of :func:`small_sample_factor`.
-
-    Returns
-    -------
-    covariance : ndarray of shape (n_columns, n_columns)
-    inside : ndarray of bool of shape (n_samples,)
-        The best half.
-    """
-    n_columns = residuals.shape[1]
-    inside = sample_weight > 0
-    covariance = weighted_covariance(residuals, sample_weight, covariance_type, reg_covar,
-                                     floor=floor)
-    cutoff = stats.chi2.ppf(0.5, n_columns)
-    consistency = 0.5 / stats.chi2.cdf(cutoff, n_columns + 2)
-    consistency *= small_sample_factor(sample_weight.sum(), n_columns)
-    for _ in range(n_steps):
-        distances = squared_distances(residuals, covariance)
-        inside = distances <= _weighted_median(distances, sample_weight)
-        covariance = regularised(
-            consistency * weighted_covariance(
-                residuals, sample_weight * inside, covariance_type, 0, dof=dof
-            ),
-            covariance_type, reg_covar, floor,
-        )
-    return covariance, inside
+def outlier_scale_update(residuals, outlier_weights, covariance):
+    """``k = sum_n w_n (1 - r_n) d_n / (D sum_n w_n (1 - r_n))``, the mean
+    squared Mahalanobis distance ``d_n`` of the outliers per column (``D``
+    columns), at least 1: the outliers are the broader component."""
+    total = outlier_weights.sum()
+    if total <= 0:
+        return 1.0
+    distances = squared_distances(residuals, covariance)
+    return max(outlier_weights @ distances / (covariance.shape[0] * total), 1.0)
 
 
-def small_sample_factor(n_samples, n_columns):
-    """Small-sample correction of :func:`robust_covariance` (1 for now)."""
-    return 1.0
-
-
-def fit_residuals(residuals, sample_weight, *, covariance_type, uniform, reg_covar,
-                  floor=0.0, max_iter=100, tol=1e-4):
-    """EM of the mixture over fixed residuals, up to an offset.
-
-    The Gaussian's centre is free here: a refit of any regressor with an
-    intercept would move it, and a start dragged by one-sided outliers
-    leaves its inliers off zero. It starts at the weighted median, with
-    :func:`robust_start`, and follows ``sum w r e / sum w r``.
-
-    Returns
-    -------
-    params : GroupParams
-    offset : ndarray of shape (n_columns,)
-        The Gaussian's centre.
-    resp, log_lik : ndarray of shape (n_samples,)
-    n_iter : int
-    converged : bool
-        Whether the mean log-likelihood changed by at most ``tol``.
-    """
-    options = dict(covariance_type=covariance_type, uniform=uniform, reg_covar=reg_covar,
-                   floor=floor)
-    offset = np.array([_weighted_median(column, sample_weight) for column in residuals.T])
-    params = robust_start(residuals - offset, sample_weight, **options)
-    resp, log_lik = e_step(residuals - offset, params)
-    mean = mean_log_likelihood(log_lik, sample_weight)
-    converged = False
-    for n_iter in range(1, max_iter + 1):
-        inlier_weights = sample_weight * resp
-        offset = inlier_weights @ residuals / max(inlier_weights.sum(), np.finfo(float).tiny)
-        params = m_step(residuals - offset, resp, sample_weight, **options)
-        resp, log_lik = e_step(residuals - offset, params)
-        previous, mean = mean, mean_log_likelihood(log_lik, sample_weight)
-        converged = has_converged(previous, mean, tol)
-        if converged:
-            break
-    return params, offset, resp, log_lik, n_iter, converged
-
-
-class ResidualMixture(NamedTuple):
-    """The mixture of one group's fixed residuals against a Gaussian.
-
-    Attributes
-    ----------
-    evidence : float
-        NEC evidence for the mixture (:func:`outlier_evidence`).
-    params : GroupParams
-        The mixture, centred at ``offset``.
-    offset : ndarray of shape (n_columns,)
-        The Gaussian's centre.
-    resp : ndarray of shape (n_samples,)
-    n_iter : int
-    converged : bool
-    likelihood_ratio : float
-        ``2 (L_mixture - L_gaussian)``, the evidence before its entropy term.
-    """
-
-    evidence: float
-    params: GroupParams
-    offset: np.ndarray
-    resp: np.ndarray
-    n_iter: int
-    converged: bool
-    likelihood_ratio: float = 0.0
-
-
-def residual_evidence(residuals, sample_weight, *, covariance_type, uniform,
-                      reg_covar, floor=0.0, max_iter=100, tol=1e-4):
-    """Outlier evidence in fixed residuals of one group.
-
-    EM of the mixture over the residuals (:func:`fit_residuals`) against a
-    Gaussian fitted to them, both with a free centre, compared by
-    :func:`outlier_evidence`.
-
-    Returns
-    -------
-    mixture : ResidualMixture
-        The evidence (positive when the data support the uniform component),
-        the fitted mixture and the convergence of its EM.
-    """
-    params, offset, resp, log_lik, n_iter, converged = fit_residuals(
-        residuals, sample_weight, covariance_type=covariance_type, uniform=uniform,
-        reg_covar=reg_covar, floor=floor, max_iter=max_iter, tol=tol,
-    )
-    centred = residuals - np.average(residuals, axis=0, weights=sample_weight)
-    gaussian = gaussian_params(centred, sample_weight, covariance_type, reg_covar, floor)
-    gaussian_log_lik = e_step(centred, gaussian)[1]
-    evidence = outlier_evidence(log_lik, gaussian_log_lik, resp, sample_weight)
-    ratio = 2 * float(sample_weight @ (log_lik - gaussian_log_lik))
-    return ResidualMixture(evidence, params, offset, resp, n_iter, converged, ratio)
-
-
-def gaussian_start(residuals, sample_weight, *, covariance_type, uniform, reg_covar,
-                   floor=0.0):
-    """A mixture that is almost the Gaussian of the residuals: where the EM
-    of a group starts when its uniform is forced on (``outlier_component=
-    "always"``) although the residuals do not support it.
-
-    The Gaussian is centred at the weighted mean; ``rho = 1 - 1 / n`` and
-    the volume is that of an empty uniform (its floors). From there the EM
-    gives the uniform only what the data push onto it, instead of starting
-    from an overlap of the two components that clean residuals cannot tell
-    apart. (On small clean samples the Gaussian-uniform likelihood can still
-    prefer a narrower Gaussian and a uniform over the tails.)
-    """
-    offset = np.average(residuals, axis=0, weights=sample_weight)
-    centred = residuals - offset
-    covariance = weighted_covariance(centred, sample_weight, covariance_type, reg_covar,
-                                     floor=floor)
-    resp = np.ones(len(residuals))
-    log_volume = uniform_log_volume(centred, resp, sample_weight, covariance, uniform)
-    prior = 1 - 1 / max(np.count_nonzero(sample_weight), 2)
-    return GroupParams(prior, covariance, log_volume), offset
+def _prior(resp, sample_weight):
+    inlier_weight = sample_weight @ resp
+    return max(inlier_weight / max(sample_weight.sum(), np.finfo(float).tiny),
+               MIN_INLIER_PRIOR)
 
 
 def _weighted_median(values, weights):
+    """The lower weighted median; a tie at half the weight is kept whatever
+    the rounding of the weights (their scale does not move it)."""
     order = np.argsort(values)
     cumulative = np.cumsum(weights[order])
-    return values[order][np.searchsorted(cumulative, 0.5 * cumulative[-1])]
+    half = 0.5 * cumulative[-1] * (1 - 1e-12)
+    return values[order][np.searchsorted(cumulative, half)]
 
 
 def has_converged(previous, current, tol):
@@ -529,26 +491,3 @@ def inlier_share(resp, threshold, sample_weight):
 def mean_log_likelihood(log_lik, sample_weight):
     """Weighted mean of per-sample log-likelihoods."""
     return float(np.average(log_lik, weights=sample_weight))
-
-
-def outlier_evidence(log_lik_mixture, log_lik_gaussian, resp, sample_weight):
-    """Evidence for the mixture over a pure Gaussian: the normalised entropy
-    criterion (NEC) for one against two components.
-
-    NEC (Celeux and Soromenho 1996, in the form of Biernacki, Celeux and
-    Govaert 1999 that also decides between one and two components) prefers
-    the mixture when ``E / (L_mix - L_gauss) < 1``: the log-likelihood gained
-    must exceed the entropy ``E = sum_n w_n H(r_n)`` of the soft assignments
-    it creates. A uniform that overlaps the Gaussian (it would merely reshape
-    the tails of clean residuals) leaves samples undecided and pays for them;
-    one that isolates gross outliers is decided (``r_n`` near 0 or 1) and
-    pays almost nothing. The evidence is returned on the deviance scale,
-
-        2 (L_mix - L_gauss) - 2 sum_n w_n H(r_n),
-
-    with total log-likelihoods ``L`` and the binary entropy ``H``: positive
-    exactly when NEC is below 1.
-    """
-    gain = sample_weight @ (log_lik_mixture - log_lik_gaussian)
-    entropy = sample_weight @ (special.entr(resp) + special.entr(1 - resp))
-    return float(2 * gain - 2 * entropy)

@@ -151,14 +151,15 @@ def _finish(refit, sampled, options, share, verbose):
         return state.result(plain, decision, weighting=refit.weighting, n_iter=1,
                             converged=True)
     state.params = sampled.params
+    state.dof = effective_dof(sampled.estimator) * share
     prediction = refit.predict(sampled.estimator, factor=sampled.whitening)
     state.e_step(refit.targets - prediction)
     # the full-data E-step stands for the sample's last one
     state.history = _history_rows(sampled.history)[:-1] + state.history[-1:]
     state.n_iter = sampled.n_iter
     estimator, factor, settling = _iterate(
-        refit, state, prediction, sampled.estimator, sampled.whitening,
-        effective_dof(sampled.estimator) * share, verbose,
+        refit, state, prediction, sampled.estimator, sampled.whitening, state.dof,
+        verbose,
     )
     result = state.result(refit.materialize(estimator), decision, whitening=factor,
                           weighting=refit.weighting)
@@ -166,7 +167,8 @@ def _finish(refit, sampled, options, share, verbose):
 
 
 def _history_rows(history):
-    return list(zip(history["log_likelihood"], history["inlier_share"]))
+    return list(zip(history["log_likelihood"], history["inlier_share"],
+                    history["objective"]))
 
 
 def _plain_result(refit, groups, options, decision, first, residuals, init):
@@ -216,9 +218,10 @@ def _run(refit, estimator, prediction, options, groups, start, decision, verbose
                                  decision, verbose, refit.max_refits)
     state = _em.EMState(groups, refit.sample_weight, options, decision.keep)
     prediction = prediction + start.offset(groups)
-    state.start(refit.targets - prediction, decision=start)
+    dof = effective_dof(estimator)
+    state.start(refit.targets - prediction, decision=start, dof=dof)
     estimator, factor, settling = _iterate(refit, state, prediction, estimator, None,
-                                           effective_dof(estimator), verbose)
+                                           dof, verbose)
     result = state.result(estimator, decision, whitening=factor, weighting=refit.weighting)
     return settling.record(result)
 
@@ -256,12 +259,13 @@ def _iterate(refit, state, prediction, estimator, factor, dof, verbose):
 def _refit_inputs(refit, state, prediction):
     """Weights, rows and targets of the M-step of the regressor.
 
-    One group: soft weights ``w_n r_n`` or, for an estimator without
-    ``sample_weight``, the current inliers. Several groups: targets shrunk
-    towards the current prediction by the responsibilities (see
+    One group: soft weights ``w_n r_n`` (``w_n (r_n + (1 - r_n) / k)`` for
+    Gaussian outliers, :meth:`EMState.refit_weights`) or, for an estimator
+    without ``sample_weight``, the current inliers. Several groups: targets
+    shrunk towards the current prediction by those weights (see
     :mod:`sklearn_gum._weighted_fit`), with the sample weights.
     """
-    resp, groups = state.resp, state.groups
+    resp, groups = state.refit_weights(), state.groups
     if len(groups) > 1:
         expanded = np.empty_like(refit.targets)
         for k, columns in enumerate(groups):
@@ -272,7 +276,7 @@ def _refit_inputs(refit, state, prediction):
         # A floor keeps the weights valid when every sample looks like an
         # outlier (degenerate data); it does not move a non-degenerate fit.
         return refit.sample_weight * np.maximum(resp[:, 0], 1e-12), None, None
-    inliers = ((1 - resp[:, 0]) < state.options.threshold) & (refit.sample_weight > 0)
+    inliers = ((1 - state.resp[:, 0]) < state.options.threshold) & (refit.sample_weight > 0)
     rows = np.flatnonzero(inliers)
     if len(rows) <= refit.targets.shape[1]:
         rows = None

@@ -15,7 +15,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import _num_features, check_is_fitted
 
-from . import _mixture
+from . import _mixture, _residual_em
 from ._weighted_fit import effective_dof
 
 N_SUBSETS = 500
@@ -174,7 +174,7 @@ def _distances(residuals, weights, kept, dof, floor, radius):
         centre = np.array([_mixture._weighted_median(column, weights)
                            for column in residuals.T])
         residuals = residuals - centre
-        covariance, _ = _mixture.robust_covariance(
+        covariance, _ = _residual_em.robust_covariance(
             residuals, weights, dof=dof, reg_covar=reg_covar, floor=floor,
         )
     else:

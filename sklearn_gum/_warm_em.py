@@ -159,13 +159,20 @@ def em_path(refit):
 
 
 def resolve_options(options, refit):
-    """``(options, budget)``: ``max_iter="auto"`` resolved. The options'
-    ``max_iter`` (that of the EM over fixed residuals which decides about
-    outliers) becomes 100; the budget is the path's own
-    (``AUTO_MAX_ITER``), or the user's ``max_iter`` on every path."""
+    """``(options, budget)``: ``max_iter="auto"`` and ``outlier_model="auto"``
+    resolved.
+
+    The options' ``max_iter`` (that of the EM over fixed residuals which
+    decides about outliers) becomes 100; the budget is the path's own
+    (``AUTO_MAX_ITER``), or the user's ``max_iter`` on every path. The
+    outlier model is chosen by the data on the exact path only
+    (:func:`sklearn_gum._em.resolve_outlier_model`).
+    """
+    path = em_path(refit)
+    options = _em.resolve_outlier_model(options, exact=path == "exact")
     if options.max_iter != "auto":
         return options, options.max_iter
-    budget = AUTO_MAX_ITER[em_path(refit)]
+    budget = AUTO_MAX_ITER[path]
     return dataclasses.replace(options, max_iter=AUTO_MAX_ITER["exact"]), budget
 
 
@@ -245,13 +252,13 @@ def warm_run(refit, estimator, prediction, options, groups, start, decision,
     family = warm_family(refit)
     state = _em.EMState(groups, refit.sample_weight, options, decision.keep)
     prediction = prediction + start.offset(groups)
-    state.start(refit.targets - prediction, decision=start)
+    residuals, dof = refit.targets - prediction, effective_dof(estimator)
+    state.start(residuals, decision=start, dof=dof)
     settling = Settling(state, exact=False, verbose=verbose)
     model, sizes = _warm_model(refit, family, estimator, budget)
-    residuals, dof = refit.targets - prediction, effective_dof(estimator)
     for stage, size in enumerate(sizes, start=1):
         state.m_step(residuals, dof=dof)
-        weights = refit.sample_weight * np.maximum(state.resp[:, 0], 1e-12)
+        weights = refit.sample_weight * np.maximum(state.refit_weights()[:, 0], 1e-12)
         _train_stage(refit, family, model, weights, size)
         residuals = refit.targets - _stage_prediction(refit, model)
         dof = effective_dof(model)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from sklearn_gum import _calibration, _em, _mixture
+from sklearn_gum import _calibration, _em, _mixture, _residual_em
 
 
 @pytest.mark.parametrize("row", range(len(_calibration.SIZES)))
@@ -41,7 +41,7 @@ def test_calibrated_evidence_needs_both_tests():
     threshold = _calibration.likelihood_ratio_threshold(20, 1)
 
     def mixture(evidence, ratio):
-        return _mixture.ResidualMixture(evidence, params, np.zeros(1), np.ones(20), 1,
+        return _residual_em.ResidualMixture(evidence, params, np.zeros(1), np.ones(20), 1,
                                         True, ratio)
 
     assert _calibration.calibrated_evidence(mixture(5.0, threshold + 2), 20, 1) == 2.0
@@ -54,7 +54,7 @@ def test_clean_small_samples_rarely_keep_the_uniform():
     # NEC alone keeps the uniform of a third of clean 10-sample sets (31% in
     # bench_calibration's 400 draws); the calibrated rule of about 1%
     rng = np.random.RandomState(0)
-    options = _em.EMOptions()
+    options = _em.EMOptions(outlier_model="uniform")
     groups = [np.array([0])]
     nec, kept = 0, 0
     for _ in range(100):
@@ -64,3 +64,34 @@ def test_clean_small_samples_rarely_keep_the_uniform():
         kept += decision.keep[0]
     assert nec >= 20
     assert kept <= 3
+
+
+@pytest.mark.parametrize("n", [20, 300])
+def test_clean_samples_rarely_keep_gaussian_outliers(n):
+    """The contaminated normal's own table: about 1% of clean residual sets
+    keep it (at most 3 of 100 here), where its likelihood ratio alone,
+    against the uniform's table, would keep more."""
+    rng = np.random.RandomState(n)
+    options = _em.EMOptions(outlier_model="gaussian")
+    groups = [np.array([0])]
+    kept, ratios = 0, []
+    for _ in range(100):
+        residuals = rng.normal(size=(n, 1))
+        decision = _em.decide_outliers(residuals, np.ones(n), groups, options)
+        kept += decision.keep[0]
+        ratios.append(decision.mixtures[0].likelihood_ratio)
+    assert kept <= 3
+    assert min(ratios) >= 0  # the nested Gaussian bounds the ratio below
+    threshold = _calibration.likelihood_ratio_threshold(n, 1, "gaussian")
+    assert np.sum(np.array(ratios) > threshold) == kept
+
+
+def test_gaussian_thresholds_do_not_grow_with_n_or_d():
+    """The envelope of the simulated quantiles: non-increasing in n; beyond
+    three columns the largest of the three."""
+    for d in (1, 2, 3):
+        values = [_calibration.likelihood_ratio_threshold(n, d, "gaussian")
+                  for n in (8, 30, 300, 3000, 20000, 10**6)]
+        assert np.all(np.diff(values) <= 0)
+    assert _calibration.likelihood_ratio_threshold(500, 7, "gaussian") == max(
+        _calibration.likelihood_ratio_threshold(500, d, "gaussian") for d in (1, 2, 3))

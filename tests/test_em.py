@@ -18,7 +18,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LinearRegression
 
-from sklearn_gum import GUMRegressor, _em, _mixture
+from sklearn_gum import GUMRegressor, _em, _mixture, _residual_em
 from sklearn_gum.exceptions import DegenerateMixtureWarning
 
 # The core runs warning-free unless it means to warn.
@@ -32,7 +32,9 @@ DIRTY = CLEAN.copy()
 DIRTY[:20, 0] += RNG.uniform(20, 60, size=20)
 WEIGHTS = RNG.randint(1, 3, size=200).astype(float)
 PER_OUTPUT = [np.array([0]), np.array([1])]
-OPTIONS = _em.EMOptions(reg_covar=1e-3).scaled(DIRTY, WEIGHTS)
+# the Gaussian-uniform decision (outlier_model="auto" also tries the
+# contaminated normal: see the tests of the choice below)
+OPTIONS = _em.EMOptions(reg_covar=1e-3, outlier_model="uniform").scaled(DIRTY, WEIGHTS)
 
 
 def _assert_params_equal(actual, expected):
@@ -46,10 +48,12 @@ def _assert_params_equal(actual, expected):
 
 def test_options_are_read_from_the_estimator():
     gum = GUMRegressor(covariance_type="diag", uniform="range", reg_covar=1e-3,
-                       threshold=0.3, tol=1e-5, max_iter=7, outlier_component="always")
+                       threshold=0.3, tol=1e-5, max_iter=7, outlier_component="always",
+                       outlier_model="gaussian")
     assert _em.EMOptions.of(gum) == _em.EMOptions(
         covariance_type="diag", uniform="range", reg_covar=1e-3, threshold=0.3,
-        tol=1e-5, max_iter=7, outlier_component="always", scale=None,
+        tol=1e-5, max_iter=7, outlier_component="always", outlier_model="gaussian",
+        scale=None,
     )
 
 
@@ -81,7 +85,7 @@ def test_decision_keeps_the_uniform_of_the_group_with_outliers_only():
     # the weights scaled to a mean of one: the decision ignores their scale
     unit = WEIGHTS * len(WEIGHTS) / WEIGHTS.sum()
     expected = [
-        _mixture.residual_evidence(DIRTY[:, columns], unit, max_iter=100, tol=1e-4,
+        _residual_em.residual_evidence(DIRTY[:, columns], unit, max_iter=100, tol=1e-4,
                                    **OPTIONS.mixture_for(columns))
         for columns in PER_OUTPUT
     ]
@@ -102,24 +106,28 @@ def test_decision_keeps_the_uniform_of_the_group_with_outliers_only():
 
 
 def test_decision_passes_max_iter_and_tol_to_the_em():
+    """``max_iter`` bounds the decision's EM; ``tol`` applies where it is
+    stricter than DECISION_TOL nats of the total log-likelihood."""
     options = _em.EMOptions(max_iter=1, reg_covar=1e-3).scaled(DIRTY, WEIGHTS)
     decision = _em.decide_outliers(DIRTY, WEIGHTS, PER_OUTPUT, options)
     assert (decision.n_iter, decision.converged) == (1, False)
-    loose = _em.EMOptions(tol=np.inf, reg_covar=1e-3).scaled(DIRTY, WEIGHTS)
-    decision = _em.decide_outliers(DIRTY, WEIGHTS, PER_OUTPUT, loose)
-    assert (decision.n_iter, decision.converged) == (1, True)
+    loose = _em.EMOptions(tol=np.inf, reg_covar=1e-3, outlier_model="uniform")
+    loose = _em.decide_outliers(DIRTY, WEIGHTS, PER_OUTPUT, loose.scaled(DIRTY, WEIGHTS))
+    decision = _em.decide_outliers(DIRTY, WEIGHTS, PER_OUTPUT, OPTIONS)
+    assert loose.n_iter == decision.n_iter > 1
+    strict = dataclasses.replace(OPTIONS, tol=1e-12)
+    assert _em.decide_outliers(DIRTY, WEIGHTS, PER_OUTPUT, strict).n_iter > decision.n_iter
 
 
 def test_a_forced_uniform_starts_from_the_gaussian():
-    options = _em.EMOptions(outlier_component="always", reg_covar=1e-3).scaled(
-        CLEAN, WEIGHTS
-    )
+    options = _em.EMOptions(outlier_component="always", reg_covar=1e-3,
+                            outlier_model="uniform").scaled(CLEAN, WEIGHTS)
     decision = _em.decide_outliers(CLEAN, WEIGHTS, PER_OUTPUT, options)
     assert (decision.evidence <= 0).all()
     assert_array_equal(decision.keep, [True, True])
     assert_array_equal(decision.forced, [True, True])
     for columns, mixture in zip(PER_OUTPUT, decision.mixtures):
-        params, offset = _mixture.gaussian_start(
+        params, offset = _residual_em.gaussian_start(
             CLEAN[:, columns], WEIGHTS, **options.mixture_for(columns)
         )
         _assert_params_equal(mixture.params, params)
@@ -133,11 +141,11 @@ def test_an_imposed_decision_is_kept():
     # group 1 has no evidence: kept against it, it starts from the Gaussian
     assert_array_equal(decision.forced, [False, True])
     assert decision.keep.dtype == decision.forced.dtype == bool
-    params, offset = _mixture.gaussian_start(
+    params, offset = _residual_em.gaussian_start(
         DIRTY[:, [1]], WEIGHTS, **OPTIONS.mixture_for(PER_OUTPUT[1])
     )
     _assert_params_equal(decision.mixtures[1].params, params)
-    reference = _mixture.residual_evidence(
+    reference = _residual_em.residual_evidence(
         DIRTY[:, [0]], WEIGHTS, **OPTIONS.mixture_for(PER_OUTPUT[0])
     )
     _assert_params_equal(decision.mixtures[0].params, reference.params)
@@ -162,13 +170,13 @@ def test_decision_rule_at_the_evidence_boundary(monkeypatch, outlier_component, 
 
     def residual_evidence(residuals, sample_weight, **kwargs):
         params = _mixture.GroupParams(0.9, np.eye(1), 0.0)
-        return _mixture.ResidualMixture(next(evidence), params, np.ones(1),
+        return _residual_em.ResidualMixture(next(evidence), params, np.ones(1),
                                         np.ones(len(residuals)), next(n_iter),
                                         next(converged), likelihood_ratio=1e3)
 
-    monkeypatch.setattr(_mixture, "residual_evidence", residual_evidence)
+    monkeypatch.setattr(_residual_em, "residual_evidence", residual_evidence)
     groups = [np.array([k]) for k in range(4)]
-    options = _em.EMOptions(outlier_component=outlier_component)
+    options = _em.EMOptions(outlier_component=outlier_component, outlier_model="uniform")
     residuals = np.c_[DIRTY, CLEAN]
     decision = _em.decide_outliers(residuals, WEIGHTS, groups, options)
     assert_array_equal(decision.evidence, [0.5, 0.0, -0.5, 2.0])
@@ -245,7 +253,8 @@ def test_start_from_a_decision_takes_its_mixtures():
     share = np.average(((1 - resp) < 0.5).mean(axis=1), weights=WEIGHTS)
     mean = np.average(expected_log_lik.sum(axis=1), weights=WEIGHTS)
     assert_allclose(state.log_likelihood, mean)
-    assert_allclose(state.history, [(mean, share)])
+    # without degrees of freedom the objective is the log-likelihood
+    assert_allclose(state.history, [(mean, share, mean)])
     assert state.n_iter == 0
 
 
@@ -266,7 +275,7 @@ def test_start_without_a_decision_uses_the_best_half():
     state = _em.EMState(PER_OUTPUT, WEIGHTS, OPTIONS, [True, True])
     state.start(DIRTY)
     for columns, params in zip(PER_OUTPUT, state.params):
-        expected = _mixture.robust_start(DIRTY[:, columns], WEIGHTS,
+        expected = _residual_em.robust_start(DIRTY[:, columns], WEIGHTS,
                                          **OPTIONS.mixture_for(columns))
         _assert_params_equal(params, expected)
 
@@ -282,7 +291,7 @@ def test_start_fits_on_the_host_copy_and_scores_on_the_device_array():
     device = object()  # stands for a tensor the numpy maths cannot read
     state.start(device, host=DIRTY)
     assert calls == [device]
-    expected = _mixture.robust_start(DIRTY[:, [0]], WEIGHTS, **OPTIONS.mixture_for([0]))
+    expected = _residual_em.robust_start(DIRTY[:, [0]], WEIGHTS, **OPTIONS.mixture_for([0]))
     _assert_params_equal(state.params[0], expected)
 
 
@@ -316,7 +325,7 @@ def test_iterate_counts_e_steps_and_checks_the_change_in_likelihood():
     assert state.iterate(DIRTY, check=False)
     assert (state.n_iter, state.converged) == (3, True)
     assert len(state.history) == 4
-    likelihoods = [log_likelihood for log_likelihood, _ in state.history]
+    likelihoods = [log_likelihood for log_likelihood, _, _ in state.history]
     assert likelihoods[1] == likelihoods[2] != likelihoods[0]
     assert_allclose(likelihoods[3], state.log_likelihood)
 

@@ -8,7 +8,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import special, stats
 
-from sklearn_gum import _mixture
+from sklearn_gum import _mixture, _residual_em
 
 # The maths runs warning-free on ordinary input: no division by zero, no
 # deprecated numpy calls.
@@ -136,7 +136,7 @@ def test_robust_start_scale_ignores_gross_outliers():
     rng = np.random.RandomState(3)
     residuals = rng.normal(scale=2.0, size=(1000, 1))
     residuals[:300] = rng.uniform(-100, 100, size=(300, 1))
-    params = _mixture.robust_start(
+    params = _residual_em.robust_start(
         residuals, np.ones(1000), covariance_type="full", uniform="moments",
         reg_covar=0.0,
     )
@@ -150,7 +150,7 @@ def test_robust_start_scale_ignores_gross_outliers():
 def test_robust_start_is_consistent_at_the_gaussian():
     rng = np.random.RandomState(4)
     residuals = rng.multivariate_normal([0, 0], COVARIANCE_2D, size=20000)
-    params = _mixture.robust_start(
+    params = _residual_em.robust_start(
         residuals, np.ones(len(residuals)), covariance_type="full",
         uniform="moments", reg_covar=0.0,
     )
@@ -165,12 +165,12 @@ def test_outlier_evidence_is_positive_exactly_when_nec_is_below_one():
     weights = rng.randint(1, 3, size=50).astype(float)
     entropy = np.sum(weights * (special.entr(resp) + special.entr(1 - resp)))
     gain = np.sum(weights * (log_lik_mixture - log_lik_gaussian))
-    evidence = _mixture.outlier_evidence(log_lik_mixture, log_lik_gaussian, resp, weights)
+    evidence = _residual_em.outlier_evidence(log_lik_mixture, log_lik_gaussian, resp, weights)
     assert_allclose(evidence, 2 * gain - 2 * entropy)
     assert (evidence > 0) == (entropy / gain < 1)
     decided = np.where(resp > 0.5, 1.0, 0.0)  # no entropy: the gain decides
     assert_allclose(
-        _mixture.outlier_evidence(log_lik_mixture, log_lik_gaussian, decided, weights),
+        _residual_em.outlier_evidence(log_lik_mixture, log_lik_gaussian, decided, weights),
         2 * gain,
     )
 
@@ -178,7 +178,7 @@ def test_outlier_evidence_is_positive_exactly_when_nec_is_below_one():
 def test_fit_residuals_finds_the_uniform_share():
     rng = np.random.RandomState(6)
     residuals = np.concatenate([rng.normal(size=900), rng.uniform(-50, 50, size=100)])
-    params, offset, resp, log_lik, n_iter, converged = _mixture.fit_residuals(
+    params, offset, resp, log_lik, n_iter, converged = _residual_em.fit_residuals(
         residuals[:, None], np.ones(1000), covariance_type="full",
         uniform="moments", reg_covar=1e-6,
     )
@@ -196,14 +196,15 @@ def test_fit_residuals_centres_the_gaussian_on_dragged_inliers():
     """A start dragged by one-sided outliers leaves its inliers off zero."""
     rng = np.random.RandomState(7)
     residuals = np.concatenate([rng.normal(-9, 0.5, size=800), rng.normal(36, 0.5, size=200)])
-    params, offset, resp, _, _, _ = _mixture.fit_residuals(
+    # the decision's tolerance: DECISION_TOL nats in all
+    params, offset, resp, _, _, _ = _residual_em.fit_residuals(
         residuals[:, None], np.ones(1000), covariance_type="full",
-        uniform="moments", reg_covar=1e-6,
+        uniform="moments", reg_covar=1e-6, tol=_mixture.DECISION_TOL / 1000,
     )
     assert_allclose(offset, [-9.0], atol=0.05)
     assert_allclose(params.covariance, [[0.25]], rtol=0.15)
     assert (resp[800:] < 0.5).all() and (resp[:800] < 0.5).mean() < 0.005
-    mixture = _mixture.residual_evidence(
+    mixture = _residual_em.residual_evidence(
         residuals[:, None], np.ones(1000), covariance_type="full",
         uniform="moments", reg_covar=1e-6,
     )
@@ -456,7 +457,7 @@ def test_robust_start_by_hand():
     residuals = np.array([[-1.0], [1.0], [-2.0], [2.0], [3.0], [-3.0], [50.0], [-60.0],
                           [0.5]])
     sample_weight = np.r_[np.ones(8), 0.0]
-    params = _mixture.robust_start(
+    params = _residual_em.robust_start(
         residuals, sample_weight, covariance_type="full", uniform="moments",
         reg_covar=0.25,
     )
@@ -466,15 +467,14 @@ def test_robust_start_by_hand():
     assert_allclose(consistency, 7.0101, rtol=1e-4)
     assert_allclose(params.covariance, [[consistency * 2.5 + 0.25]])
     assert params.inlier_prior == 0.5
-    # the uniform starts on the other half: 3, -3, 50, -60 have mean -2.5
-    # and variance 1523.25
-    assert_allclose(np.exp(params.log_volume), 2 * np.sqrt(3 * 1523.25))
+    # the uniform starts over every weighted residual: from -60 to 50
+    assert_allclose(np.exp(params.log_volume), 110.0)
 
 
 def test_robust_start_with_a_diagonal_covariance():
     rng = np.random.RandomState(10)
     residuals = rng.normal(size=(4000, 2)) * [1.0, 3.0]
-    params = _mixture.robust_start(
+    params = _residual_em.robust_start(
         residuals, np.ones(4000), covariance_type="diag", uniform="moments",
         reg_covar=0.0,
     )
@@ -485,11 +485,11 @@ def test_fit_residuals_stops_at_max_iter_or_tol():
     rng = np.random.RandomState(6)
     residuals = np.concatenate([rng.normal(size=900), rng.uniform(-50, 50, size=100)])
     options = dict(covariance_type="full", uniform="moments", reg_covar=1e-6)
-    *_, n_iter, converged = _mixture.fit_residuals(
+    *_, n_iter, converged = _residual_em.fit_residuals(
         residuals[:, None], np.ones(1000), max_iter=1, **options
     )
     assert (n_iter, converged) == (1, False)
-    *_, n_iter, converged = _mixture.fit_residuals(
+    *_, n_iter, converged = _residual_em.fit_residuals(
         residuals[:, None], np.ones(1000), tol=np.inf, **options
     )
     assert (n_iter, converged) == (1, True)
@@ -503,7 +503,7 @@ def test_fit_residuals_ends_at_a_fixed_point_of_the_em():
                                 rng.uniform(-40, 40, size=60)])[:, None]
     weights = rng.randint(1, 4, size=360).astype(float)
     options = dict(covariance_type="full", uniform="moments", reg_covar=1e-6)
-    params, offset, resp, log_lik, n_iter, converged = _mixture.fit_residuals(
+    params, offset, resp, log_lik, n_iter, converged = _residual_em.fit_residuals(
         residuals, weights, **options
     )
     assert converged and n_iter > 1
@@ -511,11 +511,12 @@ def test_fit_residuals_ends_at_a_fixed_point_of_the_em():
     before = _mixture.mean_log_likelihood(log_lik, weights)
     inlier_weights = weights * resp
     offset = inlier_weights @ residuals / inlier_weights.sum()
+    volume = params.log_volume
     params = _mixture.m_step(residuals - offset, resp, weights, **options)
-    after = _mixture.mean_log_likelihood(
-        _mixture.e_step(residuals - offset, params)[1], weights
-    )
-    assert abs(after - before) <= 1e-4
+    params, _, log_lik = _mixture.keep_better_volume(residuals - offset, params, volume,
+                                                     weights, before)
+    after = _mixture.mean_log_likelihood(log_lik, weights)
+    assert 0 <= after - before <= 1e-4
 
 
 def test_residual_evidence_compares_with_the_weighted_gaussian():
@@ -523,38 +524,47 @@ def test_residual_evidence_compares_with_the_weighted_gaussian():
     residuals = np.concatenate([rng.normal(size=(200, 2)),
                                 rng.uniform(-30, 30, size=(30, 2))])
     weights = rng.randint(1, 4, size=230).astype(float)
-    mixture = _mixture.residual_evidence(
+    mixture = _residual_em.residual_evidence(
         residuals, weights, covariance_type="full", uniform="moments", reg_covar=0.5,
     )
-    params, offset, resp, log_lik, n_iter, converged = _mixture.fit_residuals(
+    params, offset, resp, log_lik, n_iter, converged = _residual_em.fit_residuals(
         residuals, weights, covariance_type="full", uniform="moments", reg_covar=0.5,
     )
     mean = np.average(residuals, axis=0, weights=weights)
     covariance = np.cov(residuals.T, aweights=weights, bias=True) + 0.5 * np.eye(2)
     gaussian = stats.multivariate_normal(mean, covariance).logpdf(residuals)
-    expected = _mixture.outlier_evidence(log_lik, gaussian, resp, weights)
+    expected = _residual_em.outlier_evidence(log_lik, gaussian, resp, weights)
     assert_allclose(mixture.evidence, expected)
     assert mixture.evidence > 100
     assert_allclose(mixture.params.covariance, params.covariance)
     assert_allclose(mixture.offset, offset)
     assert_allclose(mixture.resp, resp)
     assert (mixture.n_iter, mixture.converged) == (n_iter, converged)
-    short = _mixture.residual_evidence(
+    short = _residual_em.residual_evidence(
         residuals, weights, covariance_type="full", uniform="moments", reg_covar=1e-3,
         max_iter=1,
     )
     assert (short.n_iter, short.converged) == (1, False)
-    loose = _mixture.residual_evidence(
+    # tol=inf: the decision still stops at DECISION_TOL nats of the total
+    loose = _residual_em.residual_evidence(
         residuals, weights, covariance_type="full", uniform="moments", reg_covar=1e-3,
         tol=np.inf,
     )
-    assert (loose.n_iter, loose.converged) == (1, True)
+    fine = _residual_em.fit_residuals(
+        residuals, weights, covariance_type="full", uniform="moments", reg_covar=1e-3,
+        tol=_mixture.DECISION_TOL / weights.sum(),
+    )
+    coarse = _residual_em.fit_residuals(
+        residuals, weights, covariance_type="full", uniform="moments", reg_covar=1e-3,
+        tol=np.inf,
+    )
+    assert (loose.n_iter, loose.converged) == fine[4:] != coarse[4:] == (1, True)
 
 
 def test_gaussian_start_by_hand():
     residuals = np.array([[1.0], [3.0], [7.0], [100.0], [5.0]])
     sample_weight = np.array([1.0, 1.0, 2.0, 0.0, 4.0])
-    params, offset = _mixture.gaussian_start(
+    params, offset = _residual_em.gaussian_start(
         residuals, sample_weight, covariance_type="full", uniform="moments",
         reg_covar=0.0,
     )
@@ -563,9 +573,9 @@ def test_gaussian_start_by_hand():
     variance = (3.75**2 + 1.75**2 + 2 * 2.25**2 + 4 * 0.25**2) / 8
     assert_allclose(params.covariance, [[variance]])
     assert_allclose(params.inlier_prior, 1 - 1 / 4)
-    # an empty uniform: the floor sqrt(2 pi sigma^2)
-    assert_allclose(params.log_volume, 0.5 * np.log(2 * np.pi * variance))
-    single, _ = _mixture.gaussian_start(
+    # a uniform over the weighted residuals, from 1 to 7
+    assert_allclose(params.log_volume, np.log(6.0))
+    single, _ = _residual_em.gaussian_start(
         residuals, np.r_[1.0, np.zeros(4)], covariance_type="full", uniform="moments",
         reg_covar=1.0,
     )
@@ -641,9 +651,9 @@ def test_full_covariances_keep_the_correlation():
     m_step = _mixture.m_step(CORRELATED, inliers, weights, **options)
     assert_allclose(m_step.covariance, CORRELATED[:900].T @ CORRELATED[:900] / 900
                     + 1e-6 * np.eye(2))
-    params, offset, *_ = _mixture.fit_residuals(CORRELATED, weights, **options)
+    params, offset, *_ = _residual_em.fit_residuals(CORRELATED, weights, **options)
     assert_allclose(params.covariance, COVARIANCE_2D, rtol=0.15)
-    start, start_offset = _mixture.gaussian_start(CORRELATED[:900], weights[:900],
+    start, start_offset = _residual_em.gaussian_start(CORRELATED[:900], weights[:900],
                                                   **options)
     centred = CORRELATED[:900] - start_offset
     assert_allclose(start.covariance, centred.T @ centred / 900 + 1e-6 * np.eye(2))
@@ -654,7 +664,7 @@ def test_robust_start_without_concentration_steps():
     # n_steps=0: the weighted covariance of all residuals and an empty uniform
     residuals = np.array([[-1.0], [1.0], [-2.0], [2.0], [30.0]])
     sample_weight = np.array([1.0, 1.0, 1.0, 1.0, 0.0])
-    params = _mixture.robust_start(
+    params = _residual_em.robust_start(
         residuals, sample_weight, covariance_type="full", uniform="moments",
         reg_covar=0.5, n_steps=0,
     )
@@ -666,9 +676,9 @@ def test_em_runs_its_default_hundred_iterations_at_most():
     # a negative tol never converges
     residuals = CORRELATED[:, :1]
     options = dict(covariance_type="full", uniform="moments", reg_covar=1e-6, tol=-1.0)
-    *_, n_iter, converged = _mixture.fit_residuals(residuals, np.ones(1000), **options)
+    *_, n_iter, converged = _residual_em.fit_residuals(residuals, np.ones(1000), **options)
     assert (n_iter, converged) == (100, False)
-    mixture = _mixture.residual_evidence(residuals, np.ones(1000), **options)
+    mixture = _residual_em.residual_evidence(residuals, np.ones(1000), **options)
     assert (mixture.n_iter, mixture.converged) == (100, False)
 
 
@@ -678,7 +688,7 @@ def test_one_em_step_from_the_robust_start_ignores_gross_outliers():
     rng = np.random.RandomState(14)
     residuals = np.r_[rng.normal(40.0, 1.0, size=800),
                       rng.uniform(-200, 200, size=200)][:, None]
-    params, offset, *_ = _mixture.fit_residuals(
+    params, offset, *_ = _residual_em.fit_residuals(
         residuals, np.ones(1000), covariance_type="full", uniform="moments",
         reg_covar=1e-6, max_iter=1,
     )
@@ -696,10 +706,10 @@ def test_rows_without_weight_are_as_if_dropped(tol):
     padded = np.r_[residuals, rng.uniform(-1e4, 1e4, size=(200, 1))]
     padded_weights = np.r_[weights, np.zeros(200)]
     options = dict(covariance_type="full", uniform="moments", reg_covar=1e-6, tol=tol)
-    params, offset, resp, log_lik, n_iter, converged = _mixture.fit_residuals(
+    params, offset, resp, log_lik, n_iter, converged = _residual_em.fit_residuals(
         residuals, weights, **options
     )
-    padded_fit = _mixture.fit_residuals(padded, padded_weights, **options)
+    padded_fit = _residual_em.fit_residuals(padded, padded_weights, **options)
     _, padded_offset, padded_resp, padded_log_lik, padded_n_iter, _ = padded_fit
     assert padded_n_iter == n_iter
     assert_allclose(padded_fit[0].covariance, params.covariance)

@@ -207,7 +207,11 @@ def test_two_outputs_with_shifted_outliers_converge(n_samples):
             warnings.simplefilter("error", ConvergenceWarning)
             gum = GUMRegressor().fit(X, Y)
         assert gum.converged_ and gum.n_iter_ < 50
-        assert_array_equal(~gum.inlier_mask_, np.arange(n_samples) < n_samples // 10)
+        # every shifted row; of the others at most one in a hundred (a
+        # monotone EM keeps the smaller of the box's volumes on its way)
+        flagged = ~gum.inlier_mask_
+        assert flagged[: n_samples // 10].all()
+        assert flagged[n_samples // 10:].sum() <= n_samples // 100
 
 
 def test_explained_span_moves_continuously():
@@ -268,15 +272,16 @@ def test_default_start_is_the_subset_start_from_ten_rows_per_parameter():
 
 
 def test_auto_start_keeps_its_false_alarm_rate_on_clean_data():
-    # 10 rows per parameter: 0-1 of 20 clean fits keep the uniform (at 5
-    # rows per parameter, from subsets, 3 of 20 did at 20 x 3)
+    # 10 rows per parameter: 0-2 of 20 clean fits keep an outlier component
+    # (at 5 rows per parameter, from subsets, 3 of 20 did at 20 x 3). Two
+    # models at 1% each: about 2%, and P(3 or more of 20) < 1%
     kept = 0
     for seed in range(20):
         rng = np.random.RandomState(seed)
         X_clean = rng.normal(size=(40, 3))
         y_clean = X_clean @ rng.normal(size=3) + rng.normal(size=40)
         kept += GUMRegressor().fit(X_clean, y_clean).has_outliers_
-    assert kept <= 1
+    assert kept <= 2
 
 
 def test_small_clean_data_is_the_plain_fit_without_warnings():

@@ -60,7 +60,7 @@ schedule runs in a plain PyTorch loop with :class:`GUMCriterion`.
    plain loss: on clean data nothing is flagged.
 4. From the first kept group on, the EM runs: the group starts from the
    scale of its best half, ``rho = 0.5``
-   (:func:`sklearn_gum._mixture.robust_start`); every ``estep_every``
+   (:func:`sklearn_gum._residual_em.robust_start`); every ``estep_every``
    epochs an E-step in torch on the net's device (:func:`torch_e_step`), the
    mixture's M-step in numpy, and new loss weights ``w_n r_ng`` and
    whitening ``diag(L_g^{-1})`` for the next epochs. Groups still without a

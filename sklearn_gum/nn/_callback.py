@@ -224,8 +224,8 @@ class GUMCallback(Callback):
 
 
 _OPTIONS = ("outlier_granularity", "covariance_type", "uniform", "reg_covar",
-            "threshold", "tol", "max_iter", "outlier_component", "sample_weight",
-            "verbose")
+            "threshold", "tol", "max_iter", "outlier_component", "outlier_model",
+            "sample_weight", "verbose")
 _NET_OPTIONS = ("warmup_epochs", "estep_every", "criterion", "loss_normalization",
                 "min_evidence")
 

@@ -84,6 +84,14 @@ class GUMCriterion(CheckpointMixin, EMStepsMixin, FittedMixtureMixin,
         ``"auto"``: a group keeps its uniform only once its residuals
         support it (NEC); ``"always"``: every group keeps it at the first
         E-step.
+    outlier_model : {"auto", "uniform", "gaussian"}, default="auto"
+        The outliers' distribution, as in
+        :class:`~sklearn_gum.GUMRegressor`: a uniform over a box, or a
+        zero-mean Gaussian ``N(0, k Sigma)`` (Gaussian-shaped label noise,
+        whose residuals are then weighted by ``r + (1 - r) / k``). For a
+        network ``"auto"`` is the uniform: the residuals of a net that has
+        not learnt every example yet have heavy tails of their own, which
+        the Gaussian model's test would take for label noise.
     min_evidence : float, default=0.1
         Margin of the decision: a group keeps its uniform once the NEC
         evidence of its residuals (``outlier_evidence_``, deviance scale)
@@ -239,7 +247,7 @@ class GUMCriterion(CheckpointMixin, EMStepsMixin, FittedMixtureMixin,
             name: _em.PARAMETER_CONSTRAINTS[name]
             for name in ("outlier_granularity", "covariance_type", "uniform",
                          "reg_covar", "threshold", "tol", "max_iter",
-                         "outlier_component", "verbose")
+                         "outlier_component", "outlier_model", "verbose")
         },
         "min_evidence": [Interval(Real, 0, None, closed="left")],
         "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
@@ -254,7 +262,7 @@ class GUMCriterion(CheckpointMixin, EMStepsMixin, FittedMixtureMixin,
     def __init__(self, n_samples, *, outlier_granularity="sample",
                  covariance_type="full", uniform="moments", reg_covar=1e-6,
                  threshold=0.5, tol=1e-4, max_iter=100, outlier_component="auto",
-                 min_evidence=0.1, warmup_epochs=5, estep_every=1, criterion=None,
+                 outlier_model="auto", min_evidence=0.1, warmup_epochs=5, estep_every=1, criterion=None,
                  loss_normalization="first", sample_weight=None, max_staleness=None,
                  process_group=None, verbose=0):
         super().__init__()
@@ -270,6 +278,7 @@ class GUMCriterion(CheckpointMixin, EMStepsMixin, FittedMixtureMixin,
         self.tol = tol
         self.max_iter = int(max_iter)
         self.outlier_component = outlier_component
+        self.outlier_model = outlier_model
         self.min_evidence = float(min_evidence)
         self.warmup_epochs = int(warmup_epochs)
         self.estep_every = int(estep_every)
@@ -281,7 +290,9 @@ class GUMCriterion(CheckpointMixin, EMStepsMixin, FittedMixtureMixin,
         self.max_staleness = None if max_staleness is None else int(max_staleness)
         self.process_group = process_group
         self.verbose = verbose
-        self._base_options = self._options = _em.EMOptions.of(self)
+        # "auto": the uniform for a network (see _em.resolve_outlier_model)
+        self._base_options = self._options = _em.resolve_outlier_model(
+            _em.EMOptions.of(self), exact=False)
         self._mixture_rows = np.ones(self.n_samples, dtype=bool)
         self.epoch_ = 0
         self._counter = BatchCounter()
@@ -382,7 +393,7 @@ class GUMCriterion(CheckpointMixin, EMStepsMixin, FittedMixtureMixin,
         self._loss_weights = self._sample_weight[:, None].expand(-1, n_outputs)
         self._whitening = None
         if self._state is not None:
-            self._set_loss(self._state.resp)
+            self._set_loss(self._state.refit_weights())
 
     def _move_buffers(self, device):
         self._residuals = self._residuals.to(device)

@@ -10,7 +10,7 @@ import dataclasses
 import numpy as np
 import torch
 
-from .. import _em, _mixture
+from .. import _em, _mixture, _residual_em
 from ._device_e_step import one_blas_thread, score_on_device, to_host
 
 
@@ -57,7 +57,7 @@ class EMStepsMixin:
             return
         if not self._state.converged:
             self._state.m_step(host)
-        self._set_loss(self._state.resp)
+        self._set_loss(self._state.refit_weights())
         if self.verbose >= 2:
             print(f"  GUM E-step {self._state.n_iter} (epoch {self.epoch_}): mean "
                   f"log-likelihood {self._state.log_likelihood:.6g}")
@@ -101,8 +101,9 @@ class EMStepsMixin:
             if decision.keep[position]:
                 columns = self.groups_[k]
                 keep[k] = self._state.mixture[k] = True
-                self._state.params[k] = _mixture.robust_start(
+                self._state.params[k] = _residual_em.robust_start(
                     host[:, columns], self._weights(),
+                    outlier_model=decision.models[position],
                     **self._options.mixture_for(columns),
                 )
         self._decision = dataclasses.replace(
@@ -112,8 +113,9 @@ class EMStepsMixin:
         )
 
     def _set_loss(self, resp):
-        """Element weights ``w_n r_ng``, the whitening ``diag(L_g^{-1})`` and
-        the loss factor.
+        """Element weights ``w_n r_ng`` (``resp``: the state's refit weights,
+        ``r + (1 - r) / k`` for Gaussian outliers), the whitening
+        ``diag(L_g^{-1})`` and the loss factor.
 
         Responsibilities below float32's epsilon become 0: their share of a
         batch's loss is below float32 rounding anyway, and as subnormal

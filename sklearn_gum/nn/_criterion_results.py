@@ -71,6 +71,10 @@ class FittedMixtureMixin:
         return self._squeeze(np.exp([p.log_volume for p in self._fitted.params]))
 
     @property
+    def outlier_scale_(self):
+        return self._squeeze(np.array([p.outlier_scale for p in self._fitted.params]))
+
+    @property
     def covariance_(self):
         return self._fitted.covariance()
 

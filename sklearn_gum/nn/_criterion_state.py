@@ -17,21 +17,22 @@ import dataclasses
 import numpy as np
 import torch
 
-from .. import _em, _mixture
+from .. import _em, _mixture, _residual_em
 
-STATE_VERSION = 1
+STATE_VERSION = 2
 
 
 def _params_state(params):
     return {"inlier_prior": float(params.inlier_prior),
             "covariance": torch.as_tensor(np.asarray(params.covariance)),
-            "log_volume": float(params.log_volume)}
+            "log_volume": float(params.log_volume),
+            "outlier_scale": float(params.outlier_scale)}
 
 
 def _params_of(state):
     return _mixture.GroupParams(state["inlier_prior"],
                                 state["covariance"].cpu().numpy().astype(np.float64),
-                                state["log_volume"])
+                                state["log_volume"], state["outlier_scale"])
 
 
 def _array(tensor):
@@ -47,7 +48,9 @@ def _em_state(state):
         "resp": torch.as_tensor(state.resp), "log_lik": torch.as_tensor(state.log_lik),
         "log_likelihood": float(state.log_likelihood), "n_iter": int(state.n_iter),
         "converged": bool(state.converged),
-        "history": [[float(a), float(b)] for a, b in state.history],
+        "history": [[float(value) for value in entry] for entry in state.history],
+        "previous_volumes": None if state._previous_volumes is None else [
+            float(volume) for volume in state._previous_volumes],
     }
 
 
@@ -70,7 +73,7 @@ def _decision_state(decision):
 
 def _decision_of(state):
     mixtures = [
-        _mixture.ResidualMixture(m["evidence"], _params_of(m["params"]),
+        _residual_em.ResidualMixture(m["evidence"], _params_of(m["params"]),
                                  _array(m["offset"]), None, m["n_iter"], m["converged"])
         for m in state["mixtures"]
     ]
@@ -145,6 +148,7 @@ class CheckpointMixin:
         em.log_likelihood = state["log_likelihood"]
         em.n_iter, em.converged = state["n_iter"], state["converged"]
         em.history = [tuple(entry) for entry in state["history"]]
+        em._previous_volumes = state["previous_volumes"]
         return em
 
     # -- staleness of the recorded residuals -----------------------------------

@@ -61,9 +61,19 @@ def torch_e_step(residuals, params):
     log_inlier = math.log(params.inlier_prior) + log_peak - 0.5 * mahalanobis
     if params.inlier_prior >= 1:
         return torch.ones_like(log_inlier), log_inlier
-    log_outlier = math.log1p(-params.inlier_prior) - params.log_volume
-    log_lik = torch.logaddexp(log_inlier, torch.full_like(log_inlier, log_outlier))
+    log_outlier = math.log1p(-params.inlier_prior) + _outlier_log_density(
+        mahalanobis, log_peak, params)
+    log_lik = torch.logaddexp(log_inlier, log_outlier)
     return torch.exp(log_inlier - log_lik), log_lik
+
+
+def _outlier_log_density(mahalanobis, log_peak, params):
+    """:func:`sklearn_gum._mixture.outlier_log_density` in torch."""
+    scale = params.outlier_scale
+    if math.isfinite(scale):
+        n_columns = len(params.covariance)
+        return log_peak - 0.5 * n_columns * math.log(scale) - 0.5 * mahalanobis / scale
+    return torch.full_like(mahalanobis, -params.log_volume)
 
 
 def score_on_device(residuals, groups, params):

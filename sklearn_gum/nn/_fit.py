@@ -76,7 +76,8 @@ def fit_network_gum(gum, X, y, sample_weight=None, fit_params=None):
 
 def _criterion_options(gum, sample_weight):
     names = ["outlier_granularity", "covariance_type", "uniform", "reg_covar",
-             "threshold", "tol", "max_iter", "outlier_component", "verbose"]
+             "threshold", "tol", "max_iter", "outlier_component", "outlier_model",
+             "verbose"]
     options = {name: getattr(gum, name) for name in names}
     if options["max_iter"] == "auto":  # GUMRegressor's default: 100 E-steps
         options["max_iter"] = 100
