@@ -164,7 +164,7 @@ def decide_outliers(residuals, sample_weight, groups, options, keep=None):
         for columns in groups
     ]
     evidence = np.array([
-        calibrated_evidence(mixture, n_weighted, len(columns))
+        calibrated_evidence(mixture, n_weighted, mixture.n_columns or len(columns))
         for mixture, columns in zip(mixtures, groups)
     ])
     if keep is None:

@@ -253,16 +253,28 @@ def _explained_span(residuals, resp, outlier_weights):
 def uniform_log_volume(residuals, resp, sample_weight, covariance, uniform):
     """Log-volume of the uniform component, kept a model of spread-out outliers.
 
+    The box lives in the Gaussian's *conditional coordinates*
+    ``u = M^{-1} e``, with ``Sigma = M D M^T`` (``M`` unit lower triangular,
+    ``D`` the conditional variances ``Sigma_{j | <j}``): ``u_j`` is the part
+    of column ``j`` that the Gaussian does not predict linearly from the
+    earlier columns. ``M`` has determinant one, so a box in ``u`` has the
+    volume of its parallelepiped in ``e``; for a diagonal ``Sigma``, ``u = e``
+    and the box is axis-aligned.
+
     The rule (``"moments"``, ``"range"`` or a fixed positive volume) gives a
     first volume. For the rules, each side of the box is then widened to span
     the residuals the uniform explains (each pulled towards the outliers'
     mean by its inlier responsibility, so that the box moves continuously
-    with the responsibilities) and to at least ``sqrt(2 pi Sigma_jj)``, so that no marginal density of
-    the uniform exceeds the Gaussian's. Whatever the rule, the volume is at
-    least ``1 / N(0; 0, Sigma)``: the uniform density never exceeds the
-    Gaussian's peak. Without these floors the moment rule can collapse onto
-    the centre of clean residuals, and a constant output column (zero
-    residual spread) would make the uniform infinitely dense.
+    with the responsibilities) and to at least ``sqrt(2 pi D_j)``, so that
+    no conditional density of the uniform exceeds the Gaussian's. Whatever
+    the rule, the volume is at least ``1 / N(0; 0, Sigma)``: the uniform
+    density never exceeds the Gaussian's peak. Without these floors the
+    moment rule can collapse onto the centre of clean residuals, and a
+    constant output column (zero residual spread) would make the uniform
+    infinitely dense. A direction the residuals do not span (an output that
+    repeats another, or a sum of others) gets ``u_j = 0`` for every sample:
+    there both components have the Gaussian's density, and the mixture is
+    that of the outputs that span the residuals.
 
     Parameters
     ----------
@@ -280,16 +292,40 @@ def uniform_log_volume(residuals, resp, sample_weight, covariance, uniform):
     floor = -log_gaussian_peak(covariance)
     if not isinstance(uniform, str):
         return max(np.log(uniform), floor)
+    coordinates, variances = conditional_coordinates(residuals, covariance)
     outlier_weights = sample_weight * (1 - resp)
-    log_widths = _log_box_widths(residuals, outlier_weights, sample_weight, uniform)
+    log_widths = _log_box_widths(coordinates, outlier_weights, sample_weight, uniform)
     with np.errstate(divide="ignore"):
-        log_widths = np.maximum(log_widths, np.log(_explained_span(residuals, resp,
+        log_widths = np.maximum(log_widths, np.log(_explained_span(coordinates, resp,
                                                                    outlier_weights)))
-    # Per column, the box is at least sqrt(2 pi Sigma_jj) wide: no marginal
-    # uniform density above the marginal Gaussian peak. By Hadamard's
-    # inequality the product is then at least 1 / N(0; 0, Sigma) as well.
-    marginal_floor = 0.5 * np.log(2 * np.pi * np.diag(covariance))
-    return max(np.sum(np.maximum(log_widths, marginal_floor)), floor)
+    # Per coordinate, the box is at least sqrt(2 pi D_j) wide: no conditional
+    # uniform density above the conditional Gaussian peak. The product of
+    # these floors is 1 / N(0; 0, Sigma) (det Sigma = prod D_j).
+    conditional_floor = 0.5 * np.log(2 * np.pi * variances)
+    return max(np.sum(np.maximum(log_widths, conditional_floor)), floor)
+
+
+def conditional_coordinates(residuals, covariance):
+    """Residuals in the Gaussian's conditional coordinates.
+
+    With the Cholesky factor ``Sigma = L L^T`` and ``M = L diag(L)^{-1}``
+    (unit lower triangular), ``u = M^{-1} e``: column ``j`` less its linear
+    prediction from the earlier columns under ``Sigma``.
+
+    Returns
+    -------
+    coordinates : ndarray of shape (n_samples, n_columns)
+    variances : ndarray of shape (n_columns,)
+        The conditional variances ``D_j = L_jj^2``.
+    """
+    if np.count_nonzero(covariance - np.diag(np.diag(covariance))) == 0:
+        return residuals, np.diag(covariance)
+    cholesky = cholesky_factor(covariance)
+    pivots = np.diag(cholesky)
+    unit = cholesky / pivots
+    coordinates = linalg.solve_triangular(unit, residuals.T, lower=True,
+                                          unit_diagonal=True).T
+    return coordinates, pivots**2
 
 
 def e_step(residuals, params):
@@ -446,6 +482,9 @@ class ResidualMixture(NamedTuple):
     converged : bool
     likelihood_ratio : float
         ``2 (L_mixture - L_gaussian)``, the evidence before its entropy term.
+    n_columns : int or None
+        Number of columns that span the residuals and took part in the
+        evidence (:func:`spanning_columns`); None: all of the group's.
     """
 
     evidence: float
@@ -455,6 +494,7 @@ class ResidualMixture(NamedTuple):
     n_iter: int
     converged: bool
     likelihood_ratio: float = 0.0
+    n_columns: int = None
 
 
 def residual_evidence(residuals, sample_weight, *, covariance_type, uniform,
@@ -463,7 +503,13 @@ def residual_evidence(residuals, sample_weight, *, covariance_type, uniform,
 
     EM of the mixture over the residuals (:func:`fit_residuals`) against a
     Gaussian fitted to them, both with a free centre, compared by
-    :func:`outlier_evidence`.
+    :func:`outlier_evidence`. With a full covariance, only the columns that
+    span the residuals take part (:func:`spanning_columns`): an output that
+    repeats another, or a sum of others, would give the Gaussian a density
+    bounded only by ``reg_covar`` in a direction where the uniform has none,
+    and the evidence would depend on how often an output is repeated. The
+    mixture that starts the EM is then completed to every column by an
+    M-step with the responsibilities found.
 
     Returns
     -------
@@ -471,16 +517,59 @@ def residual_evidence(residuals, sample_weight, *, covariance_type, uniform,
         The evidence (positive when the data support the uniform component),
         the fitted mixture and the convergence of its EM.
     """
+    n_columns = residuals.shape[1]
+    options = dict(covariance_type=covariance_type, uniform=uniform,
+                   reg_covar=np.broadcast_to(reg_covar, (n_columns,)),
+                   floor=np.broadcast_to(floor, (n_columns,)))
+    kept = np.arange(n_columns)
+    if covariance_type == "full":
+        kept = spanning_columns(residuals, sample_weight,
+                                np.maximum(options["reg_covar"], options["floor"]))
+    spanned = {**options, "reg_covar": options["reg_covar"][kept],
+               "floor": options["floor"][kept]}
     params, offset, resp, log_lik, n_iter, converged = fit_residuals(
-        residuals, sample_weight, covariance_type=covariance_type, uniform=uniform,
-        reg_covar=reg_covar, floor=floor, max_iter=max_iter, tol=tol,
-    )
-    centred = residuals - np.average(residuals, axis=0, weights=sample_weight)
-    gaussian = gaussian_params(centred, sample_weight, covariance_type, reg_covar, floor)
+        residuals[:, kept], sample_weight, max_iter=max_iter, tol=tol, **spanned)
+    centred = residuals[:, kept] - np.average(residuals[:, kept], axis=0,
+                                              weights=sample_weight)
+    gaussian = gaussian_params(centred, sample_weight, covariance_type,
+                               spanned["reg_covar"], spanned["floor"])
     gaussian_log_lik = e_step(centred, gaussian)[1]
     evidence = outlier_evidence(log_lik, gaussian_log_lik, resp, sample_weight)
     ratio = 2 * float(sample_weight @ (log_lik - gaussian_log_lik))
-    return ResidualMixture(evidence, params, offset, resp, n_iter, converged, ratio)
+    if len(kept) < n_columns:
+        inlier_weights = sample_weight * resp
+        offset = inlier_weights @ residuals / max(inlier_weights.sum(),
+                                                  np.finfo(float).tiny)
+        params = m_step(residuals - offset, resp, sample_weight, **options)
+    return ResidualMixture(evidence, params, offset, resp, n_iter, converged, ratio,
+                           len(kept))
+
+
+def spanning_columns(residuals, sample_weight, resolution):
+    """Columns whose weighted residuals are not linear combinations of the
+    earlier ones.
+
+    Column ``j`` is left out when the weighted variance of its residuals
+    about their linear prediction from the columns kept before it is at
+    most ``resolution[j]`` (``reg_covar`` relative to the column's scale,
+    or the variance the targets resolve): the residuals do not span that
+    direction. The conditional variances are the squared diagonal of the
+    triangular factor of a QR decomposition, accurate to the rounding of
+    the residuals themselves (a Gram matrix would lose half of the digits).
+
+    Returns
+    -------
+    kept : ndarray of int
+    """
+    rows = sample_weight > 0
+    scaled = residuals[rows] * np.sqrt(sample_weight[rows] / sample_weight[rows].sum())[
+        :, None]
+    kept = []
+    for j in range(residuals.shape[1]):
+        pivot = np.linalg.qr(scaled[:, kept + [j]], mode="r")[-1, -1]
+        if pivot**2 > resolution[j]:
+            kept.append(j)
+    return np.array(kept or [0])
 
 
 def gaussian_start(residuals, sample_weight, *, covariance_type, uniform, reg_covar,
