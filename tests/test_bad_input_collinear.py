@@ -85,3 +85,27 @@ def test_spanning_columns_leave_out_repeats_and_sums():
     noisy = np.c_[residuals[:, 0], np.r_[residuals[:49, 0], 1e3]]
     assert_array_equal(_mixture.spanning_columns(noisy, np.r_[np.ones(49), 0.0],
                                                  resolution), [0])
+
+
+# -- redundant features --------------------------------------------------------
+
+RNG = np.random.RandomState(0)
+X2 = RNG.normal(size=(400, 2))
+Y2 = X2 @ [1.0, 2.0] + RNG.normal(size=400)
+Y2[:80] += 15 * np.sign(RNG.normal(size=80))
+
+
+@pytest.mark.parametrize("extra", [
+    X2[:, 0], np.ones(400), X2[:, 0] + X2[:, 1],
+], ids=["repeat", "constant", "sum"])
+@pytest.mark.parametrize("init", ["auto", None])
+def test_a_redundant_feature_leaves_sigma_as_it_is(extra, init):
+    # the degrees of freedom are the rank of the design (LinearRegression's
+    # rank_ plus the intercept), not the number of coefficients: Sigma was
+    # 0.4% too large here (400 rows, 2 of 3 parameters)
+    reference = GUMRegressor(init=init, random_state=0).fit(X2, Y2)
+    gum = GUMRegressor(init=init, random_state=0).fit(np.c_[X2, extra], Y2)
+    assert gum.estimator_.rank_ == 2
+    assert_allclose(gum.covariance_, reference.covariance_, rtol=1e-10)
+    assert_array_equal(gum.inlier_mask_, reference.inlier_mask_)
+    assert (~gum.inlier_mask_[:80]).all()
