@@ -83,10 +83,11 @@ class GUMRegressor(MixtureReprMixin, MetaEstimatorMixin, RegressorMixin, BaseEst
         sample, in nats (a change of units shifts the log-likelihood by a
         constant, so the rule does not depend on them). ``tol=0`` stops only
         at an exact fixed point: otherwise the EM runs exactly ``max_iter``
-        iterations. Refits other than weighted least squares are not exact
-        maximisers: they also stop when the flags have settled (at most 0.2%
-        of them changed at the last E-step, the outlier probabilities moved
-        by at most 0.005 on average).
+        iterations, and past 100 a ``UserWarning`` says when the rest would
+        take over an hour. Refits other than weighted least squares are not
+        exact maximisers: they also stop when the flags have settled (at
+        most 0.2% of them changed at the last E-step, the outlier
+        probabilities moved by at most 0.005 on average).
     n_init : int, default=1
         Number of EM runs; the one with the highest likelihood is kept. The
         first run starts from ``init``; with ``init=None`` or a regressor the
