@@ -16,6 +16,8 @@ from typing import NamedTuple
 import numpy as np
 from scipy import linalg, special, stats
 
+from ._progress import iteration_budget
+
 COVARIANCE_TYPES = ("full", "diag", "spherical")
 UNIFORM_RULES = ("moments", "range")
 MIN_INLIER_PRIOR = 1e-6
@@ -454,6 +456,7 @@ def fit_residuals(residuals, sample_weight, *, covariance_type, uniform, reg_cov
     resp, log_lik = e_step(residuals - offset, params)
     mean = mean_log_likelihood(log_lik, sample_weight)
     converged = False
+    budget = iteration_budget(max_iter)
     for n_iter in range(1, max_iter + 1):
         inlier_weights = sample_weight * resp
         offset = inlier_weights @ residuals / max(inlier_weights.sum(), np.finfo(float).tiny)
@@ -463,6 +466,7 @@ def fit_residuals(residuals, sample_weight, *, covariance_type, uniform, reg_cov
         converged = has_converged(previous, mean, tol)
         if converged:
             break
+        budget.step(n_iter)
     return params, offset, resp, log_lik, n_iter, converged
 
 

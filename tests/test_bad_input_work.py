@@ -123,3 +123,17 @@ def test_iterations_warn_only_past_the_default_budget(warn_at_once):
     with pytest.raises(UserWarning, match=r"GUM: EM iterations: 1000000000 "
                        r"requested, 101 took"):
         budget.step(101)
+
+
+def test_the_decision_em_over_fixed_residuals_warns_too(warn_at_once, monkeypatch):
+    # the EM that decides about outliers runs max_iter iterations too: one
+    # that never settles (tol=0 on a cycle in the last digits) warns
+    from sklearn_gum import _mixture
+
+    monkeypatch.setattr(_mixture, "has_converged", lambda *args: False)
+    residuals = np.r_[RNG.normal(size=90), RNG.uniform(10, 20, size=10)][:, None]
+    with pytest.raises(UserWarning, match=r"GUM: EM iterations: 1000000000 "
+                       r"requested, 101 took"):
+        _mixture.fit_residuals(residuals, np.ones(100), covariance_type="full",
+                               uniform="moments", reg_covar=1e-6, max_iter=10**9,
+                               tol=0)
