@@ -17,6 +17,7 @@ import numpy as np
 from scipy import linalg, special, stats
 
 from ._progress import iteration_budget
+from ._span import conditional_coordinates, spanning_columns
 
 COVARIANCE_TYPES = ("full", "diag", "spherical")
 UNIFORM_RULES = ("moments", "range")
@@ -307,29 +308,6 @@ def uniform_log_volume(residuals, resp, sample_weight, covariance, uniform):
     return max(np.sum(np.maximum(log_widths, conditional_floor)), floor)
 
 
-def conditional_coordinates(residuals, covariance):
-    """Residuals in the Gaussian's conditional coordinates.
-
-    With the Cholesky factor ``Sigma = L L^T`` and ``M = L diag(L)^{-1}``
-    (unit lower triangular), ``u = M^{-1} e``: column ``j`` less its linear
-    prediction from the earlier columns under ``Sigma``.
-
-    Returns
-    -------
-    coordinates : ndarray of shape (n_samples, n_columns)
-    variances : ndarray of shape (n_columns,)
-        The conditional variances ``D_j = L_jj^2``.
-    """
-    if np.count_nonzero(covariance - np.diag(np.diag(covariance))) == 0:
-        return residuals, np.diag(covariance)
-    cholesky = cholesky_factor(covariance)
-    pivots = np.diag(cholesky)
-    unit = cholesky / pivots
-    coordinates = linalg.solve_triangular(unit, residuals.T, lower=True,
-                                          unit_diagonal=True).T
-    return coordinates, pivots**2
-
-
 def e_step(residuals, params):
     """Inlier responsibilities and per-sample log-likelihood of one group.
 
@@ -488,7 +466,7 @@ class ResidualMixture(NamedTuple):
         ``2 (L_mixture - L_gaussian)``, the evidence before its entropy term.
     n_columns : int or None
         Number of columns that span the residuals and took part in the
-        evidence (:func:`spanning_columns`); None: all of the group's.
+        evidence (:func:`sklearn_gum._span.spanning_columns`); None: all of the group's.
     """
 
     evidence: float
@@ -508,7 +486,7 @@ def residual_evidence(residuals, sample_weight, *, covariance_type, uniform,
     EM of the mixture over the residuals (:func:`fit_residuals`) against a
     Gaussian fitted to them, both with a free centre, compared by
     :func:`outlier_evidence`. With a full covariance, only the columns that
-    span the residuals take part (:func:`spanning_columns`): an output that
+    span the residuals take part (:func:`sklearn_gum._span.spanning_columns`): an output that
     repeats another, or a sum of others, would give the Gaussian a density
     bounded only by ``reg_covar`` in a direction where the uniform has none,
     and the evidence would depend on how often an output is repeated. The
@@ -547,33 +525,6 @@ def residual_evidence(residuals, sample_weight, *, covariance_type, uniform,
         params = m_step(residuals - offset, resp, sample_weight, **options)
     return ResidualMixture(evidence, params, offset, resp, n_iter, converged, ratio,
                            len(kept))
-
-
-def spanning_columns(residuals, sample_weight, resolution):
-    """Columns whose weighted residuals are not linear combinations of the
-    earlier ones.
-
-    Column ``j`` is left out when the weighted variance of its residuals
-    about their linear prediction from the columns kept before it is at
-    most ``resolution[j]`` (``reg_covar`` relative to the column's scale,
-    or the variance the targets resolve): the residuals do not span that
-    direction. The conditional variances are the squared diagonal of the
-    triangular factor of a QR decomposition, accurate to the rounding of
-    the residuals themselves (a Gram matrix would lose half of the digits).
-
-    Returns
-    -------
-    kept : ndarray of int
-    """
-    rows = sample_weight > 0
-    scaled = residuals[rows] * np.sqrt(sample_weight[rows] / sample_weight[rows].sum())[
-        :, None]
-    kept = []
-    for j in range(residuals.shape[1]):
-        pivot = np.linalg.qr(scaled[:, kept + [j]], mode="r")[-1, -1]
-        if pivot**2 > resolution[j]:
-            kept.append(j)
-    return np.array(kept or [0])
 
 
 def gaussian_start(residuals, sample_weight, *, covariance_type, uniform, reg_covar,

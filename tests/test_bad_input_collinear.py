@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from sklearn_gum import GUMRegressor, _mixture
+from sklearn_gum import GUMRegressor, _span
 
 X = np.arange(-200, 200)
 y = 0.2 * X + 20
@@ -72,18 +72,18 @@ def test_spanning_columns_leave_out_repeats_and_sums():
     resolution = np.full(5, 1e-6)
     stacked = np.c_[residuals[:, :2], residuals[:, 0], residuals.sum(axis=1),
                     residuals[:, 2]]
-    kept = _mixture.spanning_columns(stacked, weights, resolution)
+    kept = _span.spanning_columns(stacked, weights, resolution)
     assert_array_equal(kept, [0, 1, 3])
     # within the resolution: a copy with noise of variance 1e-8 is a repeat,
     # one with variance 1e-4 is not
     for scale, expected in ((1e-4, [0]), (1e-2, [0, 1])):
         copy = residuals[:, 0] + scale * np.random.RandomState(1).normal(size=50)
-        kept = _mixture.spanning_columns(np.c_[residuals[:, 0], copy], weights,
+        kept = _span.spanning_columns(np.c_[residuals[:, 0], copy], weights,
                                          resolution)
         assert_array_equal(kept, expected)
     # zero-weight rows do not count
     noisy = np.c_[residuals[:, 0], np.r_[residuals[:49, 0], 1e3]]
-    assert_array_equal(_mixture.spanning_columns(noisy, np.r_[np.ones(49), 0.0],
+    assert_array_equal(_span.spanning_columns(noisy, np.r_[np.ones(49), 0.0],
                                                  resolution), [0])
 
 

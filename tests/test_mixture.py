@@ -8,7 +8,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import special, stats
 
-from sklearn_gum import _mixture
+from sklearn_gum import _mixture, _span
 
 # The maths runs warning-free on ordinary input: no division by zero, no
 # deprecated numpy calls.
@@ -420,7 +420,7 @@ def test_the_box_lives_in_the_conditional_coordinates():
     # Sigma = M D M^T with M = [[1, 0], [0.5, 1]], D = (1, 2): u = (e1, e2 - 0.5 e1)
     covariance = np.array([[1.0, 0.5], [0.5, 2.25]])
     residuals = np.random.RandomState(3).uniform(-5, 5, size=(50, 2))
-    coordinates, variances = _mixture.conditional_coordinates(residuals, covariance)
+    coordinates, variances = _span.conditional_coordinates(residuals, covariance)
     assert_allclose(variances, [1.0, 2.0])
     assert_allclose(coordinates, residuals - np.c_[0 * residuals[:, 0],
                                                    0.5 * residuals[:, 0]])
@@ -429,7 +429,7 @@ def test_the_box_lives_in_the_conditional_coordinates():
                                              covariance, "range")
     assert_allclose(log_volume, np.log(spans).sum())
     # a diagonal Sigma leaves the residuals (and the axis-aligned box) as they are
-    same, diagonal = _mixture.conditional_coordinates(residuals, np.diag([1.0, 3.0]))
+    same, diagonal = _span.conditional_coordinates(residuals, np.diag([1.0, 3.0]))
     assert same is residuals
     assert_allclose(diagonal, [1.0, 3.0])
 
