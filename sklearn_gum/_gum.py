@@ -202,8 +202,8 @@ class GUMRegressor(MixtureReprMixin, MetaEstimatorMixin, RegressorMixin, BaseEst
       by a weighted fit on whitened targets.
 
     The uniform never exceeds the Gaussian's peak density
-    (``gamma >= 1 / N(0; 0, Sigma)``, and per column
-    ``width_j >= sqrt(2 pi Sigma_jj)``) and, for the two rules, its box spans
+    (``gamma >= 1 / N(0; 0, Sigma)``; each side ``>= sqrt(2 pi D_j)`` in the
+    conditional coordinates of Sigma, see the user guide) and its box spans
     every residual it explains; without these floors the moment rule can
     collapse onto the centre of clean residuals, with a wide Gaussian around.
 
