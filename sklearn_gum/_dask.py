@@ -28,6 +28,7 @@ from sklearn.utils import check_random_state
 
 from . import _chunk_stats, _em, _regressor_em, _warm_em
 from ._linear_refit import MAX_CONDITION, LinearRefit, LinearSolution
+from ._progress import iteration_budget
 from ._validation import check_groups
 from ._weighted_fit import effective_dof
 
@@ -250,6 +251,7 @@ class ChunkedFinish:
         stats = self.pass_(coef, intercept, state.params)
         self._record(state, stats, history)
         dof = effective_dof(estimator) * share
+        budget = iteration_budget(options.max_iter)
         while state.n_iter < options.max_iter:
             state.params = [_chunk_stats.m_step_from_stats(
                 stats, dof=dof, **options.mixture_for(sampled.groups[0]))]
@@ -267,6 +269,7 @@ class ChunkedFinish:
                       f"log-likelihood {state.log_likelihood:.6g}")
             if state.converged:
                 break
+            budget.step(state.n_iter)
         state.history = history
         result = state.result(self.materialize(estimator), decision,
                               whitening=whitening, weighting="soft")

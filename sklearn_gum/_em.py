@@ -239,8 +239,10 @@ def _choose_model(residuals, weights, n_weighted, candidates, options, mixture_o
             residuals, weights, max_iter=options.max_iter, tol=options.tol,
             outlier_model=model, **mixture_options,
         )
-        found.append((calibrated_evidence(mixture, n_weighted, residuals.shape[1],
-                                          model), mixture))
+        # the columns that span the residuals (repeated outputs count once)
+        n_columns = mixture.n_columns or residuals.shape[1]
+        found.append((calibrated_evidence(mixture, n_weighted, n_columns, model),
+                      mixture))
     supported = [choice for choice in found if choice[0] > 0]
     if supported:
         return max(supported, key=lambda choice: choice[1].likelihood_ratio)

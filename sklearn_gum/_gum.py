@@ -84,10 +84,11 @@ class GUMRegressor(FittedMixtureMixin, MixtureReprMixin, MetaEstimatorMixin, Reg
         sample, in nats (a change of units shifts the log-likelihood by a
         constant, so the rule does not depend on them). ``tol=0`` stops only
         at an exact fixed point: otherwise the EM runs exactly ``max_iter``
-        iterations. Refits other than weighted least squares are not exact
-        maximisers: they also stop when the flags have settled (at most 0.2%
-        of them changed at the last E-step, the outlier probabilities moved
-        by at most 0.005 on average).
+        iterations, and past 100 a ``UserWarning`` says when the rest would
+        take over an hour. Refits other than weighted least squares are not
+        exact maximisers: they also stop when the flags have settled (at
+        most 0.2% of them changed at the last E-step, the outlier
+        probabilities moved by at most 0.005 on average).
     n_init : int, default=1
         Number of EM runs; the one with the highest likelihood is kept. The
         first run starts from ``init``; with ``init=None`` or a regressor the
@@ -217,8 +218,8 @@ class GUMRegressor(FittedMixtureMixin, MixtureReprMixin, MetaEstimatorMixin, Reg
       (``v_n = r_n`` for a uniform) by a weighted fit on whitened targets.
 
     The uniform never exceeds the Gaussian's peak density
-    (``gamma >= 1 / N(0; 0, Sigma)``, and per column
-    ``width_j >= sqrt(2 pi Sigma_jj)``) and, for the two rules, its box spans
+    (``gamma >= 1 / N(0; 0, Sigma)``; each side ``>= sqrt(2 pi D_j)`` in the
+    conditional coordinates of Sigma, see the user guide) and its box spans
     every residual it explains; without these floors the moment rule can
     collapse onto the centre of clean residuals, with a wide Gaussian around.
 

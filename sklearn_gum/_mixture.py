@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg, stats
 
+from ._span import conditional_coordinates
+
 COVARIANCE_TYPES = ("full", "diag", "spherical")
 UNIFORM_RULES = ("moments", "range")
 OUTLIER_MODELS = ("uniform", "gaussian")
@@ -281,16 +283,28 @@ def _explained_span(residuals, resp, outlier_weights):
 def uniform_log_volume(residuals, resp, sample_weight, covariance, uniform):
     """Log-volume of the uniform component, kept a model of spread-out outliers.
 
+    The box lives in the Gaussian's *conditional coordinates*
+    ``u = M^{-1} e``, with ``Sigma = M D M^T`` (``M`` unit lower triangular,
+    ``D`` the conditional variances ``Sigma_{j | <j}``): ``u_j`` is the part
+    of column ``j`` that the Gaussian does not predict linearly from the
+    earlier columns. ``M`` has determinant one, so a box in ``u`` has the
+    volume of its parallelepiped in ``e``; for a diagonal ``Sigma``, ``u = e``
+    and the box is axis-aligned.
+
     The rule (``"moments"``, ``"range"`` or a fixed positive volume) gives a
     first volume. For the rules, each side of the box is then widened to span
     the residuals the uniform explains (each pulled towards the outliers'
     mean by its inlier responsibility, so that the box moves continuously
-    with the responsibilities) and to at least ``sqrt(2 pi Sigma_jj)``, so that no marginal density of
-    the uniform exceeds the Gaussian's. Whatever the rule, the volume is at
-    least ``1 / N(0; 0, Sigma)``: the uniform density never exceeds the
-    Gaussian's peak. Without these floors the moment rule can collapse onto
-    the centre of clean residuals, and a constant output column (zero
-    residual spread) would make the uniform infinitely dense.
+    with the responsibilities) and to at least ``sqrt(2 pi D_j)``, so that
+    no conditional density of the uniform exceeds the Gaussian's. Whatever
+    the rule, the volume is at least ``1 / N(0; 0, Sigma)``: the uniform
+    density never exceeds the Gaussian's peak. Without these floors the
+    moment rule can collapse onto the centre of clean residuals, and a
+    constant output column (zero residual spread) would make the uniform
+    infinitely dense. A direction the residuals do not span (an output that
+    repeats another, or a sum of others) gets ``u_j = 0`` for every sample:
+    there both components have the Gaussian's density, and the mixture is
+    that of the outputs that span the residuals.
 
     Parameters
     ----------
@@ -308,16 +322,17 @@ def uniform_log_volume(residuals, resp, sample_weight, covariance, uniform):
     floor = -log_gaussian_peak(covariance)
     if not isinstance(uniform, str):
         return max(np.log(uniform), floor)
+    coordinates, variances = conditional_coordinates(residuals, covariance)
     outlier_weights = sample_weight * (1 - resp)
-    log_widths = _log_box_widths(residuals, outlier_weights, sample_weight, uniform)
+    log_widths = _log_box_widths(coordinates, outlier_weights, sample_weight, uniform)
     with np.errstate(divide="ignore"):
-        log_widths = np.maximum(log_widths, np.log(_explained_span(residuals, resp,
+        log_widths = np.maximum(log_widths, np.log(_explained_span(coordinates, resp,
                                                                    outlier_weights)))
-    # Per column, the box is at least sqrt(2 pi Sigma_jj) wide: no marginal
-    # uniform density above the marginal Gaussian peak. By Hadamard's
-    # inequality the product is then at least 1 / N(0; 0, Sigma) as well.
-    marginal_floor = 0.5 * np.log(2 * np.pi * np.diag(covariance))
-    return max(np.sum(np.maximum(log_widths, marginal_floor)), floor)
+    # Per coordinate, the box is at least sqrt(2 pi D_j) wide: no conditional
+    # uniform density above the conditional Gaussian peak. The product of
+    # these floors is 1 / N(0; 0, Sigma) (det Sigma = prod D_j).
+    conditional_floor = 0.5 * np.log(2 * np.pi * variances)
+    return max(np.sum(np.maximum(log_widths, conditional_floor)), floor)
 
 
 def e_step(residuals, params):

@@ -1,4 +1,5 @@
-"""Progress of long loops of fits: EM runs (``n_init``) and repeated runs.
+"""Progress of long loops of fits: EM runs (``n_init``), EM iterations
+(``max_iter``) and repeated runs.
 
 A loop asked to do far more work than it can finish would otherwise run
 silently for ever. :class:`Progress` prints, with ``verbose``, a line per
@@ -13,6 +14,20 @@ import warnings
 
 # Estimated remaining time (seconds) above which a silent loop warns.
 WARN_AFTER = 3600.0
+# EM iterations within the default budget never warn (AUTO_MAX_ITER["exact"]).
+QUIET_ITERATIONS = 100
+ITERATION_ADVICE = (
+    "Unless the EM converges first (with tol=0 it stops only at an exact fixed "
+    "point, which rounding may never reach), lower max_iter or raise tol"
+)
+
+
+def iteration_budget(max_iter):
+    """:class:`Progress` of the EM iterations of one run, warning-only: past
+    ``QUIET_ITERATIONS`` iterations, one warning when the rest of
+    ``max_iter`` could take over ``WARN_AFTER`` seconds."""
+    return Progress("GUM: EM iteration", max_iter, 0, ITERATION_ADVICE,
+                    quiet_steps=QUIET_ITERATIONS)
 
 
 def _duration(seconds):
@@ -38,10 +53,14 @@ class Progress:
         Least number of seconds between two progress lines.
     warn_after : float, default=None
         Seconds; None means ``WARN_AFTER``.
+    quiet_steps : int, default=0
+        Steps up to this one neither print nor warn.
     """
 
-    def __init__(self, what, total, verbose, advice, interval=1.0, warn_after=None):
+    def __init__(self, what, total, verbose, advice, interval=1.0, warn_after=None,
+                 quiet_steps=0):
         self.what, self.total, self.verbose = what, int(total), verbose
+        self.quiet_steps = quiet_steps
         self.advice, self.interval = advice, interval
         self.warn_after = WARN_AFTER if warn_after is None else warn_after
         self.start = self.last_print = time.perf_counter()
@@ -49,6 +68,8 @@ class Progress:
 
     def step(self, done, detail=""):
         """Report that ``done`` of the ``total`` steps are done."""
+        if done <= self.quiet_steps:
+            return
         now = time.perf_counter()
         elapsed = now - self.start
         left = elapsed / done * (self.total - done)

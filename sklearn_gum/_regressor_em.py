@@ -233,11 +233,11 @@ def _iterate(refit, state, prediction, estimator, factor, dof, verbose):
     whitening and the run's :class:`~sklearn_gum._warm_em.Settling`; ``dof``
     is that of the regressor behind ``prediction``."""
     residuals = refit.targets - prediction
-    settling = _warm_em.Settling(state, exact=_warm_em.em_path(refit) == "exact",
-                                 verbose=verbose)
     # at least one refit: a run finished on all rows must not end on the
     # sample's regressor when the sample used up the budget
     budget = max(refit.max_refits, state.n_iter + 1)
+    settling = _warm_em.Settling(state, exact=_warm_em.em_path(refit) == "exact",
+                                 verbose=verbose, max_iter=budget)
     while state.n_iter < budget:
         state.m_step(residuals, dof=dof)
         factor = whitening_factor(state.covariance())

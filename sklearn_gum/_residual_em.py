@@ -31,6 +31,8 @@ from ._mixture import (
     uniform_log_volume,
     weighted_covariance,
 )
+from ._progress import iteration_budget
+from ._span import spanning_columns
 
 
 def robust_start(residuals, sample_weight, *, covariance_type, uniform, reg_covar,
@@ -140,7 +142,9 @@ def fit_residuals(residuals, sample_weight, *, covariance_type, uniform, reg_cov
     resp, log_lik = e_step(residuals - offset, params)
     mean = mean_log_likelihood(log_lik, sample_weight)
     converged = False
+    budget = iteration_budget(max_iter)
     for n_iter in range(1, max_iter + 1):
+        budget.step(n_iter)
         weights = sample_weight * precision_weights(resp[:, None], [params])[:, 0]
         offset = weights @ residuals / max(weights.sum(), np.finfo(float).tiny)
         previous_volume = params.log_volume
@@ -171,6 +175,10 @@ class ResidualMixture(NamedTuple):
     converged : bool
     likelihood_ratio : float
         ``2 (L_mixture - L_gaussian)``, the evidence before its entropy term.
+    n_columns : int or None
+        Number of columns that span the residuals and took part in the
+        evidence (:func:`sklearn_gum._span.spanning_columns`); None: all of
+        the group's.
     """
 
     evidence: float
@@ -180,6 +188,7 @@ class ResidualMixture(NamedTuple):
     n_iter: int
     converged: bool
     likelihood_ratio: float = 0.0
+    n_columns: int = None
 
 
 def residual_evidence(residuals, sample_weight, *, covariance_type, uniform,
@@ -189,7 +198,14 @@ def residual_evidence(residuals, sample_weight, *, covariance_type, uniform,
 
     EM of the mixture with the given outlier model over the residuals
     (:func:`fit_residuals`) against a Gaussian fitted to them, both with a
-    free centre, compared by :func:`outlier_evidence`.
+    free centre, compared by :func:`outlier_evidence`. With a full
+    covariance, only the columns that span the residuals take part
+    (:func:`sklearn_gum._span.spanning_columns`): an output that repeats
+    another, or a sum of others, would give the Gaussian a density bounded
+    only by ``reg_covar`` in a direction where the uniform has none, and the
+    evidence would depend on how often an output is repeated. The mixture
+    that starts the EM is then completed to every column by an M-step with
+    the responsibilities found.
 
     The EM stops once the mean log-likelihood changes by at most ``tol``
     and the total by at most ``DECISION_TOL`` nats: the evidence is a total,
@@ -204,19 +220,36 @@ def residual_evidence(residuals, sample_weight, *, covariance_type, uniform,
         the fitted mixture and the convergence of its EM.
     """
     tol = min(tol, DECISION_TOL / max(sample_weight.sum(), np.finfo(float).tiny))
+    n_columns = residuals.shape[1]
+    options = dict(covariance_type=covariance_type, uniform=uniform,
+                   reg_covar=np.broadcast_to(reg_covar, (n_columns,)),
+                   floor=np.broadcast_to(floor, (n_columns,)))
+    kept = np.arange(n_columns)
+    if covariance_type == "full":
+        kept = spanning_columns(residuals, sample_weight,
+                                np.maximum(options["reg_covar"], options["floor"]))
+    spanned = {**options, "reg_covar": options["reg_covar"][kept],
+               "floor": options["floor"][kept]}
     params, offset, resp, log_lik, n_iter, converged = fit_residuals(
-        residuals, sample_weight, covariance_type=covariance_type, uniform=uniform,
-        reg_covar=reg_covar, floor=floor, max_iter=max_iter, tol=tol,
-        outlier_model=outlier_model,
+        residuals[:, kept], sample_weight, max_iter=max_iter, tol=tol,
+        outlier_model=outlier_model, **spanned,
     )
-    centred = residuals - np.average(residuals, axis=0, weights=sample_weight)
-    gaussian = gaussian_params(centred, sample_weight, covariance_type, reg_covar, floor)
+    centred = residuals[:, kept] - np.average(residuals[:, kept], axis=0,
+                                              weights=sample_weight)
+    gaussian = gaussian_params(centred, sample_weight, covariance_type,
+                               spanned["reg_covar"], spanned["floor"])
     gaussian_log_lik = e_step(centred, gaussian)[1]
     evidence = outlier_evidence(log_lik, gaussian_log_lik, resp, sample_weight)
     ratio = 2 * float(sample_weight @ (log_lik - gaussian_log_lik))
     if outlier_model == "gaussian":
         ratio = max(ratio, 0.0)
-    return ResidualMixture(evidence, params, offset, resp, n_iter, converged, ratio)
+    if len(kept) < n_columns:
+        weights = sample_weight * precision_weights(resp[:, None], [params])[:, 0]
+        offset = weights @ residuals / max(weights.sum(), np.finfo(float).tiny)
+        params = m_step(residuals - offset, resp, sample_weight,
+                        outlier_scale=params.outlier_scale, **options)
+    return ResidualMixture(evidence, params, offset, resp, n_iter, converged, ratio,
+                           len(kept))
 
 
 def gaussian_start(residuals, sample_weight, *, covariance_type, uniform, reg_covar,

@@ -70,6 +70,7 @@ from sklearn.neural_network import MLPRegressor
 from sklearn.pipeline import Pipeline
 
 from . import _em, _warm_hgb
+from ._progress import iteration_budget
 from ._weighted_fit import effective_dof
 
 # Default refit budget (max_iter="auto") of each path: the normal-equation
@@ -188,11 +189,15 @@ class Settling:
         Whether the refits are exact maximisers (then only the
         log-likelihood decides convergence).
     verbose : int
+    max_iter : int, default=None
+        The run's budget of EM iterations, whose time left is checked
+        (:func:`sklearn_gum._progress.iteration_budget`); None: not checked.
     """
 
-    def __init__(self, state, exact, verbose):
+    def __init__(self, state, exact, verbose, max_iter=None):
         self.exact = exact
         self.verbose = verbose
+        self.budget = None if max_iter is None else iteration_budget(max_iter)
         self.clock = time.perf_counter()
         self._last = self._flags(state)
         self.changes = [0]
@@ -213,6 +218,8 @@ class Settling:
         if not self.exact:
             converged = converged or self.settled
         self._print(state, label)
+        if self.budget is not None and not converged:
+            self.budget.step(state.n_iter)
         return converged
 
     @property

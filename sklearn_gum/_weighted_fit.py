@@ -100,14 +100,21 @@ def effective_dof(estimator):
     non-zero coefficients per output, plus one for a fitted intercept, which
     is the trace of the weighted hat matrix of least squares (exact for
     least squares, an upper bound for ridge, the usual estimate for the
-    lasso). Trees: the number of leaves. Other regressors: 0, i.e. no
-    correction; their inlier scale is then biased low by about their
-    effective degrees of freedom over the number of inliers.
+    lasso). A least-squares fit that reports the rank of its (centred,
+    weighted) design, as ``LinearRegression``'s ``rank_``, spends that many:
+    a repeated feature, or a constant one next to the intercept, takes a
+    coefficient but no degree of freedom. Trees: the number of leaves.
+    Other regressors: 0, i.e. no correction; their inlier scale is then
+    biased low by about their effective degrees of freedom over the number
+    of inliers.
     """
     final = estimator.steps[-1][1] if isinstance(estimator, Pipeline) else estimator
     coef = getattr(final, "coef_", None)
     if coef is not None and np.ndim(coef) in (1, 2):
         nonzero = np.count_nonzero(np.atleast_2d(coef), axis=1).mean()
+        rank = getattr(final, "rank_", None)
+        if isinstance(rank, (int, np.integer)):
+            nonzero = min(nonzero, rank)
         return float(nonzero) + float(bool(getattr(final, "fit_intercept", False)))
     if hasattr(final, "get_n_leaves"):
         return float(final.get_n_leaves())

@@ -1,18 +1,19 @@
 """Requests for unbounded work (issue 19): ``n_init=10**9``,
-``compare_estimators(n_runs=10**9)``. Long loops of runs report their
-progress with ``verbose``, and warn once, without it, when the runs left
-would take over an hour (``WARN_AFTER``); compare_estimators refuses more
-runs than it can hold."""
+``max_iter=10**9`` with ``tol=0``, ``compare_estimators(n_runs=10**9)``.
+Long loops of runs report their progress with ``verbose``, and warn once,
+without it, when the runs left would take over an hour (``WARN_AFTER``);
+EM iterations do so past the default budget of 100; compare_estimators
+refuses more runs than it can hold."""
 
 import re
 import warnings
 
 import numpy as np
 import pytest
-from sklearn.linear_model import LinearRegression
+from sklearn.linear_model import LinearRegression, Ridge
 
 from sklearn_gum import GUMRegressor, _progress
-from sklearn_gum._progress import Progress
+from sklearn_gum._progress import Progress, iteration_budget
 from sklearn_gum.model_selection import compare_estimators
 
 RNG = np.random.RandomState(0)
@@ -90,3 +91,49 @@ def test_the_tol_docstring_says_what_zero_means():
     doc = " ".join(GUMRegressor.__doc__.split())
     assert "``tol=0`` stops only at an exact fixed point" in doc
     assert "runs exactly ``max_iter`` iterations" in doc
+
+
+def test_a_billion_em_iterations_at_tol_zero_warn_past_the_default_budget():
+    # on these data Ridge's refits never reach an exact fixed point (the
+    # log-likelihood keeps moving in its last digits): at tol=0 this ran for
+    # ever without a word
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(100, 2))
+    Y = X @ [1.0, 2.0] + rng.normal(scale=0.1, size=100)
+    Y[:20] += 10
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        with pytest.raises(UserWarning, match=r"GUM: EM iterations: 1000000000 "
+                           r"requested, 101 took .* s; the rest will take about "
+                           r".* days\. Unless the EM converges first \(with tol=0 "
+                           r"it stops only at an exact fixed point.*lower max_iter "
+                           r"or raise tol, or pass verbose=1"):
+            GUMRegressor(Ridge(), max_iter=10**9, tol=0, random_state=0).fit(X, Y)
+
+
+def test_a_large_max_iter_that_converges_does_not_warn(warn_at_once):
+    gum = GUMRegressor(Ridge(), max_iter=10**9).fit(X, Y)
+    assert gum.converged_ and gum.n_iter_ < 100
+
+
+def test_iterations_warn_only_past_the_default_budget(warn_at_once):
+    budget = iteration_budget(10**9)
+    for n_iter in range(1, 101):
+        budget.step(n_iter)
+    with pytest.raises(UserWarning, match=r"GUM: EM iterations: 1000000000 "
+                       r"requested, 101 took"):
+        budget.step(101)
+
+
+def test_the_decision_em_over_fixed_residuals_warns_too(warn_at_once, monkeypatch):
+    # the EM that decides about outliers runs max_iter iterations too: one
+    # that never settles (tol=0 on a cycle in the last digits) warns
+    from sklearn_gum import _residual_em
+
+    monkeypatch.setattr(_residual_em, "has_converged", lambda *args: False)
+    residuals = np.r_[RNG.normal(size=90), RNG.uniform(10, 20, size=10)][:, None]
+    with pytest.raises(UserWarning, match=r"GUM: EM iterations: 1000000000 "
+                       r"requested, 101 took"):
+        _residual_em.fit_residuals(residuals, np.ones(100), covariance_type="full",
+                                   uniform="moments", reg_covar=1e-6, max_iter=10**9,
+                                   tol=0)

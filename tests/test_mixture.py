@@ -8,7 +8,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import special, stats
 
-from sklearn_gum import _mixture, _residual_em
+from sklearn_gum import _mixture, _residual_em, _span
 
 # The maths runs warning-free on ordinary input: no division by zero, no
 # deprecated numpy calls.
@@ -398,10 +398,10 @@ def test_rows_without_weight_do_not_move_the_uniform():
         assert_allclose(padded, expected)
 
 
-def test_an_empty_uniform_gets_the_marginal_floor_without_warnings():
-    # no outlier weight (r = 1 everywhere): every side of the box is the
-    # marginal floor sqrt(2 pi Sigma_jj); for a correlated Sigma that is above
-    # the joint floor 1 / N(0; 0, Sigma) (Hadamard)
+def test_an_empty_uniform_gets_the_conditional_floor_without_warnings():
+    # no outlier weight (r = 1 everywhere): every side of the box, in the
+    # conditional coordinates of Sigma, is its floor sqrt(2 pi D_j) with
+    # D = (1, 4 - 0.9^2 / 1): the volume is 1 / N(0; 0, Sigma) exactly
     covariance = np.array([[1.0, 0.9], [0.9, 4.0]])
     residuals = np.random.RandomState(9).normal(size=(20, 2))
     with warnings.catch_warnings():
@@ -411,9 +411,48 @@ def test_an_empty_uniform_gets_the_marginal_floor_without_warnings():
                 residuals, np.ones(20), np.ones(20), covariance, uniform
             )
             if uniform == "moments":
-                assert_allclose(log_volume, np.log(2 * np.pi * 2.0))
-            assert log_volume >= np.log(2 * np.pi * 2.0) - 1e-12
-    assert np.log(2 * np.pi * 2.0) > -_mixture.log_gaussian_peak(covariance)
+                assert_allclose(log_volume, np.log(2 * np.pi * np.sqrt(4 - 0.81)))
+            assert log_volume >= -_mixture.log_gaussian_peak(covariance) - 1e-12
+    assert_allclose(-_mixture.log_gaussian_peak(covariance),
+                    np.log(2 * np.pi * np.sqrt(4 - 0.81)))
+
+
+def test_the_box_lives_in_the_conditional_coordinates():
+    # Sigma = M D M^T with M = [[1, 0], [0.5, 1]], D = (1, 2): u = (e1, e2 - 0.5 e1)
+    covariance = np.array([[1.0, 0.5], [0.5, 2.25]])
+    residuals = np.random.RandomState(3).uniform(-5, 5, size=(50, 2))
+    coordinates, variances = _span.conditional_coordinates(residuals, covariance)
+    assert_allclose(variances, [1.0, 2.0])
+    assert_allclose(coordinates, residuals - np.c_[0 * residuals[:, 0],
+                                                   0.5 * residuals[:, 0]])
+    spans = np.ptp(coordinates, axis=0)
+    log_volume = _mixture.uniform_log_volume(residuals, np.zeros(50), np.ones(50),
+                                             covariance, "range")
+    assert_allclose(log_volume, np.log(spans).sum())
+    # a diagonal Sigma leaves the residuals (and the axis-aligned box) as they are
+    same, diagonal = _span.conditional_coordinates(residuals, np.diag([1.0, 3.0]))
+    assert same is residuals
+    assert_allclose(diagonal, [1.0, 3.0])
+
+
+def test_a_repeated_column_leaves_the_uniform_density_of_one_column():
+    # residuals in three identical columns, Sigma = s J + reg I: the box is
+    # as wide as one column's in u_1 and at the Gaussian's floor in the two
+    # directions the residuals do not span, where both components then have
+    # the same density: the log-density ratio of the components is that of
+    # one column
+    rng = np.random.RandomState(4)
+    one = np.r_[rng.normal(size=300), rng.uniform(20, 40, size=100)][:, None]
+    resp = np.r_[np.ones(300), np.zeros(100)]
+    weights = np.ones(400)
+    single = _mixture.m_step(one, resp, weights, covariance_type="full",
+                             uniform="moments", reg_covar=1e-6)
+    triple = _mixture.m_step(np.tile(one, 3), resp, weights, covariance_type="full",
+                             uniform="moments", reg_covar=1e-6)
+    ratio = [_mixture.gaussian_log_density(residuals, params.covariance)
+             + params.log_volume
+             for residuals, params in ((one, single), (np.tile(one, 3), triple))]
+    assert_allclose(ratio[1], ratio[0], rtol=1e-5, atol=1e-5)  # reg_covar = 1e-6
 
 
 def test_a_pure_gaussian_e_step_does_not_warn():

@@ -479,11 +479,11 @@ def test_gum_net_n_init_keeps_the_most_likely_run(monkeypatch):
 
     train = _fit._train
     monkeypatch.setattr(_fit, "_train", recorded)
-    # with this seed the middle run of three is the most likely
+    # with this seed a later run than the first is the most likely
     gum = GUMRegressor(make_net(max_epochs=8), n_init=3, random_state=1)
     gum.fit(X_CURVE, Y_CURVE)
     likelihoods = [run.log_likelihood for run in runs]
-    assert len(likelihoods) == 3 and np.argmax(likelihoods) == 1
+    assert len(likelihoods) == 3 and np.argmax(likelihoods) > 0
     assert gum.log_likelihood_ == max(likelihoods)
     kept = runs[int(np.argmax(likelihoods))]
     assert gum.estimator_ is kept.estimator
