@@ -50,6 +50,60 @@ PARAMETER_CONSTRAINTS = {
     "verbose": ["verbose"],
 }
 
+# The settings a network fit adds (GUMRegressor around a skorch net,
+# GUMCallback, GUMCriterion), checked alike.
+SCHEDULE_CONSTRAINTS = {
+    "min_evidence": [NumberInterval(Real, 0, None, closed="left"), StrOptions({"auto"})],
+    "warmup_epochs": [NumberInterval(Integral, 0, None, closed="left"),
+                      StrOptions({"auto"})],
+    "estep_every": [NumberInterval(Integral, 1, None, closed="left")],
+    "estep_residuals": [StrOptions({"train", "eval"})],
+    "loss_normalization": [StrOptions({"first", "mse", "none"})],
+}
+
+# One default per shared setting: GUMRegressor, GUMCallback and GUMCriterion
+# take these names with these defaults (tests/test_vocabulary.py checks it).
+# "auto" is resolved where the path is known: max_iter by auto_max_iter
+# (100 for networks), min_evidence by auto_min_evidence, warmup_epochs by
+# auto_warmup_epochs.
+DEFAULTS = {
+    "outlier_granularity": "sample",
+    "covariance_type": "full",
+    "uniform": "moments",
+    "max_iter": "auto",
+    "tol": 1e-4,
+    "threshold": 0.5,
+    "reg_covar": 1e-6,
+    "outlier_component": "auto",
+    "min_evidence": "auto",
+    "warmup_epochs": "auto",
+    "estep_every": 1,
+    "estep_residuals": "train",
+    "loss_normalization": "first",
+    "init": "auto",
+    "verbose": 0,
+}
+NETWORK_MAX_ITER = 100  # max_iter="auto" of a network: E-steps
+NETWORK_MIN_EVIDENCE = 0.1  # min_evidence="auto" of a network, per unit weight
+DEFAULT_WARMUP_EPOCHS = 5  # warmup_epochs="auto" when the epochs are not known
+
+
+def auto_min_evidence(value, network):
+    """``min_evidence`` with ``"auto"`` resolved: 0.1 per unit of sample
+    weight for a network (a trained net's clean residuals are heavy-tailed),
+    0 for a refitted estimator (the calibrated test alone)."""
+    if isinstance(value, str) and value == "auto":
+        return NETWORK_MIN_EVIDENCE if network else 0.0
+    return float(value)
+
+
+def auto_warmup_epochs(value, max_epochs=None):
+    """``warmup_epochs`` with ``"auto"`` resolved: a tenth of ``max_epochs``
+    (at least 1) when the number of epochs is known, else 5."""
+    if isinstance(value, str) and value == "auto":
+        return DEFAULT_WARMUP_EPOCHS if max_epochs is None else max(1, max_epochs // 10)
+    return int(value)
+
 
 @dataclass(frozen=True)
 class EMOptions:
@@ -62,15 +116,19 @@ class EMOptions:
     tol: float = 1e-4
     max_iter: int = 100
     outlier_component: str = "auto"
+    min_evidence: float = 0.0
     scale: object = None
     floor: object = None
 
     @classmethod
-    def of(cls, source):
-        """The options held as attributes of ``source`` (an estimator)."""
+    def of(cls, source, network=False):
+        """The options held as attributes of ``source`` (an estimator), with
+        ``min_evidence="auto"`` resolved for a ``network`` or not."""
         names = [option.name for option in fields(cls)
                  if option.name not in ("scale", "floor")]
-        return cls(**{name: getattr(source, name) for name in names})
+        values = {name: getattr(source, name) for name in names}
+        values["min_evidence"] = auto_min_evidence(values["min_evidence"], network)
+        return cls(**values)
 
     def scaled(self, residuals, sample_weight, targets=None):
         """The options with floors relative to the scale of ``residuals``.
@@ -167,8 +225,9 @@ def decide_outliers(residuals, sample_weight, groups, options, keep=None):
         calibrated_evidence(mixture, n_weighted, len(columns))
         for mixture, columns in zip(mixtures, groups)
     ])
-    if keep is None:
-        keep = (evidence > 0) | (options.outlier_component == "always")
+    if keep is None:  # min_evidence: a margin per unit of (scaled) weight
+        margin = options.min_evidence * n_weighted
+        keep = (evidence > margin) | (options.outlier_component == "always")
     forced = np.asarray(keep, dtype=bool) & (evidence <= 0)
     for k in np.flatnonzero(forced):
         params, offset = _mixture.gaussian_start(

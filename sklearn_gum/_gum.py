@@ -17,15 +17,15 @@ from sklearn.utils.metadata_routing import (
 )
 from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
 
-from . import _em, _mixture
+from . import _em
 from ._regressor_em import fit_regressor_em
 from ._html import MixtureReprMixin
 from ._linear_refit import make_refit
+from ._scores import MixtureScoresMixin
 from ._validation import (
     NumberInterval,
     check_2d,
     check_groups,
-    check_targets,
     is_dask,
     is_skorch_net,
     validate_targets,
@@ -33,7 +33,8 @@ from ._validation import (
 from ._weighted_fit import may_write_inputs, unwhiten
 
 
-class GUMRegressor(MixtureReprMixin, MetaEstimatorMixin, RegressorMixin, BaseEstimator):
+class GUMRegressor(MixtureReprMixin, MixtureScoresMixin, MetaEstimatorMixin,
+                   RegressorMixin, BaseEstimator):
     """Robust regression with a Gaussian-uniform mixture of residuals (GUM).
 
     The residuals ``e_n = y_n - f(x_n)`` of any regressor ``f`` are modelled
@@ -124,6 +125,25 @@ class GUMRegressor(MixtureReprMixin, MetaEstimatorMixin, RegressorMixin, BaseEst
         support it (see Notes); otherwise the group is a pure Gaussian and,
         when no group keeps it, the fit is the plain weighted fit of the
         estimator. ``"always"`` forces the mixture on.
+    min_evidence : float or "auto", default="auto"
+        Margin of that decision: the evidence for the uniform
+        (``outlier_evidence_``) must exceed ``min_evidence`` per weighted
+        sample. ``"auto"``: 0 for a scikit-learn estimator (the calibrated
+        test alone), 0.1 for a network (a trained net's clean residuals
+        are heavy-tailed; see :mod:`sklearn_gum.nn`).
+    warmup_epochs : int or "auto", default="auto"
+        Networks only: epochs trained with the sample weights alone before
+        the first outlier decision, below the net's ``max_epochs``;
+        ``"auto"`` means ``max(1, max_epochs // 10)``.
+    estep_every : int, default=1
+        Networks only: epochs between two E-steps.
+    estep_residuals : {"train", "eval"}, default="train"
+        Networks only: residuals of the E-steps during training from the
+        epoch's own forward passes (``"train"``, free) or from an eval pass
+        after the epoch (``"eval"``).
+    loss_normalization : {"first", "mse", "none"}, default="first"
+        Networks only: constant factor of the loss once the EM runs (see
+        :class:`~sklearn_gum.nn.GUMCriterion`).
     random_state : int, RandomState instance or None, default=None
         Seeds the random starts (``n_init > 1`` or ``init="subsets"``).
         With ``init="auto"``, ``None`` means a fixed seed, so that the
@@ -140,19 +160,24 @@ class GUMRegressor(MixtureReprMixin, MetaEstimatorMixin, RegressorMixin, BaseEst
         The final fit. With several outputs it is fitted on targets whitened
         by ``Sigma`` and ``predict`` maps its predictions back.
     outlier_proba_ : ndarray of shape (n_samples,) or (n_samples, n_groups)
-        ``1 - r_n`` for each training sample (and group). After a fit on
+        ``1 - r_n`` for each training sample (and group): shape (n_samples,)
+        when there is one group (``"sample"``, one target column, or one
+        group listed), (n_samples, n_groups) otherwise. After a fit on
         dask inputs, a lazy dask array with the row chunks of ``X`` (see
         Notes).
     inlier_mask_ : ndarray of bool, same shape as ``outlier_proba_``
         ``outlier_proba_ < threshold`` (lazy after a fit on dask inputs).
     inlier_prior_ : float or ndarray of shape (n_groups,)
-        ``rho`` of each group (1 where the uniform component was dropped).
+        ``rho`` of each group (1 where the uniform component was dropped);
+        a float when there is one group, as for the other per-group
+        attributes below.
     covariance_ : ndarray of shape (n_outputs, n_outputs)
         ``Sigma``, block-diagonal over the groups.
     uniform_volume_ : float or ndarray of shape (n_groups,)
         ``gamma`` of each group.
-    has_outliers_ : bool or ndarray of bool of shape (n_groups,)
-        Whether the uniform component was kept: decided once per fit, on
+    has_outliers_ : ndarray of bool of shape (n_groups,)
+        Whether each group kept its uniform component (always an array:
+        ``gum.has_outliers_.any()`` for the fit as a whole): decided once per fit, on
         the residuals of a fit made without it (see Notes).
     outlier_evidence_ : float or ndarray of shape (n_groups,)
         NEC evidence for the mixture over a pure Gaussian on those
@@ -283,6 +308,7 @@ class GUMRegressor(MixtureReprMixin, MetaEstimatorMixin, RegressorMixin, BaseEst
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit", "predict"]), None],
         **_em.PARAMETER_CONSTRAINTS,
+        **_em.SCHEDULE_CONSTRAINTS,
         "max_iter": [NumberInterval(Integral, 1, None, closed="left"),
                      StrOptions({"auto"})],
         "n_init": [NumberInterval(Integral, 1, None, closed="left")],
@@ -304,6 +330,11 @@ class GUMRegressor(MixtureReprMixin, MetaEstimatorMixin, RegressorMixin, BaseEst
         threshold=0.5,
         reg_covar=1e-6,
         outlier_component="auto",
+        min_evidence="auto",
+        warmup_epochs="auto",
+        estep_every=1,
+        estep_residuals="train",
+        loss_normalization="first",
         random_state=None,
         verbose=0,
     ):
@@ -318,6 +349,11 @@ class GUMRegressor(MixtureReprMixin, MetaEstimatorMixin, RegressorMixin, BaseEst
         self.threshold = threshold
         self.reg_covar = reg_covar
         self.outlier_component = outlier_component
+        self.min_evidence = min_evidence
+        self.warmup_epochs = warmup_epochs
+        self.estep_every = estep_every
+        self.estep_residuals = estep_residuals
+        self.loss_normalization = loss_normalization
         self.random_state = random_state
         self.verbose = verbose
 
@@ -390,15 +426,15 @@ class GUMRegressor(MixtureReprMixin, MetaEstimatorMixin, RegressorMixin, BaseEst
                                       "Increase max_iter or tol, or try n_init > 1.")
             return self
         if is_skorch_net(self._get_estimator()):
-            from .nn import fit_network_gum
+            from .nn._fit import fit_network
 
-            result = fit_network_gum(self, X, y, sample_weight, fit_params)
+            result = fit_network(self, X, y, sample_weight, fit_params)
             self._y_ndim = np.ndim(y)
             self._store(result)
             _em.warn_if_degenerate(result)
             _em.warn_if_not_converged(
                 result, 100 if self.max_iter == "auto" else self.max_iter,
-                "Increase max_iter or tol, or estep_every of the net.",
+                "Increase max_iter or tol, or estep_every.",
             )
             return self
         refit, y_ndim = self._prepare(X, y, sample_weight, fit_params)
@@ -446,33 +482,6 @@ class GUMRegressor(MixtureReprMixin, MetaEstimatorMixin, RegressorMixin, BaseEst
             )
         return refit, y_ndim
 
-    def _store(self, result):
-        """Fitted attributes from the :class:`~sklearn_gum._em.EMResult` of
-        the kept run."""
-        if self.outlier_granularity == "sample":
-            def squeeze(values):  # one group: a scalar or one column
-                return values[0].item() if np.ndim(values) == 1 else values[:, 0]
-        else:
-            def squeeze(values):
-                return values
-        params = result.params
-        self.groups_ = result.groups
-        self.weighting_ = result.weighting
-        self.estimator_ = result.estimator
-        self._whitening = result.whitening
-        self.outlier_proba_ = squeeze(1 - result.resp)
-        self.inlier_mask_ = self.outlier_proba_ < self.threshold
-        self.inlier_prior_ = squeeze(np.array([p.inlier_prior for p in params]))
-        self.uniform_volume_ = squeeze(np.exp([p.log_volume for p in params]))
-        n_outputs = sum(len(columns) for columns in result.groups)
-        self.covariance_ = _em.block_covariance(params, result.groups, n_outputs)
-        self.has_outliers_ = squeeze(result.has_outliers)
-        self.outlier_evidence_ = squeeze(result.evidence)
-        self.n_iter_ = result.n_iter
-        self.converged_ = result.converged
-        self.log_likelihood_ = result.log_likelihood
-        self.history_ = dict(result.history)
-
     def predict(self, X, **predict_params):
         """Predict with the robustly fitted estimator.
 
@@ -511,61 +520,6 @@ class GUMRegressor(MixtureReprMixin, MetaEstimatorMixin, RegressorMixin, BaseEst
         if self._y_ndim == 1:
             return np.asarray(prediction).ravel()
         return prediction
-
-    def outlier_proba(self, X, y):
-        """Outlier probabilities of labelled samples under the fitted mixture.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            With as many outputs as the training targets.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples,) or (n_samples, n_groups)
-            ``1 - r_n``, shaped like ``outlier_proba_``, in the floating
-            dtype of :meth:`predict` (float32 for a linear model on float32
-            ``X``). A residual too large for its squared distance to be a
-            float64 number is infinitely far from the Gaussian: probability 1.
-        """
-        check_is_fitted(self)
-        if is_dask(X) or is_dask(y):
-            from ._dask import outlier_proba
-
-            return outlier_proba(self, X, y)
-        prediction = self.predict(X)
-        missing = np.isnan(np.reshape(prediction, (len(prediction), -1))).any(axis=1)
-        if missing.any():
-            raise ValueError(
-                f"{type(self.estimator_).__name__}.predict returned NaN for "
-                f"{missing.sum()} sample(s) of X; outlier_proba needs finite "
-                "predictions to compare y with."
-            )
-        targets, _ = check_targets(y, len(prediction))
-        n_outputs = self.covariance_.shape[0]
-        if targets.shape[1] != n_outputs:
-            raise ValueError(
-                f"y has {targets.shape[1]} output(s); the model was fitted on "
-                f"{n_outputs}. Pass y of shape (n_samples, {n_outputs})."
-            )
-        with np.errstate(over="ignore"):  # overflow: infinitely far, see below
-            residuals = targets - np.reshape(prediction, (len(targets), -1))
-        resp = _em.far_inlier_resp(residuals, self.groups_, self._fitted_params())
-        proba = (1 - resp).astype(np.result_type(prediction.dtype, np.float32))
-        return proba[:, 0] if np.ndim(self.outlier_proba_) == 1 else proba
-
-    def _fitted_params(self):
-        """Per-group mixture parameters rebuilt from the fitted attributes
-        (which hold only arrays and numbers, for safe persistence)."""
-        priors = np.atleast_1d(self.inlier_prior_)
-        volumes = np.atleast_1d(self.uniform_volume_)
-        return [
-            _mixture.GroupParams(
-                float(prior), self.covariance_[np.ix_(columns, columns)], np.log(volume)
-            )
-            for prior, volume, columns in zip(priors, volumes, self.groups_)
-        ]
 
     def get_metadata_routing(self):
         """Get metadata routing of this object.

@@ -66,20 +66,15 @@ class EMStepsMixin:
         return self.sample_weight * self._mixture_rows
 
     def _decide(self, host, groups):
-        """The core's outlier decision for some groups, with the margin
-        ``min_evidence`` per unit of weight."""
-        weights = self._weights()
+        """The core's outlier decision for some groups (with the margin
+        ``min_evidence`` per weighted row)."""
         decision = _em.decide_outliers(
-            host, weights, [self.groups_[k] for k in groups], self._options
+            host, self._weights(), [self.groups_[k] for k in groups], self._options
         )
         # The free-centre mixtures' responsibilities are not used once the
         # decision is taken: n_samples floats per group less to hold.
-        decision = dataclasses.replace(decision, mixtures=[
+        return dataclasses.replace(decision, mixtures=[
             mixture._replace(resp=None) for mixture in decision.mixtures])
-        if self.outlier_component == "always":
-            return decision
-        keep = decision.evidence > self.min_evidence * weights.sum()
-        return dataclasses.replace(decision, keep=keep, forced=keep & decision.forced)
 
     def _new_state(self, keep):
         return _em.EMState(self.groups_, self._weights(), self._options, keep,

@@ -13,42 +13,50 @@ from threadpoolctl import ThreadpoolController
 _LOG_2PI = math.log(2 * math.pi)
 
 
-def torch_e_step(residuals, params):
+def torch_e_step(residuals, inlier_prior, covariance, uniform_volume):
     """Inlier responsibilities and log-likelihoods of one group, in torch.
 
-    The twin of :func:`sklearn_gum._mixture.e_step`, run wherever
-    ``residuals`` live (the network's device).
+    The E-step of :class:`~sklearn_gum.GUMRegressor` for one group of
+    outputs, run wherever ``residuals`` live (the network's device).
 
     Parameters
     ----------
     residuals : torch.Tensor of shape (n_samples, n_columns)
-    params : GroupParams
-        ``rho``, ``Sigma`` and the log-volume of the group.
+    inlier_prior : float
+        ``rho``, in (0, 1].
+    covariance : array-like of shape (n_columns, n_columns)
+        ``Sigma``, positive definite.
+    uniform_volume : float
+        ``gamma``, the volume of the uniform's box.
 
     Returns
     -------
     resp : torch.Tensor of shape (n_samples,)
-        ``r_n = rho N(e_n) / (rho N(e_n) + (1 - rho) / volume)``.
+        ``r_n = rho N(e_n) / (rho N(e_n) + (1 - rho) / gamma)``.
     log_lik : torch.Tensor of shape (n_samples,)
-        ``log(rho N(e_n; 0, Sigma) + (1 - rho) / volume)``.
+        ``log(rho N(e_n; 0, Sigma) + (1 - rho) / gamma)``.
 
     Examples
     --------
     >>> import numpy as np
     >>> import torch
-    >>> from sklearn_gum import _mixture
+    >>> from scipy.stats import multivariate_normal
     >>> from sklearn_gum.nn import torch_e_step
-    >>> params = _mixture.GroupParams(0.9, np.eye(2), np.log(100.0))
     >>> residuals = np.array([[0.1, -0.2], [6.0, 5.0]])
-    >>> resp, _ = torch_e_step(torch.as_tensor(residuals), params)
+    >>> resp, log_lik = torch_e_step(torch.as_tensor(residuals), 0.9, np.eye(2), 100.0)
     >>> resp.numpy().round(4)
     array([0.9929, 0.    ])
-    >>> bool(np.allclose(resp.numpy(), _mixture.e_step(residuals, params)[0]))
+    >>> density = 0.9 * multivariate_normal(cov=np.eye(2)).pdf(residuals) + 0.1 / 100
+    >>> bool(np.allclose(log_lik.numpy(), np.log(density)))
     True
     """
-    covariance = torch.as_tensor(
-        params.covariance, dtype=residuals.dtype, device=residuals.device
-    )
+    return _e_step(residuals, float(inlier_prior), covariance, math.log(uniform_volume))
+
+
+def _e_step(residuals, inlier_prior, covariance, log_volume):
+    """:func:`torch_e_step` with the log of the volume (the core's form)."""
+    covariance = torch.as_tensor(covariance, dtype=residuals.dtype,
+                                 device=residuals.device)
     cholesky, info = torch.linalg.cholesky_ex(covariance)
     if info.item() != 0:
         raise ValueError(
@@ -58,10 +66,10 @@ def torch_e_step(residuals, params):
     whitened = torch.linalg.solve_triangular(cholesky, residuals.T, upper=False)
     log_peak = -0.5 * len(covariance) * _LOG_2PI - torch.log(cholesky.diagonal()).sum()
     mahalanobis = whitened.square().sum(0)
-    log_inlier = math.log(params.inlier_prior) + log_peak - 0.5 * mahalanobis
-    if params.inlier_prior >= 1:
+    log_inlier = math.log(inlier_prior) + log_peak - 0.5 * mahalanobis
+    if inlier_prior >= 1:
         return torch.ones_like(log_inlier), log_inlier
-    log_outlier = math.log1p(-params.inlier_prior) - params.log_volume
+    log_outlier = math.log1p(-inlier_prior) - log_volume
     log_lik = torch.logaddexp(log_inlier, torch.full_like(log_inlier, log_outlier))
     return torch.exp(log_inlier - log_lik), log_lik
 
@@ -70,8 +78,9 @@ def score_on_device(residuals, groups, params):
     """The core's E-step of every group, taken by :func:`torch_e_step` where
     the residuals live; numpy copies for the mixture's M-step."""
     results = [
-        torch_e_step(residuals[:, torch.as_tensor(columns, device=residuals.device)],
-                     group_params)
+        _e_step(residuals[:, torch.as_tensor(columns, device=residuals.device)],
+                group_params.inlier_prior, group_params.covariance,
+                group_params.log_volume)
         for columns, group_params in zip(groups, params)
     ]
     resp = torch.stack([resp for resp, _ in results], dim=1)
