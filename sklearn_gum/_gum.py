@@ -366,7 +366,12 @@ class GUMRegressor(MixtureReprMixin, MixtureScoresMixin, MetaEstimatorMixin,
         Nested parameters of the default estimator (``estimator=None``), e.g.
         ``estimator__fit_intercept=False`` (as ``GridSearchCV`` sets them),
         first make ``estimator`` the ``LinearRegression()`` that None stands
-        for, then set them on it.
+        for, then set them on it. The EM's settings of a network
+        (``warmup_epochs``, ``estep_every``, ``estep_residuals``,
+        ``min_evidence``, ``loss_normalization``) are parameters of the
+        GUMRegressor; spelt ``estimator__warmup_epochs`` for an estimator
+        that has no such parameter (a skorch net), they set the
+        GUMRegressor's (``get_params`` lists them once, without the prefix).
 
         Parameters
         ----------
@@ -377,6 +382,12 @@ class GUMRegressor(MixtureReprMixin, MixtureScoresMixin, MetaEstimatorMixin,
         -------
         self : GUMRegressor
         """
+        estimator_params = self._get_estimator().get_params(deep=False)
+        for name in _em.SCHEDULE_CONSTRAINTS:
+            key = f"estimator__{name}"
+            if key in params and name not in estimator_params:
+                params = {**params, name: params[key]}
+                del params[key]
         nested = any(key.startswith("estimator__") for key in params)
         if nested and params.get("estimator", self.estimator) is None:
             params = {**params, "estimator": LinearRegression()}
