@@ -190,7 +190,8 @@ class GUMRegressor(MixtureReprMixin, MixtureScoresMixin, MetaEstimatorMixin,
     n_iter_ : int
         EM iterations of the kept run: refits (for a network, E-steps after
         the first, the final one included). When no group keeps the
-        uniform, 1: the plain fit, which is the model returned.
+        uniform, 0: the plain fit is the model returned, and ``history_``
+        has its one entry (``n_iter_ + 1`` entries in every case).
     converged_ : bool
         Whether that EM converged before ``max_iter`` (True for the plain
         fit: no ``ConvergenceWarning`` is about an EM whose fit is not

@@ -148,7 +148,7 @@ def _finish(refit, sampled, options, share, verbose):
     if not sampled.has_outliers.any():
         plain = refit.plain_fit()
         state.start(refit.targets - refit.predict(plain))
-        return state.result(plain, decision, weighting=refit.weighting, n_iter=1,
+        return state.result(plain, decision, weighting=refit.weighting, n_iter=0,
                             converged=True)
     state.params = sampled.params
     prediction = refit.predict(sampled.estimator, factor=sampled.whitening)
@@ -179,8 +179,9 @@ def _plain_result(refit, groups, options, decision, first, residuals, init):
         residuals = refit.targets - refit.predict(plain)
     state = _em.EMState(groups, refit.sample_weight, options, decision.keep)
     state.start(residuals)
-    # no EM is returned: one plain fit, nothing failed to converge
-    return state.result(plain, decision, weighting=refit.weighting, n_iter=1,
+    # no EM is returned: one plain fit, no EM iteration (history_ holds its
+    # one entry), nothing failed to converge
+    return state.result(plain, decision, weighting=refit.weighting, n_iter=0,
                         converged=True)
 
 

@@ -113,3 +113,22 @@ def test_min_evidence_is_a_margin_on_the_evidence():
     dropped = GUMRegressor(min_evidence=1.1 * per_sample).fit(X, Y1)
     assert kept.has_outliers_.all() and not dropped.has_outliers_.any()
     assert dropped.outlier_evidence_ == pytest.approx(gum.outlier_evidence_)
+
+
+def test_counters_agree_on_clean_data():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    from sklearn_gum.plotting import ConvergenceDisplay
+
+    clean = X @ [2.0, -1.0] + rng.normal(scale=0.1, size=200)
+    for init in ("auto", None):
+        gum = GUMRegressor(init=init).fit(X, clean)
+        assert not gum.has_outliers_.any()
+        assert gum.n_iter_ == 0 and gum.converged_
+        assert len(gum.history_["log_likelihood"]) == gum.n_iter_ + 1
+        display = ConvergenceDisplay.from_estimator(gum)
+        assert display.ax_.get_title() == "EM converged after 0 iterations"
+        matplotlib.pyplot.close("all")
+    dirty = GUMRegressor().fit(X, Y1)
+    assert dirty.n_iter_ >= 1
+    assert len(dirty.history_["log_likelihood"]) == dirty.n_iter_ + 1

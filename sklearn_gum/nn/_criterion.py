@@ -142,10 +142,13 @@ class GUMCriterion(CheckpointMixin, EMStepsMixin, FittedMixtureMixin,
     log_likelihood_ : float
         Mean log-likelihood per row of the latest E-step.
     n_iter_ : int
-        E-steps after the first.
+        E-steps of the EM after the first; 0 while no group keeps its
+        uniform (the plain loss's model, as for a ``GUMRegressor``).
     converged_ : bool
+        Whether the EM converged (True while no group keeps its uniform).
     history_ : dict of ndarray
-        ``"log_likelihood"`` and ``"inlier_share"`` per E-step.
+        ``"log_likelihood"`` and ``"inlier_share"`` per E-step:
+        ``n_iter_ + 1`` entries.
     groups_ : list of ndarray
         Target columns of each group (from the first batch on).
     epoch_ : int

@@ -48,8 +48,9 @@ class FittedMixtureMixin:
         state = self._fitted
         if state is self._state:
             return state.result(estimator, self._decision)
-        return state.result(estimator, self._decision, n_iter=self._decision.n_iter,
-                            converged=self._decision.converged)
+        # no EM yet: the plain loss's model, no E-step of the EM, nothing to
+        # converge (as GUMRegressor's plain fit)
+        return state.result(estimator, self._decision, n_iter=0, converged=True)
 
     def _squeeze(self, values):
         return one_or_many(values, len(self.groups_))
