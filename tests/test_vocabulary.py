@@ -163,3 +163,23 @@ def test_the_check_catches_a_wrong_default():
 
     assert _documented(f) == {"a": "2", "b": '"x"'}
     assert not _same("2", 1) and _same('"x"', "x") and _same("1e-4", 1e-4)
+
+
+# -- executed docs -----------------------------------------------------------
+
+
+def test_no_docstring_example_is_skipped():
+    from pathlib import Path
+
+    package = Path(__file__).parents[1] / "sklearn_gum"
+    skipped = [str(path.relative_to(package)) for path in package.rglob("*.py")
+               if re.search(r"doctest:\s*\+SKIP", path.read_text())]
+    assert not skipped, skipped
+
+
+def test_doctests_are_collected_from_the_package():
+    from pathlib import Path
+
+    config = (Path(__file__).parents[1] / "pyproject.toml").read_text()
+    assert "--doctest-modules" in config
+    assert re.search(r'testpaths = \[[^\]]*"sklearn_gum"', config)
