@@ -258,7 +258,7 @@ class GUMRegressor(MixtureReprMixin, MixtureScoresMixin, MetaEstimatorMixin,
     The moment and range rules for ``gamma`` are not likelihood maximisers
     (the maximum-likelihood box would shrink onto the data), so the
     log-likelihood need not increase at every iteration; convergence is
-    declared on its relative change.
+    declared on its absolute change per sample (``tol`` nats).
 
     The EM of a kept group starts from the mixture the decision fitted to
     the starting residuals: the prediction is moved by the Gaussian's centre

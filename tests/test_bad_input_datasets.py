@@ -22,7 +22,6 @@ from sklearn_gum.datasets import (
     load_hbk,
     load_stackloss,
     load_stars_cyg,
-    load_starsCYG,
     load_wood,
     make_contaminated_regression,
 )
@@ -365,8 +364,3 @@ def test_loader_as_frame_without_pandas(loader, monkeypatch):
     assert loader(return_X_y=True)[0].ndim == 2
 
 
-def test_stars_alias_rejects_like_the_original():
-    _assert_raises(
-        InvalidParameterError, "'as_frame' parameter of load_stars_cyg",
-        load_starsCYG, as_frame="no",
-    )

@@ -10,7 +10,6 @@ from sklearn_gum.datasets import (
     load_hbk,
     load_stackloss,
     load_stars_cyg,
-    load_starsCYG,
     load_wood,
     make_contaminated_regression,
 )
@@ -105,8 +104,10 @@ def test_classic_loader_rejects_bad_flag():
         load_hbk(return_X_y="yes")
 
 
-def test_stars_alias():
-    assert load_starsCYG is load_stars_cyg
+def test_no_camel_case_alias():
+    import sklearn_gum.datasets as datasets
+
+    assert not hasattr(datasets, "load_starsCYG")
 
 
 def test_hbk_values():
