@@ -20,7 +20,7 @@ from sklearn_gum import GUMRegressor
 from sklearn_gum.nn import (
     GUMCallback,
     GUMCriterion,
-    HuberLoss,
+    ScaledHuberLoss,
     TukeyBiweightLoss,
     WeightedNeuralNetRegressor,
     mad_scale,
@@ -320,12 +320,12 @@ def test_the_weighted_net_has_no_em_settings():
 
 
 @pytest.mark.parametrize("make, match", [
-    (lambda: HuberLoss(delta=0), "delta must be a positive float"),
-    (lambda: HuberLoss(delta="1"), "delta must be a positive float"),
+    (lambda: ScaledHuberLoss(delta=0), "delta must be a positive float"),
+    (lambda: ScaledHuberLoss(delta="1"), "delta must be a positive float"),
     (lambda: TukeyBiweightLoss(c=-1.0), "c must be a positive float"),
     (lambda: TukeyBiweightLoss(c=float("inf")), "c must be a positive float"),
-    (lambda: HuberLoss(scale="std"), "scale must be 'mad' or a positive float"),
-    (lambda: HuberLoss(scale=True), "scale must be 'mad' or a positive float"),
+    (lambda: ScaledHuberLoss(scale="std"), "scale must be 'mad' or a positive float"),
+    (lambda: ScaledHuberLoss(scale=True), "scale must be 'mad' or a positive float"),
 ])
 def test_robust_loss_parameters(make, match):
     with pytest.raises(ValueError, match=match):

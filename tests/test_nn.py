@@ -33,7 +33,7 @@ from sklearn_gum import nn as gum_nn
 from sklearn_gum.nn._losses import mahalanobis_loss
 from sklearn_gum.nn._net import _WeightedTarget
 from sklearn_gum.nn import (
-    HuberLoss,
+    ScaledHuberLoss,
     TukeyBiweightLoss,
     WeightedNeuralNetRegressor,
     mad_scale,
@@ -96,17 +96,17 @@ def test_huber_closed_form():
     # delta=1.345, s=2: u = r / s = [0.25, -1, 2];
     # rho = [0.25^2/2, 1/2, 1.345 (2 - 1.345/2)] = [0.03125, 0.5, 1.7854875];
     # loss = s^2 rho = [0.125, 2.0, 7.14195].
-    loss = HuberLoss(scale=2.0, reduction="none")
+    loss = ScaledHuberLoss(scale=2.0, reduction="none")
     values = loss(torch.tensor([0.5, -2.0, 4.0], dtype=torch.float64),
                   torch.zeros(3, dtype=torch.float64))
     assert_allclose(values.numpy(), [0.125, 2.0, 7.14195])
-    mean = HuberLoss(scale=2.0)(torch.tensor([0.5, -2.0, 4.0]), torch.zeros(3))
+    mean = ScaledHuberLoss(scale=2.0)(torch.tensor([0.5, -2.0, 4.0]), torch.zeros(3))
     assert mean.item() == pytest.approx((0.125 + 2.0 + 7.14195) / 3, rel=1e-6)
 
 
 def test_huber_matches_torch_with_unit_scale():
     pred, target = torch.randn(50, 3) * 3, torch.randn(50, 3)
-    ours = HuberLoss(delta=1.0, scale=1.0)(pred, target)
+    ours = ScaledHuberLoss(delta=1.0, scale=1.0)(pred, target)
     assert ours.item() == pytest.approx(torch.nn.HuberLoss()(pred, target).item())
 
 
@@ -145,7 +145,7 @@ def test_tukey_gives_no_gradient_beyond_c():
     assert np.all(pred.grad[:3, 0].numpy() != 0)
 
 
-@pytest.mark.parametrize("loss", [HuberLoss, TukeyBiweightLoss])
+@pytest.mark.parametrize("loss", [ScaledHuberLoss, TukeyBiweightLoss])
 def test_robust_losses_check_parameters(loss):
     with pytest.raises(ValueError, match="reduction"):
         loss(reduction="max")

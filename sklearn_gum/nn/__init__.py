@@ -18,7 +18,7 @@ GUMCallback
 WeightedNeuralNetRegressor
     skorch regressor whose loss takes per-sample or per-element weights; the
     estimator of a GUM fit.
-HuberLoss, TukeyBiweightLoss
+ScaledHuberLoss, TukeyBiweightLoss
     Robust losses of MAD-scaled residuals, usable as skorch criteria (the
     baselines of the DeepGUM paper).
 mahalanobis_loss, mad_scale
@@ -148,13 +148,13 @@ Examples
 from ._callback import GUMCallback
 from ._criterion import GUMCriterion
 from ._device_e_step import torch_e_step
-from ._losses import HuberLoss, TukeyBiweightLoss, mad_scale, mahalanobis_loss
+from ._losses import ScaledHuberLoss, TukeyBiweightLoss, mad_scale, mahalanobis_loss
 from ._net import WeightedNeuralNetRegressor
 
 __all__ = [
     "GUMCallback",
     "GUMCriterion",
-    "HuberLoss",
+    "ScaledHuberLoss",
     "TukeyBiweightLoss",
     "WeightedNeuralNetRegressor",
     "mad_scale",

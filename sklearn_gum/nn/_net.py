@@ -85,7 +85,7 @@ class WeightedNeuralNetRegressor(NeuralNetRegressor):
         As in :class:`skorch.NeuralNetRegressor`.
     criterion : torch criterion class, default=torch.nn.MSELoss
         Must accept ``reduction``; it is set to ``"none"`` and must then
-        return one loss per element (e.g. ``MSELoss``, :class:`HuberLoss`).
+        return one loss per element (e.g. ``MSELoss``, :class:`ScaledHuberLoss`).
     train_split : callable or None, default=None
         As in skorch, but without a validation split by default (skorch's is
         ``ValidSplit(5)``): in a GUM fit every row is trained on and scored.
