@@ -57,9 +57,12 @@ class GUMRegressor(MixtureReprMixin, MixtureScoresMixin, MetaEstimatorMixin,
         (soft weights); otherwise it is fitted on the current inliers alone
         (hard weights), and ``weighting_`` says so. A skorch
         ``NeuralNetRegressor`` is trained once, with E-steps between epochs
-        (warm EM, see :mod:`sklearn_gum.nn`): there ``n_iter_`` counts
-        E-steps, ``n_init`` trains that many nets and ``init="subsets"`` is
-        not available.
+        (warm EM, see :mod:`sklearn_gum.nn`), as a
+        ``WeightedNeuralNetRegressor`` with ``train_split=None`` (a
+        ``UserWarning`` says so when the net had a split, such as skorch's
+        default ``ValidSplit(5)``): there ``n_iter_`` counts E-steps,
+        ``n_init`` trains that many nets and ``init="subsets"`` is not
+        available.
     covariance_type : {"full", "diag", "spherical"}, default="full"
         Form of ``Sigma`` within each group of outputs.
     outlier_granularity : {"sample", "output"} or list of lists of int, \
