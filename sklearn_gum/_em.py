@@ -63,8 +63,9 @@ SCHEDULE_CONSTRAINTS = {
 
 # One default per shared setting: GUMRegressor, GUMCallback and GUMCriterion
 # take these names with these defaults (tests/test_vocabulary.py checks it).
-# "auto" is resolved where the path is known: max_iter by auto_max_iter
-# (100 for networks), min_evidence by auto_min_evidence, warmup_epochs by
+# "auto" is resolved where the path is known: max_iter per path
+# (sklearn_gum._warm_em.resolve_options; NETWORK_MAX_ITER E-steps for
+# networks), min_evidence by auto_min_evidence, warmup_epochs by
 # auto_warmup_epochs.
 DEFAULTS = {
     "outlier_granularity": "sample",

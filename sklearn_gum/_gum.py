@@ -193,8 +193,9 @@ class GUMRegressor(MixtureReprMixin, MixtureScoresMixin, MetaEstimatorMixin,
     n_iter_ : int
         EM iterations of the kept run: refits (for a network, E-steps after
         the first, the final one included). When no group keeps the
-        uniform, 0: the plain fit is the model returned, and ``history_``
-        has its one entry (``n_iter_ + 1`` entries in every case).
+        uniform, 1: the plain fit, which is the model returned (``history_``
+        then holds the start's entry and the plain fit's: ``n_iter_ + 1``
+        entries in every case, as scikit-learn's ``n_iter_ >= 1``).
     converged_ : bool
         Whether that EM converged before ``max_iter`` (True for the plain
         fit: no ``ConvergenceWarning`` is about an EM whose fit is not
@@ -386,7 +387,9 @@ class GUMRegressor(MixtureReprMixin, MixtureScoresMixin, MetaEstimatorMixin,
         -------
         self : GUMRegressor
         """
-        estimator_params = self._get_estimator().get_params(deep=False)
+        estimator = self._get_estimator()
+        estimator_params = (estimator.get_params(deep=False)
+                            if hasattr(estimator, "get_params") else {})
         for name in _em.SCHEDULE_CONSTRAINTS:
             key = f"estimator__{name}"
             if key in params and name not in estimator_params:

@@ -22,7 +22,14 @@ def one_or_many(values, n_groups):
 
 class MixtureScoresMixin:
     """``_store`` of an EM result, and the scores of labelled samples:
-    :meth:`outlier_proba`, :meth:`score_samples`, :meth:`decision_function`."""
+    :meth:`outlier_proba`, :meth:`log_density`, :meth:`inlier_score`.
+
+    The last two are scikit-learn's ``score_samples`` and
+    ``decision_function`` of outlier detectors, for labelled samples, named
+    apart: scikit-learn's estimator checks call those methods with ``X``
+    alone, and a regressor must not have a ``decision_function``
+    (``check_regressors_no_decision_function``).
+    """
 
     def _store(self, result):
         """Fitted attributes from the :class:`~sklearn_gum._em.EMResult` of
@@ -95,8 +102,11 @@ class MixtureScoresMixin:
         proba = (1 - resp).astype(np.result_type(dtype, np.float32))
         return one_or_many(proba, len(self.groups_))
 
-    def score_samples(self, X, y):
+    def log_density(self, X, y):
         """Log-density of each labelled sample under the fitted mixture.
+
+        What ``score_samples`` is to scikit-learn's density models, for
+        ``(x, y)`` pairs: the larger, the more typical.
 
         Parameters
         ----------
@@ -116,12 +126,15 @@ class MixtureScoresMixin:
             without a uniform component.
         """
         check_is_fitted(self)
-        residuals, _ = self._residuals(X, y, "score_samples")
+        residuals, _ = self._residuals(X, y, "log_density")
         return sum(_group_log_terms(residuals[:, columns], params)[0]
                    for columns, params in zip(self.groups_, self._fitted_params()))
 
-    def decision_function(self, X, y):
+    def inlier_score(self, X, y):
         """Log-odds of inlier over outlier, shifted so that 0 is ``threshold``.
+
+        What ``decision_function`` is to scikit-learn's outlier detectors,
+        for ``(x, y)`` pairs: positive for inliers, negative for outliers.
 
         Parameters
         ----------
@@ -135,12 +148,11 @@ class MixtureScoresMixin:
             ``log(rho N(e_n)) - log((1 - rho) / gamma) - logit(1 -
             threshold)`` per group, shaped like ``outlier_proba_``: positive
             for inliers, negative for outliers, so that ``scores > 0`` is
-            ``outlier_proba(X, y) < threshold`` (scikit-learn's convention
-            for outlier detectors). ``+inf`` in a group without a uniform
+            ``outlier_proba(X, y) < threshold``. ``+inf`` in a group without a uniform
             component.
         """
         check_is_fitted(self)
-        residuals, _ = self._residuals(X, y, "decision_function")
+        residuals, _ = self._residuals(X, y, "inlier_score")
         shift = np.log1p(-self.threshold) - np.log(self.threshold)
         odds = np.column_stack([
             _group_log_terms(residuals[:, columns], params)[1] - shift

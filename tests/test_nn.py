@@ -427,9 +427,11 @@ def test_gum_net_on_clean_data_drops_the_uniform():
     assert not gum.has_outliers_
     assert gum.inlier_prior_ == 1.0 and gum.inlier_mask_.all()
     assert gum.outlier_evidence_ < 0
-    # The counters agree: no EM iteration, the plain net's one history entry.
-    assert gum.n_iter_ == 0 and gum.converged_
-    assert len(gum.history_["log_likelihood"]) == 1
+    # The counters agree: a history entry per decision (after epochs 3..29,
+    # warm-up max(1, 30 // 10) = 3, and the final pass: 28), n_iter_ the
+    # decisions after the first (it was the decision's inner EM iterations).
+    assert gum.n_iter_ == 27 and gum.converged_
+    assert len(gum.history_["log_likelihood"]) == gum.n_iter_ + 1
     assert gum.covariance_[0, 0] == pytest.approx(0.01, rel=0.3)
     forced = GUMRegressor(net, outlier_component="always", random_state=0).fit(X, y)
     # Forced on, the uniform is kept at the first E-step despite the evidence.

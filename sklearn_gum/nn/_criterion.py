@@ -142,10 +142,11 @@ class GUMCriterion(CheckpointMixin, EMStepsMixin, FittedMixtureMixin,
     log_likelihood_ : float
         Mean log-likelihood per row of the latest E-step.
     n_iter_ : int
-        E-steps of the EM after the first; 0 while no group keeps its
-        uniform (the plain loss's model, as for a ``GUMRegressor``).
+        E-steps after the first; while no group keeps its uniform, the
+        decisions after the first (each an E-step of a pure Gaussian).
     converged_ : bool
-        Whether the EM converged (True while no group keeps its uniform).
+        Whether the EM converged (True while no group keeps its uniform:
+        the model is the plain loss's).
     history_ : dict of ndarray
         ``"log_likelihood"`` and ``"inlier_share"`` per E-step:
         ``n_iter_ + 1`` entries.

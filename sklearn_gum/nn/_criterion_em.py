@@ -37,8 +37,14 @@ class EMStepsMixin:
             self._options = self._base_options.scaled(host, self._weights())
             self._decision = self._decide(host, range(len(self.groups_)))
             if not self._decision.keep.any():
+                # One Gaussian state over the plain-loss phase: an entry per
+                # decision, and n_iter the decisions after the first, as the
+                # EM counts its E-steps.
+                history = [] if self._gaussian is None else self._gaussian.history
                 self._gaussian = self._new_state(self._decision.keep)
+                self._gaussian.history = history
                 self._gaussian.start(residuals, host=host)
+                self._gaussian.n_iter = len(history) - 1
                 return
             # The EM starts from the scale of each kept group's best half of
             # the net's own residuals, rho = 0.5 (the core's robust start),

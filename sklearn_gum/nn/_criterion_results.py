@@ -48,9 +48,9 @@ class FittedMixtureMixin:
         state = self._fitted
         if state is self._state:
             return state.result(estimator, self._decision)
-        # no EM yet: the plain loss's model, no E-step of the EM, nothing to
-        # converge (as GUMRegressor's plain fit)
-        return state.result(estimator, self._decision, n_iter=0, converged=True)
+        # no EM yet: the plain loss's model, its decisions counted as E-steps;
+        # nothing to converge (as GUMRegressor's plain fit)
+        return state.result(estimator, self._decision, converged=True)
 
     def _squeeze(self, values):
         return one_or_many(values, len(self.groups_))
