@@ -40,9 +40,10 @@ class ComparisonResult:
         p-values after ``correction``.
     stars : dict of (str, str) -> str
         From the adjusted p-values, at the level of
-        ``significantly_better``: "*" below ``alpha = 1 -
-        confidence_level``, "**" below ``alpha / 5``, "***" below ``alpha /
-        50`` (0.05, 0.01 and 0.001 at the default 95%), "" otherwise.
+        ``significantly_better``: ``"*"`` below ``alpha = 1 -
+        confidence_level``, ``"**"`` below ``alpha / 5``, ``"***"`` below
+        ``alpha / 50`` (0.05, 0.01 and 0.001 at the default 95%), ``""``
+        otherwise.
     best : str
         Estimator with the lowest median error.
     significantly_better : tuple of str
