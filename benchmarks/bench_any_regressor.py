@@ -97,11 +97,11 @@ def make_problem(n_samples, share, kind, seed):
     if share == 0:
         return X, y_clean, np.zeros(n_samples, dtype=bool), X_test, y_test
     if kind == "uniform":
-        y, mask = contaminate_targets(y_clean, kind="g-ugo", fraction=share,
+        y, mask = contaminate_targets(y_clean, kind="g-ugo", contamination=share,
                                       random_state=seed)
     else:
-        y, mask = contaminate_targets(y_clean, kind="ngo", fraction=share,
-                                      scale=5 * y_clean.std(), random_state=seed)
+        y, mask = contaminate_targets(y_clean, kind="ngo", contamination=share,
+                                      outlier_scale=5 * y_clean.std(), random_state=seed)
     return X, y, mask, X_test, y_test
 
 

@@ -60,7 +60,7 @@ from torch import nn
 from sklearn_gum import GUMRegressor
 from sklearn_gum.datasets import contaminate_targets
 from sklearn_gum.model_selection import median_confidence_interval, paired_wilcoxon
-from sklearn_gum.nn import HuberLoss, TukeyBiweightLoss
+from sklearn_gum.nn import ScaledHuberLoss, TukeyBiweightLoss
 
 IMAGE_SIZE = 32
 N_LANDMARKS = 5
@@ -158,7 +158,7 @@ def fit_method(method, X, Y, config, seed):
     weights and draws the same batches; GUM (``random_state=None``) keeps
     that seed instead of drawing its own.
     """
-    criterion = {"Huber": HuberLoss, "Tukey": TukeyBiweightLoss}.get(method, nn.MSELoss)
+    criterion = {"Huber": ScaledHuberLoss, "Tukey": TukeyBiweightLoss}.get(method, nn.MSELoss)
     model = make_net(criterion, config, seed)
     if method == "GUM":
         model = GUMRegressor(model, outlier_granularity=GROUPS)
@@ -204,7 +204,7 @@ def contaminate(Y_train, kind, fraction, seed):
     if fraction == 0:
         return Y_train, np.zeros((len(Y_train), N_LANDMARKS), dtype=bool)
     Y_noisy, mask = contaminate_targets(
-        Y_train, kind=kind, fraction=fraction, groups=GROUPS, random_state=seed
+        Y_train, kind=kind, contamination=fraction, groups=GROUPS, random_state=seed
     )
     return Y_noisy.astype(np.float32), mask
 

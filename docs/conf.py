@@ -85,6 +85,7 @@ numpydoc_xref_aliases.update({
     "OutlierDisplay": "sklearn_gum.plotting.OutlierDisplay",
     "ConvergenceDisplay": "sklearn_gum.plotting.ConvergenceDisplay",
     "ComparisonResult": "sklearn_gum.model_selection.ComparisonResult",
+    "ComparisonDisplay": "sklearn_gum.model_selection.ComparisonDisplay",
     "WilcoxonResult": "sklearn_gum.model_selection.WilcoxonResult",
     "MedianCI": "sklearn_gum.model_selection.MedianCI",
     "WeightedNeuralNetRegressor": "sklearn_gum.nn.WeightedNeuralNetRegressor",

@@ -20,36 +20,28 @@ The maths of a single group lives in :mod:`sklearn_gum._mixture`.
 import dataclasses
 import warnings
 from dataclasses import dataclass, fields
-from numbers import Integral, Real
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils._param_validation import StrOptions
 
 from . import _mixture, _residual_em
 from ._calibration import calibrated_evidence
-from ._validation import NumberInterval
+from ._settings import (  # noqa: F401 (the core's names for them)
+    DEFAULT_WARMUP_EPOCHS,
+    DEFAULTS,
+    NETWORK_MAX_ITER,
+    NETWORK_MIN_EVIDENCE,
+    PARAMETER_CONSTRAINTS,
+    SCHEDULE_CONSTRAINTS,
+    auto_min_evidence,
+    auto_warmup_epochs,
+)
 from .exceptions import DegenerateMixtureWarning
 
 COLLAPSED_INLIER_PRIOR = 0.01
 UNDECIDED_MARGIN = 0.05
 
-# The mixture's parameters, checked alike by GUMRegressor and GUMCriterion.
-PARAMETER_CONSTRAINTS = {
-    "covariance_type": [StrOptions(set(_mixture.COVARIANCE_TYPES))],
-    "outlier_granularity": [StrOptions({"sample", "output"}), list],
-    "uniform": [
-        StrOptions(set(_mixture.UNIFORM_RULES)),
-        NumberInterval(Real, 0, None, closed="neither"),
-    ],
-    "max_iter": [NumberInterval(Integral, 1, None, closed="left")],
-    "tol": [NumberInterval(Real, 0, None, closed="left")],
-    "threshold": [NumberInterval(Real, 0, 1, closed="neither")],
-    "reg_covar": [NumberInterval(Real, 0, None, closed="left")],
-    "outlier_component": [StrOptions({"auto", "always"})],
-    "outlier_model": [StrOptions({"auto", *_mixture.OUTLIER_MODELS})],
-    "verbose": ["verbose"],
-}
+# The shared settings live in _settings (re-exported: _em.PARAMETER_CONSTRAINTS...).
 
 
 @dataclass(frozen=True)
@@ -64,15 +56,19 @@ class EMOptions:
     max_iter: int = 100
     outlier_component: str = "auto"
     outlier_model: str = "auto"
+    min_evidence: float = 0.0
     scale: object = None
     floor: object = None
 
     @classmethod
-    def of(cls, source):
-        """The options held as attributes of ``source`` (an estimator)."""
+    def of(cls, source, network=False):
+        """The options held as attributes of ``source`` (an estimator), with
+        ``min_evidence="auto"`` resolved for a ``network`` or not."""
         names = [option.name for option in fields(cls)
                  if option.name not in ("scale", "floor")]
-        return cls(**{name: getattr(source, name) for name in names})
+        values = {name: getattr(source, name) for name in names}
+        values["min_evidence"] = auto_min_evidence(values["min_evidence"], network)
+        return cls(**values)
 
     def scaled(self, residuals, sample_weight, targets=None):
         """The options with floors relative to the scale of ``residuals``.
@@ -182,8 +178,9 @@ def decide_outliers(residuals, sample_weight, groups, options, keep=None, models
     ]
     evidence = np.array([group_evidence for group_evidence, _ in choices])
     mixtures = [mixture for _, mixture in choices]
-    if keep is None:
-        keep = (evidence > 0) | (options.outlier_component == "always")
+    if keep is None:  # min_evidence: a margin per unit of (scaled) weight
+        margin = options.min_evidence * n_weighted
+        keep = (evidence > margin) | (options.outlier_component == "always")
     forced = np.asarray(keep, dtype=bool) & (evidence <= 0)
     for k in np.flatnonzero(forced):
         params, offset = _residual_em.gaussian_start(

@@ -19,9 +19,9 @@ from sklearn.utils.validation import _num_samples, check_is_fitted, validate_dat
 
 from . import _em
 from ._regressor_em import fit_regressor_em
-from ._fitted import FittedMixtureMixin
 from ._html import MixtureReprMixin
 from ._linear_refit import make_refit
+from ._scores import MixtureScoresMixin
 from ._validation import (
     NumberInterval,
     check_2d,
@@ -33,15 +33,14 @@ from ._validation import (
 from ._weighted_fit import may_write_inputs, unwhiten
 
 
-class GUMRegressor(FittedMixtureMixin, MixtureReprMixin, MetaEstimatorMixin, RegressorMixin,
-                   BaseEstimator):
+class GUMRegressor(MixtureReprMixin, MixtureScoresMixin, MetaEstimatorMixin,
+                   RegressorMixin, BaseEstimator):
     """Robust regression with a Gaussian-uniform mixture of residuals (GUM).
 
     The residuals ``e_n = y_n - f(x_n)`` of any regressor ``f`` are modelled
     as a mixture of inliers, ``N(0, Sigma)`` with prior ``rho``, and outliers,
-    uniform over a box of volume ``gamma``. EM alternates the responsibilities
-    of the inliers with updates of the mixture and weighted refits of ``f``,
-    so gross label errors stop pulling the fit (DeepGUM, Lathuiliere et al.).
+    uniform over a box of volume ``gamma`` or a broader Gaussian; EM refits
+    ``f`` weighted by the responsibilities (DeepGUM, Lathuiliere et al.).
 
     Parameters
     ----------
@@ -57,9 +56,12 @@ class GUMRegressor(FittedMixtureMixin, MixtureReprMixin, MetaEstimatorMixin, Reg
         (soft weights); otherwise it is fitted on the current inliers alone
         (hard weights), and ``weighting_`` says so. A skorch
         ``NeuralNetRegressor`` is trained once, with E-steps between epochs
-        (warm EM, see :mod:`sklearn_gum.nn`): there ``n_iter_`` counts
-        E-steps, ``n_init`` trains that many nets and ``init="subsets"`` is
-        not available.
+        (warm EM, see :mod:`sklearn_gum.nn`), as a
+        ``WeightedNeuralNetRegressor`` with ``train_split=None`` (a
+        ``UserWarning`` says so when the net had a split, such as skorch's
+        default ``ValidSplit(5)``): there ``n_iter_`` counts E-steps,
+        ``n_init`` trains that many nets and ``init="subsets"`` is not
+        available.
     covariance_type : {"full", "diag", "spherical"}, default="full"
         Form of ``Sigma`` within each group of outputs.
     outlier_granularity : {"sample", "output"} or list of lists of int, \
@@ -80,8 +82,8 @@ class GUMRegressor(FittedMixtureMixin, MixtureReprMixin, MetaEstimatorMixin, Reg
         10 stages of a warm run; 100 for the EM that decides whether
         outliers are present.
     tol : float, default=1e-4
-        Convergence threshold on the change of the mean log-likelihood per
-        sample, in nats (a change of units shifts the log-likelihood by a
+        Convergence threshold on the change of the EM's objective (the mean
+        log-likelihood per sample, see Notes), in nats (a change of units shifts the log-likelihood by a
         constant, so the rule does not depend on them). ``tol=0`` stops only
         at an exact fixed point: otherwise the EM runs exactly ``max_iter``
         iterations, and past 100 a ``UserWarning`` says when the rest would
@@ -127,12 +129,31 @@ class GUMRegressor(FittedMixtureMixin, MixtureReprMixin, MetaEstimatorMixin, Reg
         when no group keeps it, the fit is the plain weighted fit of the
         estimator. ``"always"`` forces the mixture on.
     outlier_model : {"auto", "uniform", "gaussian"}, default="auto"
-        The outliers' distribution: ``"uniform"`` over a box of volume
-        ``gamma`` (gross, spread-out label errors: DeepGUM's model),
-        ``"gaussian"``, a zero-mean ``N(0, k Sigma)`` with ``k >= 1``
-        (Gaussian-shaped label noise: Tukey's contaminated normal), or
-        ``"auto"``: per group, the model the decision's test supports and
-        that fits the residuals best (see Notes).
+        The outliers: uniform over a box of volume ``gamma`` (gross label
+        errors, DeepGUM's model) or ``N(0, k Sigma)``, ``k >= 1`` (Gaussian
+        label noise, Tukey's contaminated normal). ``"auto"``: per group
+        the one the data support best for weighted least squares; the
+        uniform for other regressors and nets, whose clean residuals have
+        heavy tails of their own (see Notes).
+    min_evidence : float or "auto", default="auto"
+        Margin of that decision: the evidence for the uniform
+        (``outlier_evidence_``) must exceed ``min_evidence`` per weighted
+        sample. ``"auto"``: 0 for a scikit-learn estimator (the calibrated
+        test alone), 0.1 for a network (a trained net's clean residuals
+        are heavy-tailed; see :mod:`sklearn_gum.nn`).
+    warmup_epochs : int or "auto", default="auto"
+        Networks only: epochs trained with the sample weights alone before
+        the first outlier decision, below the net's ``max_epochs``;
+        ``"auto"`` means ``max(1, max_epochs // 10)``.
+    estep_every : int, default=1
+        Networks only: epochs between two E-steps.
+    estep_residuals : {"train", "eval"}, default="train"
+        Networks only: residuals of the E-steps during training from the
+        epoch's own forward passes (``"train"``, free) or from an eval pass
+        after the epoch (``"eval"``).
+    loss_normalization : {"first", "mse", "none"}, default="first"
+        Networks only: constant factor of the loss once the EM runs (see
+        :class:`~sklearn_gum.nn.GUMCriterion`).
     random_state : int, RandomState instance or None, default=None
         Seeds the random starts (``n_init > 1`` or ``init="subsets"``).
         With ``init="auto"``, ``None`` means a fixed seed, so that the
@@ -149,13 +170,17 @@ class GUMRegressor(FittedMixtureMixin, MixtureReprMixin, MetaEstimatorMixin, Reg
         The final fit. With several outputs it is fitted on targets whitened
         by ``Sigma`` and ``predict`` maps its predictions back.
     outlier_proba_ : ndarray of shape (n_samples,) or (n_samples, n_groups)
-        ``1 - r_n`` for each training sample (and group). After a fit on
+        ``1 - r_n`` for each training sample (and group): shape (n_samples,)
+        when there is one group (``"sample"``, one target column, or one
+        group listed), (n_samples, n_groups) otherwise. After a fit on
         dask inputs, a lazy dask array with the row chunks of ``X`` (see
         Notes).
     inlier_mask_ : ndarray of bool, same shape as ``outlier_proba_``
         ``outlier_proba_ < threshold`` (lazy after a fit on dask inputs).
     inlier_prior_ : float or ndarray of shape (n_groups,)
-        ``rho`` of each group (1 where the outlier component was dropped).
+        ``rho`` of each group (1 where the outlier component was dropped);
+        a float when there is one group, as for the other per-group
+        attributes below.
     covariance_ : ndarray of shape (n_outputs, n_outputs)
         ``Sigma``, block-diagonal over the groups.
     uniform_volume_ : float or ndarray of shape (n_groups,)
@@ -163,8 +188,9 @@ class GUMRegressor(FittedMixtureMixin, MixtureReprMixin, MetaEstimatorMixin, Reg
     outlier_scale_ : float or ndarray of shape (n_groups,)
         ``k`` of each group whose outliers are Gaussian, ``N(0, k Sigma)``;
         ``inf`` for a group without Gaussian outliers.
-    has_outliers_ : bool or ndarray of bool of shape (n_groups,)
-        Whether an outlier component was kept: decided once per fit, on
+    has_outliers_ : ndarray of bool of shape (n_groups,)
+        Whether each group kept an outlier component (always an array:
+        ``gum.has_outliers_.any()`` for the fit as a whole): decided once per fit, on
         the residuals of a fit made without it (see Notes).
     outlier_evidence_ : float or ndarray of shape (n_groups,)
         Calibrated evidence for the mixture over a pure Gaussian on those
@@ -177,7 +203,9 @@ class GUMRegressor(FittedMixtureMixin, MixtureReprMixin, MetaEstimatorMixin, Reg
     n_iter_ : int
         EM iterations of the kept run: refits (for a network, E-steps after
         the first, the final one included). When no group keeps the
-        uniform, 1: the plain fit, which is the model returned.
+        uniform, 1: the plain fit, which is the model returned (``history_``
+        then holds the start's entry and the plain fit's: ``n_iter_ + 1``
+        entries in every case, as scikit-learn's ``n_iter_ >= 1``).
     converged_ : bool
         Whether that EM converged before ``max_iter`` (True for the plain
         fit: no ``ConvergenceWarning`` is about an EM whose fit is not
@@ -256,12 +284,13 @@ class GUMRegressor(FittedMixtureMixin, MixtureReprMixin, MetaEstimatorMixin, Reg
     (with everything else fixed the likelihood always prefers a smaller
     box): the rule's volume is taken unless it would lower the objective
     below the previous iteration's, otherwise the previous volume stays (an
-    ECME step). The objective is the mean log-likelihood plus ``dof / (2
-    sum w) sum_g log |Sigma_g|``, the term whose maximiser in ``Sigma`` is
-    the divisor ``sum w r - dof`` below (restricted maximum likelihood).
-    With an exact refit (weighted least squares) it never decreases;
-    ``history_["objective"]`` records it and convergence is declared on
-    its change.
+    ECME step; the EM starts from the box over all residuals). The
+    objective is the mean log-likelihood plus ``dof / (2 sum w) sum_g log
+    |Sigma_g|``, the term whose maximiser in ``Sigma`` is the divisor
+    ``sum w r - dof`` below (restricted maximum likelihood). With an exact
+    refit (weighted least squares) it never decreases;
+    ``history_["objective"]`` records it and convergence is declared on its
+    absolute change per sample (``tol`` nats).
 
     The EM of a kept group starts from the mixture the decision fitted to
     the starting residuals: the prediction is moved by the Gaussian's centre
@@ -312,6 +341,7 @@ class GUMRegressor(FittedMixtureMixin, MixtureReprMixin, MetaEstimatorMixin, Reg
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit", "predict"]), None],
         **_em.PARAMETER_CONSTRAINTS,
+        **_em.SCHEDULE_CONSTRAINTS,
         "max_iter": [NumberInterval(Integral, 1, None, closed="left"),
                      StrOptions({"auto"})],
         "n_init": [NumberInterval(Integral, 1, None, closed="left")],
@@ -334,6 +364,11 @@ class GUMRegressor(FittedMixtureMixin, MixtureReprMixin, MetaEstimatorMixin, Reg
         reg_covar=1e-6,
         outlier_component="auto",
         outlier_model="auto",
+        min_evidence="auto",
+        warmup_epochs="auto",
+        estep_every=1,
+        estep_residuals="train",
+        loss_normalization="first",
         random_state=None,
         verbose=0,
     ):
@@ -349,6 +384,11 @@ class GUMRegressor(FittedMixtureMixin, MixtureReprMixin, MetaEstimatorMixin, Reg
         self.reg_covar = reg_covar
         self.outlier_component = outlier_component
         self.outlier_model = outlier_model
+        self.min_evidence = min_evidence
+        self.warmup_epochs = warmup_epochs
+        self.estep_every = estep_every
+        self.estep_residuals = estep_residuals
+        self.loss_normalization = loss_normalization
         self.random_state = random_state
         self.verbose = verbose
 
@@ -361,7 +401,12 @@ class GUMRegressor(FittedMixtureMixin, MixtureReprMixin, MetaEstimatorMixin, Reg
         Nested parameters of the default estimator (``estimator=None``), e.g.
         ``estimator__fit_intercept=False`` (as ``GridSearchCV`` sets them),
         first make ``estimator`` the ``LinearRegression()`` that None stands
-        for, then set them on it.
+        for, then set them on it. The EM's settings of a network
+        (``warmup_epochs``, ``estep_every``, ``estep_residuals``,
+        ``min_evidence``, ``loss_normalization``) are parameters of the
+        GUMRegressor; spelt ``estimator__warmup_epochs`` for an estimator
+        that has no such parameter (a skorch net), they set the
+        GUMRegressor's (``get_params`` lists them once, without the prefix).
 
         Parameters
         ----------
@@ -372,6 +417,14 @@ class GUMRegressor(FittedMixtureMixin, MixtureReprMixin, MetaEstimatorMixin, Reg
         -------
         self : GUMRegressor
         """
+        estimator = self._get_estimator()
+        estimator_params = (estimator.get_params(deep=False)
+                            if hasattr(estimator, "get_params") else {})
+        for name in _em.SCHEDULE_CONSTRAINTS:
+            key = f"estimator__{name}"
+            if key in params and name not in estimator_params:
+                params = {**params, name: params[key]}
+                del params[key]
         nested = any(key.startswith("estimator__") for key in params)
         if nested and params.get("estimator", self.estimator) is None:
             params = {**params, "estimator": LinearRegression()}
@@ -421,15 +474,15 @@ class GUMRegressor(FittedMixtureMixin, MixtureReprMixin, MetaEstimatorMixin, Reg
                                       "Increase max_iter or tol, or try n_init > 1.")
             return self
         if is_skorch_net(self._get_estimator()):
-            from .nn import fit_network_gum
+            from .nn._fit import fit_network
 
-            result = fit_network_gum(self, X, y, sample_weight, fit_params)
+            result = fit_network(self, X, y, sample_weight, fit_params)
             self._y_ndim = np.ndim(y)
             self._store(result)
             _em.warn_if_degenerate(result)
             _em.warn_if_not_converged(
                 result, 100 if self.max_iter == "auto" else self.max_iter,
-                "Increase max_iter or tol, or estep_every of the net.",
+                "Increase max_iter or tol, or estep_every.",
             )
             return self
         refit, y_ndim = self._prepare(X, y, sample_weight, fit_params)

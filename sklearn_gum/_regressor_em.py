@@ -148,6 +148,8 @@ def _finish(refit, sampled, options, share, verbose):
     if not sampled.has_outliers.any():
         plain = refit.plain_fit()
         state.start(refit.targets - refit.predict(plain))
+        # the sample's start, then the plain fit on all rows: one iteration
+        state.history = _history_rows(sampled.history)[:1] + state.history
         return state.result(plain, decision, weighting=refit.weighting, n_iter=1,
                             converged=True)
     state.params = sampled.params
@@ -175,13 +177,17 @@ def _plain_result(refit, groups, options, decision, first, residuals, init):
     """No group keeps the uniform: the plain weighted fit, seen as a pure
     Gaussian model of its residuals (those of the first start when it is
     the plain fit)."""
+    start = _em.EMState(groups, refit.sample_weight, options, decision.keep)
+    start.start(residuals)
     plain = first
     if init is not None:
         plain = refit.plain_fit()
         residuals = refit.targets - refit.predict(plain)
     state = _em.EMState(groups, refit.sample_weight, options, decision.keep)
     state.start(residuals)
-    # no EM is returned: one plain fit, nothing failed to converge
+    # no EM is returned: one iteration, the plain fit (history_: the start's
+    # Gaussian, then the plain fit's), nothing failed to converge
+    state.history = start.history + state.history
     return state.result(plain, decision, weighting=refit.weighting, n_iter=1,
                         converged=True)
 

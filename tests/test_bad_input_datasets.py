@@ -22,7 +22,6 @@ from sklearn_gum.datasets import (
     load_hbk,
     load_stackloss,
     load_stars_cyg,
-    load_starsCYG,
     load_wood,
     make_contaminated_regression,
 )
@@ -74,11 +73,11 @@ MAKE_INVALID = [
     ({"noise": -1.0}, "'noise' parameter"),
     ({"noise": math.nan}, "'noise' parameter"),
     ({"noise": math.inf}, "'noise' parameter"),
-    ({"scale": 0.0}, "'scale' parameter"),
-    ({"scale": -1.0}, "'scale' parameter"),
-    ({"scale": math.nan}, "'scale' parameter"),
-    ({"scale": math.inf}, "'scale' parameter"),
-    ({"scale": [1.0, 2.0]}, "'scale' parameter"),
+    ({"outlier_scale": 0.0}, "'outlier_scale' parameter"),
+    ({"outlier_scale": -1.0}, "'outlier_scale' parameter"),
+    ({"outlier_scale": math.nan}, "'outlier_scale' parameter"),
+    ({"outlier_scale": math.inf}, "'outlier_scale' parameter"),
+    ({"outlier_scale": [1.0, 2.0]}, "'outlier_scale' parameter"),
     ({"leverage_distance": 0.0}, "'leverage_distance' parameter"),
     ({"leverage_distance": math.nan}, "'leverage_distance' parameter"),
     ({"leverage_distance": math.inf}, "'leverage_distance' parameter"),
@@ -114,7 +113,7 @@ def test_make_single_contaminated_sample_has_no_spread(kind):
 
 def test_make_single_sample_with_explicit_scale():
     (X0, y0, mask0, coef0), (X, y, mask, coef) = _clean_and_contaminated(
-        n_samples=1, contamination=0.6, kind="shift", scale=2.0
+        n_samples=1, contamination=0.6, kind="shift", outlier_scale=2.0
     )
     assert_array_equal(mask0, [False])
     assert_array_equal(mask, [True])
@@ -160,7 +159,7 @@ def test_make_noise_free_clean_data_is_exactly_linear():
 
 def test_make_leverage_with_one_feature():
     X, y, mask, coef = make_contaminated_regression(
-        n_samples=200, n_features=1, kind="leverage", scale=20.0, noise=0.5,
+        n_samples=200, n_features=1, kind="leverage", outlier_scale=20.0, noise=0.5,
         leverage_distance=10.0, random_state=0, return_outlier_mask=True,
         coef=True,
     )
@@ -175,7 +174,7 @@ def test_make_leverage_with_one_feature():
 # contaminate_targets
 # --------------------------------------------------------------------------
 
-# (Y, params, exception, message); params complete kind="ngo", fraction=0.2.
+# (Y, params, exception, message); params complete kind="ngo", contamination=0.2.
 TARGETS_INVALID = [
     # Y
     (np.where(Y > 1, np.nan, Y), {}, ValueError, "Input Y contains NaN"),
@@ -187,14 +186,14 @@ TARGETS_INVALID = [
     (Y + 1j, {}, ValueError, "Y must be .*Complex"),
     (3.0, {}, InvalidParameterError, "'Y' parameter"),
     (None, {}, InvalidParameterError, "'Y' parameter"),
-    # kind, fraction, random_state
+    # kind, contamination, random_state
     (Y, {"kind": "ugo"}, InvalidParameterError, "'kind' parameter"),
     (Y, {"kind": None}, InvalidParameterError, "'kind' parameter"),
-    (Y, {"fraction": 1.5}, InvalidParameterError, "'fraction' parameter"),
-    (Y, {"fraction": -0.1}, InvalidParameterError, "'fraction' parameter"),
-    (Y, {"fraction": math.nan}, InvalidParameterError, "'fraction' parameter"),
-    (Y, {"fraction": "0.5"}, InvalidParameterError, "'fraction' parameter"),
-    (Y, {"fraction": True}, InvalidParameterError, "'fraction' parameter.*Got True"),
+    (Y, {"contamination": 1.5}, InvalidParameterError, "'contamination' parameter"),
+    (Y, {"contamination": -0.1}, InvalidParameterError, "'contamination' parameter"),
+    (Y, {"contamination": math.nan}, InvalidParameterError, "'contamination' parameter"),
+    (Y, {"contamination": "0.5"}, InvalidParameterError, "'contamination' parameter"),
+    (Y, {"contamination": True}, InvalidParameterError, "'contamination' parameter.*Got True"),
     (Y, {"random_state": "x"}, InvalidParameterError, "'random_state' parameter"),
     # groups
     (Y, {"groups": []}, ValueError, "groups must be a non-empty list of groups"),
@@ -214,32 +213,32 @@ TARGETS_INVALID = [
     (Y, {"groups": np.array([[0, 1]])}, InvalidParameterError, "'groups' parameter"),
     (Y, {"groups": "01"}, InvalidParameterError, "'groups' parameter"),
     # scale of "ngo"
-    (Y, {"scale": -1.0}, InvalidParameterError, "'scale' parameter"),
-    (Y, {"scale": 0.0}, InvalidParameterError, "'scale' parameter"),
-    (Y, {"scale": math.nan}, InvalidParameterError, "'scale' parameter"),
-    (Y, {"scale": math.inf}, InvalidParameterError, "'scale' parameter"),
-    (Y, {"scale": "big"}, InvalidParameterError, "'scale' parameter"),
-    (Y, {"scale": [math.nan] * 4}, ValueError, "scale must be finite"),
-    (Y, {"scale": [math.inf] * 4}, ValueError, "scale must be finite"),
-    (Y, {"scale": [1.0, 2.0]}, ValueError, r"scale is a float or one value per .*\(4\)"),
-    (Y, {"scale": np.ones((2, 4))}, ValueError, "scale is a float or one value per"),
-    (Y, {"scale": ["a"] * 4}, ValueError, "scale must be numeric"),
-    (Y, {"scale": [1, 1, 0, 1]}, ValueError, "scale must be positive"),
+    (Y, {"outlier_scale": -1.0}, InvalidParameterError, "'outlier_scale' parameter"),
+    (Y, {"outlier_scale": 0.0}, InvalidParameterError, "'outlier_scale' parameter"),
+    (Y, {"outlier_scale": math.nan}, InvalidParameterError, "'outlier_scale' parameter"),
+    (Y, {"outlier_scale": math.inf}, InvalidParameterError, "'outlier_scale' parameter"),
+    (Y, {"outlier_scale": "big"}, InvalidParameterError, "'outlier_scale' parameter"),
+    (Y, {"outlier_scale": [math.nan] * 4}, ValueError, "scale must be finite"),
+    (Y, {"outlier_scale": [math.inf] * 4}, ValueError, "scale must be finite"),
+    (Y, {"outlier_scale": [1.0, 2.0]}, ValueError, r"scale is a float or one value per .*\(4\)"),
+    (Y, {"outlier_scale": np.ones((2, 4))}, ValueError, "scale is a float or one value per"),
+    (Y, {"outlier_scale": ["a"] * 4}, ValueError, "scale must be numeric"),
+    (Y, {"outlier_scale": [1, 1, 0, 1]}, ValueError, "scale must be positive"),
     # scale of the "ugo" protocols: the box (low, high)
-    (Y, {"kind": "l-ugo", "scale": 1.0}, ValueError, "scale is the box"),
-    (Y, {"kind": "l-ugo", "scale": (0, 1, 2)}, ValueError, "scale is the box"),
-    (Y, {"kind": "l-ugo", "scale": (1, 0)}, ValueError, r"scale=\(low, high\) needs low <= high"),
-    (Y, {"kind": "l-ugo", "scale": (0, math.nan)}, ValueError, "scale must be finite"),
-    (Y, {"kind": "g-ugo", "scale": (0, math.inf)}, ValueError, "scale must be finite"),
-    (Y, {"kind": "g-ugo", "scale": (-math.inf, 0)}, ValueError, "scale must be finite"),
-    (Y, {"kind": "l-ugo", "scale": ([0] * 3, [1] * 3)}, ValueError, r"scale is the box .*n_targets=4"),
-    (Y, {"kind": "l-ugo", "scale": np.ones((2, 4, 1))}, ValueError, "scale is the box"),
-    (Y, {"kind": "l-ugo", "scale": ("a", "b")}, ValueError, "scale must be numeric"),
+    (Y, {"kind": "l-ugo", "outlier_scale": 1.0}, ValueError, "scale is the box"),
+    (Y, {"kind": "l-ugo", "outlier_scale": (0, 1, 2)}, ValueError, "scale is the box"),
+    (Y, {"kind": "l-ugo", "outlier_scale": (1, 0)}, ValueError, r"outlier_scale=\(low, high\) needs low <= high"),
+    (Y, {"kind": "l-ugo", "outlier_scale": (0, math.nan)}, ValueError, "scale must be finite"),
+    (Y, {"kind": "g-ugo", "outlier_scale": (0, math.inf)}, ValueError, "scale must be finite"),
+    (Y, {"kind": "g-ugo", "outlier_scale": (-math.inf, 0)}, ValueError, "scale must be finite"),
+    (Y, {"kind": "l-ugo", "outlier_scale": ([0] * 3, [1] * 3)}, ValueError, r"scale is the box .*n_targets=4"),
+    (Y, {"kind": "l-ugo", "outlier_scale": np.ones((2, 4, 1))}, ValueError, "scale is the box"),
+    (Y, {"kind": "l-ugo", "outlier_scale": ("a", "b")}, ValueError, "scale must be numeric"),
     # scale=None takes the spread from Y: none in a constant column
-    (Y_CONST, {"groups": [[4]], "fraction": 1.0}, ValueError, r"column\(s\) \[4\] .*Pass scale"),
-    (Y_CONST, {"kind": "l-ugo", "fraction": 0.5}, ValueError, r"column\(s\) \[4\] .*Pass scale"),
-    (Y[:1], {"fraction": 1.0}, ValueError, r"column\(s\) \[0, 1, 2, 3\] .*Pass scale"),
-    (Y[:1], {"kind": "g-ugo", "fraction": 1.0}, ValueError, "range .*Pass scale"),
+    (Y_CONST, {"groups": [[4]], "contamination": 1.0}, ValueError, r"column\(s\) \[4\] .*Pass outlier_scale"),
+    (Y_CONST, {"kind": "l-ugo", "contamination": 0.5}, ValueError, r"column\(s\) \[4\] .*Pass outlier_scale"),
+    (Y[:1], {"contamination": 1.0}, ValueError, r"column\(s\) \[0, 1, 2, 3\] .*Pass outlier_scale"),
+    (Y[:1], {"kind": "g-ugo", "contamination": 1.0}, ValueError, "range .*Pass outlier_scale"),
 ]
 
 
@@ -249,18 +248,18 @@ TARGETS_INVALID = [
     ids=[f"{i}-{list(case[1]) or 'Y'}" for i, case in enumerate(TARGETS_INVALID)],
 )
 def test_contaminate_rejects_bad_input(Y_bad, params, exc_type, match):
-    params = {"kind": "ngo", "fraction": 0.2, "random_state": 0, **params}
+    params = {"kind": "ngo", "contamination": 0.2, "random_state": 0, **params}
     _assert_raises(exc_type, match, contaminate_targets, Y_bad, **params)
 
 
 def test_contaminate_signature_errors():
-    _assert_raises(TypeError, "kind", contaminate_targets, Y, fraction=0.2)
+    _assert_raises(TypeError, "kind", contaminate_targets, Y, contamination=0.2)
     _assert_raises(TypeError, "positional", contaminate_targets, Y, "ngo", 0.2)
 
 
 def test_contaminate_constant_column_outside_groups_is_fine():
     Y_out, mask = contaminate_targets(
-        Y_CONST, kind="ngo", fraction=1.0, groups=[[0, 1], [2, 3]], random_state=0
+        Y_CONST, kind="ngo", contamination=1.0, groups=[[0, 1], [2, 3]], random_state=0
     )
     assert mask.shape == (20, 2) and mask.all()
     assert_array_equal(Y_out[:, 4], 1.0)
@@ -269,7 +268,7 @@ def test_contaminate_constant_column_outside_groups_is_fine():
 
 def test_contaminate_constant_column_with_explicit_scale():
     Y_out, mask = contaminate_targets(
-        Y_CONST, kind="ngo", fraction=1.0, groups=[[4]], scale=2.0, random_state=0
+        Y_CONST, kind="ngo", contamination=1.0, groups=[[4]], outlier_scale=2.0, random_state=0
     )
     assert mask.all() and np.all(Y_out[:, 4] != 1.0)
     assert_array_equal(Y_out[:, :4], Y)
@@ -277,14 +276,14 @@ def test_contaminate_constant_column_with_explicit_scale():
 
 
 def test_contaminate_constant_column_without_contamination():
-    Y_out, mask = contaminate_targets(Y_CONST, kind="l-ugo", fraction=0.0)
+    Y_out, mask = contaminate_targets(Y_CONST, kind="l-ugo", contamination=0.0)
     assert not mask.any()
     assert_array_equal(Y_out, Y_CONST)
 
 
 def test_contaminate_zero_width_box():
     Y_out, mask = contaminate_targets(
-        Y, kind="l-ugo", fraction=0.5, scale=(3.0, 3.0), random_state=0
+        Y, kind="l-ugo", contamination=0.5, outlier_scale=(3.0, 3.0), random_state=0
     )
     assert mask.sum() == 40
     assert_array_equal(Y_out[mask], 3.0)
@@ -298,21 +297,21 @@ def test_contaminate_equivalent_spellings(kind):
         (2.0, [2.0]) if kind == "ngo" else ((-1.0, 1.0), [[-1.0], [1.0]])
     )
     reference = contaminate_targets(
-        Y, kind=kind, fraction=0.3, groups=[[0, 1], [2, 3]], scale=scale,
+        Y, kind=kind, contamination=0.3, groups=[[0, 1], [2, 3]], outlier_scale=scale,
         random_state=0,
     )
     other = contaminate_targets(
-        Y, kind=kind, fraction=0.3, groups=((0, 1), np.array([2, 3])),
-        scale=same_scale, random_state=0,
+        Y, kind=kind, contamination=0.3, groups=((0, 1), np.array([2, 3])),
+        outlier_scale=same_scale, random_state=0,
     )
     assert_array_equal(reference[0], other[0])
     assert_array_equal(reference[1], other[1])
 
 
 def test_contaminate_1d_and_single_column_targets():
-    y_out, mask = contaminate_targets(Y[:, 0], kind="ngo", fraction=0.25, random_state=0)
+    y_out, mask = contaminate_targets(Y[:, 0], kind="ngo", contamination=0.25, random_state=0)
     Y_out, mask_2d = contaminate_targets(
-        Y[:, :1], kind="ngo", fraction=0.25, groups=[[0]], random_state=0
+        Y[:, :1], kind="ngo", contamination=0.25, groups=[[0]], random_state=0
     )
     assert y_out.shape == (20,) and mask.shape == (20,) and mask.sum() == 5
     assert Y_out.shape == (20, 1) and mask_2d.shape == (20, 1)
@@ -365,8 +364,3 @@ def test_loader_as_frame_without_pandas(loader, monkeypatch):
     assert loader(return_X_y=True)[0].ndim == 2
 
 
-def test_stars_alias_rejects_like_the_original():
-    _assert_raises(
-        InvalidParameterError, "'as_frame' parameter of load_stars_cyg",
-        load_starsCYG, as_frame="no",
-    )

@@ -12,6 +12,7 @@ values inside the functions.
 
 import numpy as np
 import pytest
+from sklearn.model_selection import ShuffleSplit
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
 from sklearn.base import BaseEstimator, RegressorMixin
@@ -328,8 +329,10 @@ def test_compare_rejects_estimators(estimators, exc, match):
         (X, np.array(["1.0"] * 40), ValueError, "y must hold real numbers"),
         (X, np.zeros((40, 2, 2)), ValueError, r"y must have shape \(n_samples,\)"),
         (X, np.zeros((40, 0)), ValueError, r"y must have shape .* n_outputs >= 1"),
-        (X[:0], Y[:0], ValueError, "X and y must have at least 2 samples for a"),
-        (X[:1], Y[:1], ValueError, "X and y must have at least 2 samples for a"),
+        (X[:0], Y[:0], ValueError, r"X and y must have at least 5 samples for "
+         r"cv=None \(5 folds\)"),
+        (X[:4], Y[:4], ValueError, r"X and y must have at least 5 samples for "
+         r"cv=None \(5 folds\), got 4"),
     ],
 )
 def test_compare_rejects_data(X_, y_, exc, match):
@@ -408,11 +411,8 @@ def test_error_string_not_an_option_lists_the_options():
     "error, exc, match",
     [
         (5, IPE, "'error' parameter of compare_estimators"),
-        ([[0, 5]], ValueError, r"error must be .*\(integers in \[-1, 0\]\)"),
-        ([], ValueError, "error must be 'absolute', 'squared', a callable"),
-        ([[]], ValueError, "error must be 'absolute', 'squared', a callable"),
-        ([["a"]], ValueError, "error must be 'absolute', 'squared', a callable"),
-        ([[0.5]], ValueError, "error must be 'absolute', 'squared', a callable"),
+        ([[0, 5]], ValueError, r"error must be .* pass column groups as output_groups"),
+        ([], ValueError, "error must be 'absolute', 'squared' or a callable"),
         (
             lambda y, p: np.abs(y - p)[:-1],
             ValueError,
@@ -443,6 +443,15 @@ def test_error_string_not_an_option_lists_the_options():
 )
 def test_compare_rejects_error(error, exc, match):
     raises_exactly(exc, match, compare_estimators, ESTIMATORS, X, Y, error=error)
+
+
+@pytest.mark.parametrize("groups", [[[0, 5]], [], [[]], [["a"]], [[0.5]]])
+def test_compare_rejects_output_groups(groups):
+    raises_exactly(
+        ValueError, r"output_groups must be a non-empty list of non-empty column "
+        r"groups of y \(integers in \[-1, 0\]\)",
+        compare_estimators, ESTIMATORS, X, Y, output_groups=groups,
+    )
 
 
 @pytest.mark.parametrize("error_score", ["raise", np.nan])
@@ -500,7 +509,7 @@ def test_compare_names_the_estimator_that_fails(estimator, X_, match):
     estimators = {"mean": DummyRegressor(), "bad": estimator}
     raises_exactly(
         ValueError, match, compare_estimators, estimators, X_, Y,
-        n_runs=1, error="squared",
+        n_runs=1, cv=ONE_SPLIT, error="squared",
     )
 
 
@@ -509,6 +518,8 @@ def test_compare_names_the_estimator_that_fails(estimator, X_, match):
 # ---------------------------------------------------------------------------
 
 SEEDS = run_seeds(0, 3)
+# The 80/20 split per run these tests count on (cv=None is 5-fold).
+ONE_SPLIT = ShuffleSplit(n_splits=1, test_size=0.2)
 
 
 def flaky_estimators(fail_seeds, **kwargs):
@@ -524,7 +535,7 @@ def test_failing_fit_raises_naming_estimator_and_run():
     err = raises_exactly(
         RuntimeError, r"^estimators\['boom'\] failed in run 1: RuntimeError: boom$",
         compare_estimators, flaky_estimators([SEEDS[1]]), X, Y,
-        n_runs=3, random_state=0,
+        n_runs=3, cv=ONE_SPLIT, random_state=0,
     )
     assert type(err.__cause__) is RuntimeError and str(err.__cause__) == "boom"
 
@@ -554,7 +565,7 @@ def test_error_score_nan_leaves_failed_run_out_and_keeps_the_rest():
     with pytest.warns(FitFailedWarning) as record:
         res = compare_estimators(
             flaky_estimators([SEEDS[1]]), X, Y,
-            n_runs=3, random_state=0, error_score=np.nan,
+            n_runs=3, cv=ONE_SPLIT, random_state=0, error_score=np.nan,
         )
     # One warning, naming estimator, run and original error, at the caller.
     [warning] = [w for w in record if w.category is FitFailedWarning]
@@ -586,7 +597,7 @@ def test_error_score_nan_leaves_failed_run_out_and_keeps_the_rest():
 def test_error_score_nan_estimator_failing_every_run_is_untested():
     with pytest.warns(FitFailedWarning):
         res = compare_estimators(
-            flaky_estimators("all"), X, Y, n_runs=2, random_state=0,
+            flaky_estimators("all"), X, Y, n_runs=2, cv=ONE_SPLIT, random_state=0,
             error_score=np.nan,
         )
     assert res.failed_runs["boom"] == (0, 1)
@@ -609,7 +620,7 @@ def test_error_score_nan_estimator_failing_every_run_is_untested():
 def test_error_score_number_counts_as_the_error():
     with pytest.warns(FitFailedWarning, match=r"set to error_score=1000\.0"):
         res = compare_estimators(
-            flaky_estimators([SEEDS[0]]), X, Y, n_runs=2, random_state=0,
+            flaky_estimators([SEEDS[0]]), X, Y, n_runs=2, cv=ONE_SPLIT, random_state=0,
             error_score=1000.0,
         )
     boom = res.errors["boom"]
@@ -645,13 +656,13 @@ def test_all_fits_failing_raises():
     raises_exactly(
         ValueError, r"All 4 fits failed, nothing to compare. The first failure: "
         r"estimators\['a'\] failed in run 0: RuntimeError: boom",
-        compare_estimators, estimators, X, Y, n_runs=2, error_score=np.nan,
+        compare_estimators, estimators, X, Y, n_runs=2, cv=ONE_SPLIT, error_score=np.nan,
     )
 
 
 def test_error_score_threads_equal_serial():
     joblib = pytest.importorskip("joblib")
-    kwargs = dict(n_runs=3, random_state=0, error_score=np.nan)
+    kwargs = dict(n_runs=3, cv=ONE_SPLIT, random_state=0, error_score=np.nan)
     with pytest.warns(FitFailedWarning):
         serial = compare_estimators(flaky_estimators([SEEDS[2]]), X, Y, **kwargs)
     with joblib.parallel_config(backend="threading"):
@@ -721,8 +732,8 @@ def test_compare_one_run_has_nan_std():
     [
         ("to_frame", {"kind": "pairs"}, "'kind' parameter of ComparisonResult.to_fr"),
         ("to_frame", {"kind": None}, "'kind' parameter of ComparisonResult.to_frame"),
-        ("plot", {"ax": "axes"}, "'ax' parameter of ComparisonResult.plot"),
-        ("plot", {"ax": object()}, "'ax' parameter of ComparisonResult.plot"),
+        ("plot", {"ax": "axes"}, "'ax' parameter of ComparisonDisplay.plot"),
+        ("plot", {"ax": object()}, "'ax' parameter of ComparisonDisplay.plot"),
     ],
 )
 def test_result_methods_reject(method, kwargs, match):

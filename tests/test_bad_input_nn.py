@@ -20,7 +20,7 @@ from sklearn_gum import GUMRegressor
 from sklearn_gum.nn import (
     GUMCallback,
     GUMCriterion,
-    HuberLoss,
+    ScaledHuberLoss,
     TukeyBiweightLoss,
     WeightedNeuralNetRegressor,
     mad_scale,
@@ -234,29 +234,55 @@ def test_start(residuals, error, match):
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
-    ({"options": {"n_components": 2}}, ValueError, "options has an unknown key "
-     "'n_components'"),
-    ({"options": {"warmup_epochs": 2}}, ValueError, "options cannot set 'warmup_epochs'"),
-    ({"options": [("tol", 1e-3)]}, TypeError, "options must be a dict"),
-    ({"options": {"covariance_type": "tied"}}, ValueError, "covariance_type"),
-    ({"targets": Y[:10]}, ValueError, "targets has 10 rows but the net is trained "
-     "on 60"),
-    ({"targets": np.full_like(Y, np.nan)}, ValueError, "targets contains NaN"),
-    ({"start_residuals": np.zeros((60, 3))}, ValueError, r"start_residuals must have "
-     r"shape \(60, 2\)"),
+    ({"covariance_type": "tied"}, ValueError, "covariance_type"),
+    ({"warmup_epochs": "soon"}, ValueError, "warmup_epochs"),
+    ({"warmup_epochs": 3}, ValueError, "warmup_epochs must be below max_epochs"),
+    ({"estep_every": 1.5}, ValueError, "estep_every"),
+    ({"estep_residuals": "valid"}, ValueError, "estep_residuals"),
+    ({"min_evidence": "high"}, ValueError, "min_evidence"),
+    ({"loss_normalization": "l1"}, ValueError, "loss_normalization"),
+    ({"init": "subsets"}, ValueError, "init"),
 ])
-def test_callback_arguments(kwargs, error, match):
-    callback = GUMCallback(**{"targets": Y, **kwargs})
-    net = linear_net(WeightedNeuralNetRegressor, callbacks=[("gum", callback)])
+def test_callback_settings(kwargs, error, match):
+    net = linear_net(WeightedNeuralNetRegressor,
+                     callbacks=[("gum", GUMCallback(**kwargs))])
     with pytest.raises(error, match=match):
         net.fit(X, Y)
 
 
+def test_callback_settings_are_keywords():
+    with pytest.raises(TypeError, match="positional"):
+        GUMCallback(Y)
+
+
+@pytest.mark.parametrize("y, weights, error, match", [
+    (np.full_like(Y, np.nan), None, ValueError, "y contains NaN"),
+    (Y, np.ones((60, 2)), ValueError, "one weight per sample"),
+])
+def test_callback_data(y, weights, error, match):
+    net = linear_net(WeightedNeuralNetRegressor, callbacks=[("gum", GUMCallback())])
+    with pytest.raises(error, match=match):
+        net.fit(X, y, sample_weight=weights)
+
+
+def test_callback_needs_y():
+    dataset = torch.utils.data.TensorDataset(torch.as_tensor(X), torch.as_tensor(Y))
+    net = linear_net(WeightedNeuralNetRegressor, callbacks=[("gum", GUMCallback())])
+    with pytest.raises(ValueError, match="GUMCallback needs the targets"):
+        net.fit(dataset, None)
+
+
 def test_callback_needs_a_weighted_net():
-    net = linear_net(callbacks=[("gum", GUMCallback(Y))])
+    net = linear_net(callbacks=[("gum", GUMCallback())])
     with pytest.raises(TypeError, match="GUMCallback trains a .*"
                        "WeightedNeuralNetRegressor.*; got NeuralNetRegressor"):
         net.fit(X, Y)
+
+
+def test_gum_regressor_refuses_a_net_with_its_own_gum_callback():
+    net = linear_net(WeightedNeuralNetRegressor, callbacks=[("gum", GUMCallback())])
+    with pytest.raises(ValueError, match="already has a GUMCallback"):
+        GUMRegressor(net).fit(X, Y)
 
 
 # -- WeightedNeuralNetRegressor ----------------------------------------------
@@ -271,35 +297,35 @@ def test_weighted_net_sample_weight(weights, match):
         linear_net(WeightedNeuralNetRegressor).fit(X, Y, sample_weight=weights)
 
 
-def test_weighted_net_loss_normalization():
-    net = linear_net(WeightedNeuralNetRegressor, loss_normalization="l1")
-    with pytest.raises(ValueError, match="loss_normalization must be one of"):
-        net.fit(X, Y)
-
-
 @pytest.mark.parametrize("params, match", [
-    ({"estep_residuals": "valid"}, "estep_residuals must be 'train' or 'eval'"),
-    ({"warmup_epochs": "soon"}, "warmup_epochs must be 'auto' or an int"),
-    ({"warmup_epochs": 3}, r"warmup_epochs .* in \[1, max_epochs\)"),
-    ({"estep_every": 1.5}, "estep_every must be a positive int"),
+    ({"estep_residuals": "valid"}, "estep_residuals"),
+    ({"warmup_epochs": "soon"}, "warmup_epochs"),
+    ({"warmup_epochs": 3}, "warmup_epochs must be below max_epochs"),
+    ({"estep_every": 1.5}, "estep_every"),
     ({"min_evidence": "high"}, "min_evidence"),
+    ({"loss_normalization": "l1"}, "loss_normalization"),
 ])
-def test_weighted_net_gum_schedule(params, match):
-    net = linear_net(WeightedNeuralNetRegressor, **params)
+def test_gum_net_schedule(params, match):
     with pytest.raises(ValueError, match=match):
-        GUMRegressor(net).fit(X, Y)
+        GUMRegressor(linear_net(), **params).fit(X, Y)
+
+
+def test_the_weighted_net_has_no_em_settings():
+    # The EM's settings belong to GUMRegressor, GUMCallback and GUMCriterion.
+    with pytest.raises(ValueError, match="unexpected argument.* warmup_epochs"):
+        linear_net(WeightedNeuralNetRegressor, warmup_epochs=2).initialize()
 
 
 # -- losses ------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("make, match", [
-    (lambda: HuberLoss(delta=0), "delta must be a positive float"),
-    (lambda: HuberLoss(delta="1"), "delta must be a positive float"),
+    (lambda: ScaledHuberLoss(delta=0), "delta must be a positive float"),
+    (lambda: ScaledHuberLoss(delta="1"), "delta must be a positive float"),
     (lambda: TukeyBiweightLoss(c=-1.0), "c must be a positive float"),
     (lambda: TukeyBiweightLoss(c=float("inf")), "c must be a positive float"),
-    (lambda: HuberLoss(scale="std"), "scale must be 'mad' or a positive float"),
-    (lambda: HuberLoss(scale=True), "scale must be 'mad' or a positive float"),
+    (lambda: ScaledHuberLoss(scale="std"), "scale must be 'mad' or a positive float"),
+    (lambda: ScaledHuberLoss(scale=True), "scale must be 'mad' or a positive float"),
 ])
 def test_robust_loss_parameters(make, match):
     with pytest.raises(ValueError, match=match):

@@ -13,7 +13,7 @@ pd = pytest.importorskip("pandas")
 from skorch import NeuralNetRegressor
 
 from sklearn_gum import GUMRegressor
-from sklearn_gum.nn import GUMCriterion, HuberLoss, TukeyBiweightLoss, mad_scale
+from sklearn_gum.nn import GUMCriterion, ScaledHuberLoss, TukeyBiweightLoss, mad_scale
 
 pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
@@ -85,7 +85,7 @@ def test_end_epoch_with_residuals_before_any_batch_says_so():
         criterion.end_epoch(torch.zeros(4, 1))
 
 
-@pytest.mark.parametrize("loss", [HuberLoss(), TukeyBiweightLoss()])
+@pytest.mark.parametrize("loss", [ScaledHuberLoss(), TukeyBiweightLoss()])
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
 def test_robust_losses_in_half_precision(loss, dtype):
     generator = torch.Generator().manual_seed(0)

@@ -54,7 +54,10 @@ def _module_all(module):
 def _build(tmp_path):
     source, html = tmp_path / "src", tmp_path / "html"
     shutil.copytree(DOCS, source, ignore=shutil.ignore_patterns(*GENERATED))
-    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONWARNINGS": "ignore"}
+    # The build imports the checkout under test, not another installed copy.
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONWARNINGS": "ignore",
+           "PYTHONPATH": path}
     command = [
         sys.executable, "-m", "sphinx", "-W", "--keep-going", "-b", "html",
         "-d", str(tmp_path / "doctrees"), str(source), str(html),

@@ -22,6 +22,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeRegressor
 
 from sklearn_gum.model_selection import (
+    ComparisonDisplay,
     ComparisonResult,
     MedianCI,
     WilcoxonResult,
@@ -31,6 +32,7 @@ from sklearn_gum.model_selection import (
 )
 from sklearn_gum.model_selection._compare import _adjust_pvalues, _stars
 from sklearn_gum.model_selection._rank_tests import _signed_rank_pmf, _walsh_ci_ranks
+from sklearn_gum.model_selection._checks import ErrorSpec
 from sklearn_gum.model_selection._runs import _per_sample_errors, _seed_params
 from sklearn_gum.model_selection._walsh import _walsh_order_statistics
 
@@ -397,19 +399,37 @@ def test_adjusted_pvalues_by_hand():
 
 
 @pytest.mark.parametrize(
-    "p, stars",
+    "p, level, stars",
     [
-        (0.0009, "***"),
-        (0.001, "**"),
-        (0.0099, "**"),
-        (0.01, "*"),
-        (0.049, "*"),
-        (0.05, ""),
-        (1.0, ""),
+        (0.0009, 0.95, "***"),
+        (0.001, 0.95, "**"),
+        (0.0099, 0.95, "**"),
+        (0.01, 0.95, "*"),
+        (0.049, 0.95, "*"),
+        (0.05, 0.95, ""),
+        (1.0, 0.95, ""),
+        # at 90% the stars follow significantly_better's alpha = 0.1
+        (0.09, 0.90, "*"),
+        (0.019, 0.90, "**"),
+        (0.0019, 0.90, "***"),
+        (0.011, 0.99, ""),
+        (0.009, 0.99, "*"),
+        (0.0019, 0.99, "**"),
+        (0.00019, 0.99, "***"),
     ],
 )
-def test_stars(p, stars):
-    assert _stars(p) == stars
+def test_stars_follow_the_confidence_level(p, level, stars):
+    assert _stars(p, level) == stars
+
+
+def test_a_starred_pair_is_significantly_better_at_every_level():
+    X, y = make_regression(n_samples=40, n_features=2, noise=20.0, random_state=3)
+    ests = {"ols": LinearRegression(), "mean": DummyRegressor()}
+    for level in (0.8, 0.95, 0.999):
+        res = compare_estimators(ests, X, y, n_runs=1, random_state=0,
+                                 confidence_level=level)
+        starred = res.stars[("ols", "mean")] != ""
+        assert starred == ("mean" in res.significantly_better), level
 
 
 # ---------------------------------------------------------------------------
@@ -432,7 +452,20 @@ def regression_result():
         "DummyRegressor": DummyRegressor(),
         "HuberRegressor": HuberRegressor(),
     }
-    return compare_estimators(estimators, X_REG, Y_REG, random_state=0)
+    # one 80/20 split per run (the default is 5-fold, tested below)
+    return compare_estimators(estimators, X_REG, Y_REG, random_state=0,
+                              cv=ShuffleSplit(n_splits=1, test_size=0.2))
+
+
+def test_compare_default_cv_is_five_fold():
+    # As everywhere in scikit-learn, cv=None is 5-fold: every row is tested
+    # once per run (it was one 80/20 split per run).
+    ests = {"ols": LinearRegression(), "mean": DummyRegressor()}
+    X, y = X_REG[:50], Y_REG[:50]
+    res = compare_estimators(ests, X, y, n_runs=2, random_state=0)
+    assert res.errors["ols"].shape == (2 * 50,)
+    explicit = compare_estimators(ests, X, y, n_runs=2, random_state=0, cv=5)
+    assert_array_equal(np.sort(res.errors["ols"]), np.sort(explicit.errors["ols"]))
 
 
 def test_compare_regression(regression_result):
@@ -492,7 +525,10 @@ def test_compare_plot(regression_result, monkeypatch):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    ax = regression_result.plot()
+    display = regression_result.plot()
+    assert isinstance(display, ComparisonDisplay)
+    ax = display.ax_
+    assert display.figure_ is ax.figure
     line = ax.lines[0]
     medians = [ci.median for ci in regression_result.median_errors.values()]
     assert_allclose(line.get_xdata(), medians)
@@ -588,8 +624,13 @@ def test_per_sample_errors_by_hand():
     y_pred = np.array([[3.0, 4.0, 1.0, 0.0], [1.0, 1.0, 1.0, 3.0]])
     assert_allclose(_per_sample_errors(y_true, y_pred, "absolute"), [np.sqrt(26), 2])
     assert_allclose(_per_sample_errors(y_true, y_pred, "squared"), [26, 4])
-    groups = _per_sample_errors(y_true, y_pred, [[0, 1], [2, 3]])
+    grouped = ErrorSpec("absolute", [[0, 1], [2, 3]])
+    groups = _per_sample_errors(y_true, y_pred, grouped)
     assert_allclose(groups, [5, 1, 0, 2])  # sample by sample, group by group
+    squared = _per_sample_errors(y_true, y_pred, ErrorSpec("squared", [[0, 1], [2, 3]]))
+    assert_allclose(squared, [25, 1, 0, 4])
+    first = ErrorSpec(lambda t, p: np.abs(t - p)[:, 0], [[0, 1], [2, 3]])
+    assert_allclose(_per_sample_errors(y_true, y_pred, first), [3, 1, 0, 0])
     assert_allclose(_per_sample_errors([1.0, -2.0], [0.5, 1.0], "absolute"), [0.5, 3])
     assert_allclose(_per_sample_errors([1.0, -2.0], [0.5, 1.0], "squared"), [0.25, 9])
 
@@ -600,10 +641,17 @@ def test_compare_multi_output_groups():
     )
     ests = {"ols": LinearRegression(), "mean": DummyRegressor()}
     res = compare_estimators(
-        ests, X, Y, error=[[0, 1], [2, 3]], n_runs=2, random_state=0
+        ests, X, Y, output_groups=[[0, 1], [2, 3]], n_runs=2, random_state=0
     )
-    assert res.errors["ols"].shape == (2 * 16 * 2,)
-    assert res.best == "ols" and res.error == "grouped"
+    # cv=None: 5-fold, every row tested once per run; two groups per row
+    assert res.errors["ols"].shape == (2 * 80 * 2,)
+    assert res.best == "ols" and res.error == "absolute"
+    assert res.output_groups == [[0, 1], [2, 3]]
+    squared = compare_estimators(ests, X, Y, output_groups=[[0, 1], [2, 3]],
+                                 error="squared", n_runs=2, random_state=0)
+    assert_allclose(squared.errors["ols"], res.errors["ols"] ** 2)
+    with pytest.raises(ValueError, match="output_groups"):
+        compare_estimators(ests, X, Y, error=[[0, 1], [2, 3]])
     sq = compare_estimators(ests, X, Y, error="squared", n_runs=2, random_state=0)
     ab = compare_estimators(ests, X, Y, n_runs=2, random_state=0)
     assert_allclose(sq.errors["ols"], ab.errors["ols"] ** 2)

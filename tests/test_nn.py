@@ -33,7 +33,7 @@ from sklearn_gum import nn as gum_nn
 from sklearn_gum.nn._losses import mahalanobis_loss
 from sklearn_gum.nn._net import _WeightedTarget
 from sklearn_gum.nn import (
-    HuberLoss,
+    ScaledHuberLoss,
     TukeyBiweightLoss,
     WeightedNeuralNetRegressor,
     mad_scale,
@@ -47,7 +47,8 @@ pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 def make_net(cls=NeuralNetRegressor, n_out=2, max_epochs=40, lr=0.01, **kwargs):
-    kwargs = {"verbose": 0, "iterator_train__shuffle": True, **kwargs}
+    kwargs = {"verbose": 0, "iterator_train__shuffle": True, "train_split": None,
+              **kwargs}
     return cls(
         MLP, module__n_out=n_out, optimizer=torch.optim.Adam, lr=lr,
         max_epochs=max_epochs, batch_size=32, **kwargs,
@@ -95,17 +96,17 @@ def test_huber_closed_form():
     # delta=1.345, s=2: u = r / s = [0.25, -1, 2];
     # rho = [0.25^2/2, 1/2, 1.345 (2 - 1.345/2)] = [0.03125, 0.5, 1.7854875];
     # loss = s^2 rho = [0.125, 2.0, 7.14195].
-    loss = HuberLoss(scale=2.0, reduction="none")
+    loss = ScaledHuberLoss(scale=2.0, reduction="none")
     values = loss(torch.tensor([0.5, -2.0, 4.0], dtype=torch.float64),
                   torch.zeros(3, dtype=torch.float64))
     assert_allclose(values.numpy(), [0.125, 2.0, 7.14195])
-    mean = HuberLoss(scale=2.0)(torch.tensor([0.5, -2.0, 4.0]), torch.zeros(3))
+    mean = ScaledHuberLoss(scale=2.0)(torch.tensor([0.5, -2.0, 4.0]), torch.zeros(3))
     assert mean.item() == pytest.approx((0.125 + 2.0 + 7.14195) / 3, rel=1e-6)
 
 
 def test_huber_matches_torch_with_unit_scale():
     pred, target = torch.randn(50, 3) * 3, torch.randn(50, 3)
-    ours = HuberLoss(delta=1.0, scale=1.0)(pred, target)
+    ours = ScaledHuberLoss(delta=1.0, scale=1.0)(pred, target)
     assert ours.item() == pytest.approx(torch.nn.HuberLoss()(pred, target).item())
 
 
@@ -144,7 +145,7 @@ def test_tukey_gives_no_gradient_beyond_c():
     assert np.all(pred.grad[:3, 0].numpy() != 0)
 
 
-@pytest.mark.parametrize("loss", [HuberLoss, TukeyBiweightLoss])
+@pytest.mark.parametrize("loss", [ScaledHuberLoss, TukeyBiweightLoss])
 def test_robust_losses_check_parameters(loss):
     with pytest.raises(ValueError, match="reduction"):
         loss(reduction="max")
@@ -163,15 +164,15 @@ def test_torch_e_step_equals_numpy(inlier_prior):
         np.log(100.0) if inlier_prior < 1 else np.inf,
     )
     resp, log_lik = _mixture.e_step(residuals, params)
-    resp_t, log_lik_t = torch_e_step(torch.as_tensor(residuals), params)
+    resp_t, log_lik_t = torch_e_step(torch.as_tensor(residuals), inlier_prior,
+                                     params.covariance, np.exp(params.log_volume))
     assert_allclose(resp_t.numpy(), resp, rtol=1e-12)
     assert_allclose(log_lik_t.numpy(), log_lik, rtol=1e-12)
 
 
 def test_torch_e_step_rejects_degenerate_covariance():
-    params = _mixture.GroupParams(0.5, np.zeros((2, 2)), 1.0)
     with pytest.raises(ValueError, match="reg_covar"):
-        torch_e_step(torch.zeros(3, 2, dtype=torch.float64), params)
+        torch_e_step(torch.zeros(3, 2, dtype=torch.float64), 0.5, np.zeros((2, 2)), 1.0)
 
 
 # -- the weighted net --------------------------------------------------------
@@ -205,18 +206,17 @@ def test_mahalanobis_loss_equals_hand_computed_value():
     assert loss.item() == pytest.approx(expected, rel=1e-12)
 
 
-@pytest.mark.parametrize("normalization", ["none", "mse"])
-def test_weighted_net_get_loss_is_the_mahalanobis_m_step(normalization):
+@pytest.mark.parametrize("trace", [None, 3.25])
+def test_weighted_net_get_loss_is_the_mahalanobis_m_step(trace):
     e, resp, sigma_a, sigma_b = _groups_data()
     raw = np.mean([
         resp[n, 0] * e[n, :2] @ np.linalg.solve(sigma_a, e[n, :2])
         + resp[n, 1] * e[n, 2] ** 2 / sigma_b[0, 0]
         for n in range(6)
     ])
-    # "mse" multiplies by tr(Sigma) / d^2 = (2 + 1 + 0.25) / 9.
-    factor = 1.0 if normalization == "none" else 3.25 / 9
-    net = make_net(WeightedNeuralNetRegressor, n_out=3,
-                   loss_normalization=normalization).initialize()
+    # A trace multiplies by tr(Sigma) / d^2 = (2 + 1 + 0.25) / 9; none by 1 / d.
+    factor = 1 / 3 if trace is None else 3.25 / 9
+    net = make_net(WeightedNeuralNetRegressor, n_out=3).initialize()
     whitening = linalg.block_diag(
         np.linalg.inv(np.linalg.cholesky(sigma_a)), 1 / np.sqrt(sigma_b)
     )
@@ -224,7 +224,7 @@ def test_weighted_net_get_loss_is_the_mahalanobis_m_step(normalization):
     rows = np.array([9, 0, 1, 2, 3, 4])
     buffer = np.zeros((10, 3))
     buffer[rows] = resp[:, [0, 0, 1]]
-    net.set_loss_weights(buffer, whitening, trace=3.25)
+    net.set_loss_weights(buffer, whitening, trace=trace)
     y_true = _WeightedTarget(torch.zeros(6, 3), torch.as_tensor(rows))
     loss = net.get_loss(torch.as_tensor(e, dtype=torch.float32), y_true)
     assert loss.item() == pytest.approx(factor * raw, rel=1e-5)
@@ -336,7 +336,7 @@ def test_gum_net_per_group_responsibilities():
 
 
 @pytest.mark.parametrize("granularity, shape, n_groups", [
-    ("sample", (300,), 1), ("output", (300, 2), 2), ([[0, 1]], (300, 1), 1),
+    ("sample", (300,), 1), ("output", (300, 2), 2), ([[0, 1]], (300,), 1),
 ])
 def test_gum_net_fitted_attributes(granularity, shape, n_groups):
     gum = GUMRegressor(make_net(max_epochs=10), outlier_granularity=granularity,
@@ -372,10 +372,9 @@ def test_gum_net_covariance_types(covariance_type):
 
 
 def test_gum_net_records_rho_and_sigma_per_epoch():
-    net = make_net(WeightedNeuralNetRegressor, max_epochs=10, warmup_epochs=3,
-                   estep_every=2)
-    gum = GUMRegressor(net, outlier_granularity="output", tol=0,
-                       random_state=0).fit(X_CURVE, Y_CURVE)
+    net = make_net(WeightedNeuralNetRegressor, max_epochs=10)
+    gum = GUMRegressor(net, outlier_granularity="output", tol=0, warmup_epochs=3,
+                       estep_every=2, random_state=0).fit(X_CURVE, Y_CURVE)
     history = gum.estimator_.history
     epochs = history[:, "epoch"]
     recorded = [row["epoch"] for row in history if "gum_inlier_prior" in row]
@@ -428,6 +427,11 @@ def test_gum_net_on_clean_data_drops_the_uniform():
     assert not gum.has_outliers_
     assert gum.inlier_prior_ == 1.0 and gum.inlier_mask_.all()
     assert gum.outlier_evidence_ < 0
+    # The counters agree: a history entry per decision (after epochs 3..29,
+    # warm-up max(1, 30 // 10) = 3, and the final pass: 28), n_iter_ the
+    # decisions after the first (it was the decision's inner EM iterations).
+    assert gum.n_iter_ == 27 and gum.converged_
+    assert len(gum.history_["log_likelihood"]) == gum.n_iter_ + 1
     assert gum.covariance_[0, 0] == pytest.approx(0.01, rel=0.3)
     forced = GUMRegressor(net, outlier_component="always", random_state=0).fit(X, y)
     # Forced on, the uniform is kept at the first E-step despite the evidence.
@@ -445,9 +449,9 @@ def test_gum_net_with_a_validation_split_fits_the_mixture_on_training_rows():
 
 def test_gum_net_residuals_from_train_or_eval_passes():
     for source in ("train", "eval"):
-        net = make_net(WeightedNeuralNetRegressor, max_epochs=40,
-                       estep_residuals=source)
-        gum = GUMRegressor(net, random_state=0).fit(X_CURVE, Y_CURVE)
+        net = make_net(WeightedNeuralNetRegressor, max_epochs=40)
+        gum = GUMRegressor(net, estep_residuals=source,
+                           random_state=0).fit(X_CURVE, Y_CURVE)
         assert roc_auc_score(OUTLIERS, gum.outlier_proba_) > 0.95, source
 
 
@@ -525,10 +529,8 @@ def test_gum_net_sample_weight_and_validation():
 
 @pytest.mark.parametrize("params, error, match", [
     ({"init": "subsets"}, ValueError, "subsets"),
-    ({"estimator": make_net(WeightedNeuralNetRegressor, max_epochs=5,
-                             warmup_epochs=5)}, ValueError, "warmup_epochs"),
-    ({"estimator": make_net(WeightedNeuralNetRegressor, estep_every=0)},
-     ValueError, "estep_every"),
+    ({"warmup_epochs": 5}, ValueError, "warmup_epochs must be below max_epochs"),
+    ({"estep_every": 0}, ValueError, "estep_every"),
     ({"estimator": make_net(NeuralNetClassifier)}, TypeError, "NeuralNetRegressor"),
 ])
 def test_gum_net_rejects_bad_settings(params, error, match):
@@ -559,8 +561,10 @@ def test_gum_net_grid_search_over_net_parameters():
     assert grid.best_estimator_.estimator_.max_epochs == 30
 
 
-def test_fit_network_gum_is_the_public_entry_point():
-    assert gum_nn.fit_network_gum is sys.modules["sklearn_gum.nn._fit"].fit_network_gum
+def test_no_public_name_of_nn_returns_the_core_result():
+    # fit_network_gum returned the private EMResult; GUMRegressor.fit is the door.
+    assert not hasattr(gum_nn, "fit_network_gum")
+    assert not hasattr(gum_nn.GUMCriterion, "result")
 
 
 # -- CUDA --------------------------------------------------------------------
@@ -572,7 +576,8 @@ def test_torch_e_step_on_cuda_equals_numpy():
     residuals = np.random.RandomState(1).normal(size=(500, 2))
     params = _mixture.GroupParams(0.8, np.array([[1.0, 0.3], [0.3, 2.0]]), np.log(50.0))
     resp, log_lik = _mixture.e_step(residuals, params)
-    resp_t, log_lik_t = torch_e_step(torch.as_tensor(residuals, device="cuda"), params)
+    resp_t, log_lik_t = torch_e_step(torch.as_tensor(residuals, device="cuda"), 0.8,
+                                     params.covariance, 50.0)
     assert resp_t.device.type == "cuda"
     assert_allclose(resp_t.cpu().numpy(), resp, rtol=1e-10)
     assert_allclose(log_lik_t.cpu().numpy(), log_lik, rtol=1e-10)

@@ -122,16 +122,15 @@ def test_skorch_resumes_with_checkpoint_and_load_init_state(tmp_path):
                 raise KeyboardInterrupt  # skorch ends the fit as after Ctrl-C
 
     def fit(max_epochs, *callbacks):
-        gum = GUMCallback(Y)
+        gum = GUMCallback(warmup_epochs=_ddp.WARMUP)
         torch.manual_seed(0)
         net = WeightedNeuralNetRegressor(
             MLP, module__width=16, optimizer=torch.optim.Adam, lr=_ddp.LR,
-            batch_size=_ddp.BATCH, max_epochs=max_epochs,
-            warmup_epochs=_ddp.WARMUP, verbose=0,
+            batch_size=_ddp.BATCH, max_epochs=max_epochs, verbose=0,
             callbacks=[("gum", gum), *callbacks],
         )
         net.fit(X, Y)
-        return gum.criterion
+        return gum.criterion_
 
     uninterrupted = _ddp.fitted(fit(_ddp.EPOCHS))
     checkpoint = Checkpoint(monitor=None, dirname=str(tmp_path))

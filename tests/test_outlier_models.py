@@ -201,3 +201,32 @@ def test_the_objective_adds_the_restricted_likelihood_term():
     assert_allclose(gum.history_["objective"][-1],
                     gum.log_likelihood_ + 0.5 * dof * log_det / 300)
     assert_allclose(gum.history_["log_likelihood"][-1], gum.log_likelihood_)
+
+
+def test_torch_e_step_takes_gaussian_outliers():
+    torch = pytest.importorskip("torch")
+    from sklearn_gum.nn import torch_e_step
+
+    covariance = np.array([[2.0, 0.6], [0.6, 1.0]])
+    residuals = np.random.RandomState(2).normal(scale=3, size=(40, 2))
+    params = _mixture.GroupParams(0.7, covariance, np.inf, 9.0)
+    resp, log_lik = torch_e_step(torch.as_tensor(residuals), 0.7, covariance,
+                                 outlier_scale=9.0)
+    expected_resp, expected_log_lik = _mixture.e_step(residuals, params)
+    assert_allclose(resp.numpy(), expected_resp, rtol=1e-10)
+    assert_allclose(log_lik.numpy(), expected_log_lik, rtol=1e-10)
+
+
+def test_log_density_of_a_fit_with_gaussian_outliers_matches_scipy():
+    X, f, _, rng = linear(2000, 3, 3)
+    noise = rng.normal(scale=0.5, size=2000)
+    noise[rng.rand(2000) < 0.3] *= 4
+    y = f + noise
+    gum = GUMRegressor(outlier_model="gaussian").fit(X, y)
+    residuals = y - gum.predict(X)
+    rho, k, var = gum.inlier_prior_, gum.outlier_scale_, gum.covariance_[0, 0]
+    inlier = rho * stats.norm(0, np.sqrt(var)).pdf(residuals)
+    outlier = (1 - rho) * stats.norm(0, np.sqrt(k * var)).pdf(residuals)
+    assert_allclose(gum.log_density(X, y), np.log(inlier + outlier), rtol=1e-9)
+    assert_allclose(gum.outlier_proba(X, y), outlier / (inlier + outlier), rtol=1e-9)
+    assert_allclose(gum.inlier_score(X, y), np.log(inlier / outlier), rtol=1e-9)

@@ -40,7 +40,7 @@ X_multi, Y_clean = make_contaminated_regression(
 )
 GROUPS = [[0, 1], [2, 3]]
 Y_multi, _ = contaminate_targets(
-    Y_clean, kind="l-ugo", fraction=0.2, groups=GROUPS, random_state=1
+    Y_clean, kind="l-ugo", contamination=0.2, groups=GROUPS, random_state=1
 )
 
 # Attributes compared after a round trip, besides predictions.

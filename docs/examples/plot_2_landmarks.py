@@ -45,7 +45,7 @@ noise = rng.multivariate_normal([0, 0], point_noise, size=(600, n_landmarks))
 Y_clean = Y_signal + noise.reshape(600, -1)
 
 Y, mask = contaminate_targets(
-    Y_clean, kind="l-ugo", fraction=0.25, groups=groups, random_state=0
+    Y_clean, kind="l-ugo", contamination=0.25, groups=groups, random_state=0
 )
 print(f"mask shape {mask.shape}: share of bad landmarks {mask.mean():.2f}")
 print(f"samples with at least one bad landmark: {mask.any(axis=1).mean():.0%}")

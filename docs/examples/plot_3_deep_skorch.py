@@ -27,7 +27,7 @@ from skorch import NeuralNetRegressor
 
 from sklearn_gum import GUMRegressor
 from sklearn_gum.datasets import contaminate_targets
-from sklearn_gum.nn import HuberLoss
+from sklearn_gum.nn import ScaledHuberLoss
 
 rng = np.random.RandomState(0)
 X = rng.uniform(-3, 3, size=(600, 1)).astype(np.float32)
@@ -38,7 +38,7 @@ def curve(x):
 
 
 y_clean = curve(X[:, 0]) + 0.1 * rng.standard_normal(len(X))
-y, mask = contaminate_targets(y_clean, kind="l-ugo", fraction=0.3, random_state=0)
+y, mask = contaminate_targets(y_clean, kind="l-ugo", contamination=0.3, random_state=0)
 y = y.astype(np.float32).reshape(-1, 1)  # skorch wants 2-D float32 targets
 print(f"{mask.sum()} of {len(y)} targets replaced by uniform noise")
 
@@ -88,7 +88,7 @@ def make_net(criterion=torch.nn.MSELoss):
 # weights.
 models = {
     "MSE": make_net(),
-    "Huber (MAD-scaled)": make_net(HuberLoss),
+    "Huber (MAD-scaled)": make_net(ScaledHuberLoss),
     "GUM": GUMRegressor(make_net(), random_state=0),
 }
 X_grid = np.linspace(-3, 3, 300, dtype=np.float32).reshape(-1, 1)

@@ -75,9 +75,10 @@ print(result)
 # Huber's loss bounds the influence of large residuals but not of leverage,
 # and RANSAC's default residual threshold (the MAD of the targets) is too
 # loose here; GUM started from minimal subsets finds the inliers' model.
-# ``plot`` draws the median errors and their intervals.
-ax = result.plot()
-ax.set_title("bad leverage points, 5 runs")
+# ``plot`` draws the median errors and their intervals, and returns a
+# :class:`~sklearn_gum.model_selection.ComparisonDisplay`.
+display = result.plot()
+display.ax_.set_title("bad leverage points, 5 runs")
 
 # %%
 # The tables are also available as data frames, and every pairwise test as a

@@ -58,7 +58,7 @@ def make_model():
 # The loop
 # --------
 # The only GUM lines are the criterion, its call with ``idx`` and
-# ``end_epoch()``. The first ``warmup_epochs`` (5) epochs train with the
+# ``end_epoch()``. The first ``warmup_epochs`` ("auto": 5) epochs train with the
 # plain loss; then the outlier decision is taken, and once the residuals
 # support a uniform component the E-steps re-weight and whiten the loss
 # after every epoch.

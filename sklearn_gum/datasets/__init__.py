@@ -17,7 +17,6 @@ from ._classic import (
     load_hbk,
     load_stackloss,
     load_stars_cyg,
-    load_starsCYG,
     load_wood,
 )
 from ._regression import REGRESSION_KINDS, make_contaminated_regression
@@ -28,7 +27,6 @@ __all__ = [
     "load_hbk",
     "load_stackloss",
     "load_stars_cyg",
-    "load_starsCYG",
     "load_wood",
     "make_contaminated_regression",
 ]

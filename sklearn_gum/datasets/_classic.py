@@ -237,8 +237,6 @@ def load_stars_cyg(*, return_X_y=False, as_frame=False):
     leverage points and form ``outlier_mask``. Observations 7 and 9, sometimes
     also flagged, are not marked.
 
-    ``load_starsCYG`` is an alias, after the R name of the data set.
-
     {parameters}
 
     Returns
@@ -284,9 +282,6 @@ def load_stars_cyg(*, return_X_y=False, as_frame=False):
         return_X_y=return_X_y,
         as_frame=as_frame,
     )
-
-
-load_starsCYG = load_stars_cyg
 
 
 @_classic_loader

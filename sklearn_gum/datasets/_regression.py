@@ -47,25 +47,25 @@ def _move_to_leverage_cluster(X, y, coef, rows, generator, offset, distance):
     y[rows] = X[rows] @ coef + residual + offset
 
 
-def _contaminate_regression(X, y, coef, rows, kind, scale, distance, generator):
+def _contaminate_regression(X, y, coef, rows, kind, outlier_scale, distance, generator):
     """Apply the outlier ``kind`` to ``rows`` of ``X`` and ``y`` in place."""
     # With n_samples=1 the clean targets have no spread to scale outliers by.
     remedy = f"Use n_samples > 1 (got {len(y)})"
     if rows.size and kind == "uniform":
         _check_spread(np.ptp(y, axis=0), range(y.shape[1]), "range", remedy + ".")
-    elif rows.size and scale is None:
-        remedy += " or pass scale."
+    elif rows.size and outlier_scale is None:
+        remedy += " or pass outlier_scale."
         _check_spread(y.std(axis=0), range(y.shape[1]), "standard deviation", remedy)
-    if scale is None:
-        scale = _DEFAULT_SCALE_IN_STD * y.std(axis=0)
+    if outlier_scale is None:
+        outlier_scale = _DEFAULT_SCALE_IN_STD * y.std(axis=0)
     if kind == "uniform":
         _replace_uniform(y, rows, generator)
     elif kind == "gaussian":
-        y[rows] += scale * generator.standard_normal((rows.size, y.shape[1]))
+        y[rows] += outlier_scale * generator.standard_normal((rows.size, y.shape[1]))
     elif kind == "shift":
-        y[rows] += scale
+        y[rows] += outlier_scale
     else:
-        _move_to_leverage_cluster(X, y, coef, rows, generator, scale, distance)
+        _move_to_leverage_cluster(X, y, coef, rows, generator, outlier_scale, distance)
 
 
 @validate_params(
@@ -76,7 +76,7 @@ def _contaminate_regression(X, y, coef, rows, kind, scale, distance, generator):
         "contamination": [_NumberInterval(numbers.Real, 0, 1, closed="left")],
         "kind": [StrOptions(set(REGRESSION_KINDS))],
         "noise": [_NumberInterval(numbers.Real, 0, None, closed="left")],
-        "scale": [_NumberInterval(numbers.Real, 0, None, closed="neither"), None],
+        "outlier_scale": [_NumberInterval(numbers.Real, 0, None, closed="neither"), None],
         "leverage_distance": [_NumberInterval(numbers.Real, 0, None, closed="neither")],
         "random_state": ["random_state"],
         "return_outlier_mask": ["boolean"],
@@ -92,7 +92,7 @@ def make_contaminated_regression(
     contamination=0.2,
     kind="uniform",
     noise=0.5,
-    scale=None,
+    outlier_scale=None,
     leverage_distance=10.0,
     random_state=None,
     return_outlier_mask=False,
@@ -110,12 +110,12 @@ def make_contaminated_regression(
       three times the target range, centred on the clean range (per target
       column). About a third of them fall inside the clean range.
     - ``"gaussian"``: their targets are displaced by centred Gaussian noise of
-      standard deviation ``scale``.
-    - ``"shift"``: their targets are shifted up by ``scale`` (one-sided).
+      standard deviation ``outlier_scale``.
+    - ``"shift"``: their targets are shifted up by ``outlier_scale`` (one-sided).
     - ``"leverage"``: bad leverage points. Their features are moved to a
       cluster centred at distance ``leverage_distance`` from the origin, along
       a random direction, with spread 0.5 per feature; their targets follow
-      the true model at the new points plus their noise, plus ``scale``, so
+      the true model at the new points plus their noise, plus ``outlier_scale``, so
       they lie far in the feature space *and* off the regression hyperplane.
 
     Parameters
@@ -138,7 +138,7 @@ def make_contaminated_regression(
     noise : float, default=0.5
         The standard deviation of the Gaussian noise of the clean data.
 
-    scale : float, default=None
+    outlier_scale : float, default=None
         The size of the contamination: the standard deviation of the
         displacement for ``"gaussian"``, the shift for ``"shift"``, the offset
         from the hyperplane for ``"leverage"``. ``None`` means five times the
@@ -184,7 +184,7 @@ def make_contaminated_regression(
     -----
     The clean data (``X``, ``coef`` and the clean ``y``) are drawn first, so
     for a given ``random_state`` they do not depend on ``contamination``,
-    ``kind`` or ``scale``: the inliers of two calls that differ only in these
+    ``kind`` or ``outlier_scale``: the inliers of two calls that differ only in these
     are identical, and ``contamination=0`` gives the clean data.
 
     The ``"uniform"`` protocol is that of the core benchmark: a share of the
@@ -209,7 +209,7 @@ def make_contaminated_regression(
     n_outliers = _n_contaminated(contamination, n_samples)
     rows = np.sort(generator.choice(n_samples, n_outliers, replace=False))
     _contaminate_regression(
-        X, y, ground_truth, rows, kind, scale, leverage_distance, generator
+        X, y, ground_truth, rows, kind, outlier_scale, leverage_distance, generator
     )
     outlier_mask = np.zeros(n_samples, dtype=bool)
     outlier_mask[rows] = True

@@ -35,92 +35,92 @@ def _check_groups(groups, n_columns):
     return check_groups(groups, n_columns, name="groups", cover=False)
 
 
-def _draw_mask(kind, fraction, n_samples, n_groups, generator):
+def _draw_mask(kind, contamination, n_samples, n_groups, generator):
     """Choose the contaminated (sample, group) entries.
 
-    A share ``fraction`` of all entries for ``"ngo"`` and ``"l-ugo"``; every
-    entry of a share ``fraction`` of the samples for ``"g-ugo"``.
+    A share ``contamination`` of all entries for ``"ngo"`` and ``"l-ugo"``; every
+    entry of a share ``contamination`` of the samples for ``"g-ugo"``.
     """
     mask = np.zeros((n_samples, n_groups), dtype=bool)
     if kind == "g-ugo":
-        n_rows = _n_contaminated(fraction, n_samples)
+        n_rows = _n_contaminated(contamination, n_samples)
         rows = generator.choice(n_samples, n_rows, replace=False)
         mask[rows] = True
     else:
-        n_entries = _n_contaminated(fraction, n_samples * n_groups)
+        n_entries = _n_contaminated(contamination, n_samples * n_groups)
         mask.flat[generator.choice(mask.size, n_entries, replace=False)] = True
     return mask
 
 
-def _scale_values(scale, kind):
-    """``scale`` as a finite float array."""
+def _scale_values(outlier_scale, kind):
+    """``outlier_scale`` as a finite float array."""
     try:
-        values = np.asarray(scale, dtype=np.float64)
+        values = np.asarray(outlier_scale, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"scale must be numeric for kind={kind!r}; got {scale!r}.") from exc
+        raise ValueError(f"outlier_scale must be numeric for kind={kind!r}; got {outlier_scale!r}.") from exc
     if not np.all(np.isfinite(values)):
-        raise ValueError(f"scale must be finite for kind={kind!r}; got {scale!r}.")
+        raise ValueError(f"outlier_scale must be finite for kind={kind!r}; got {outlier_scale!r}.")
     return values
 
 
-def _gaussian_std(Y, scale):
+def _gaussian_std(Y, outlier_scale):
     """Per-column std of the ``"ngo"`` displacement (default: std of Y)."""
-    if scale is None:
+    if outlier_scale is None:
         return Y.std(axis=0)
-    std = _scale_values(scale, "ngo")
+    std = _scale_values(outlier_scale, "ngo")
     if std.ndim > 1 or std.size not in (1, Y.shape[1]):
         raise ValueError(
-            "For 'ngo' scale is a float or one value per target column "
-            f"({Y.shape[1]}); got {scale!r}."
+            "For 'ngo' outlier_scale is a float or one value per target column "
+            f"({Y.shape[1]}); got {outlier_scale!r}."
         )
     if np.any(std <= 0):
-        raise ValueError(f"scale must be positive for 'ngo'; got {scale!r}.")
+        raise ValueError(f"outlier_scale must be positive for 'ngo'; got {outlier_scale!r}.")
     return np.broadcast_to(std, Y.shape[1:])
 
 
-def _uniform_box(Y, scale, kind):
+def _uniform_box(Y, outlier_scale, kind):
     """Per-column bounds of the ``"ugo"`` box.
 
     Default: each column's range widened by half its width on either side.
     """
-    if scale is None:
+    if outlier_scale is None:
         low, high = Y.min(axis=0), Y.max(axis=0)
         half_width = high - low
         return low - half_width / 2, high + half_width / 2
-    bounds = _scale_values(scale, kind)
+    bounds = _scale_values(outlier_scale, kind)
     if bounds.ndim not in (1, 2) or bounds.shape[0] != 2 or (
         bounds.ndim == 2 and bounds.shape[1] not in (1, Y.shape[1])
     ):
         raise ValueError(
-            "For the 'ugo' protocols scale is the box (low, high), of shape (2,) "
-            f"or (2, n_targets={Y.shape[1]}); got {scale!r}."
+            "For the 'ugo' protocols outlier_scale is the box (low, high), of shape (2,) "
+            f"or (2, n_targets={Y.shape[1]}); got {outlier_scale!r}."
         )
     low, high = (np.broadcast_to(bound, Y.shape[1:]) for bound in bounds)
     if np.any(low > high):
-        raise ValueError(f"The box scale=(low, high) needs low <= high; got {scale!r}.")
+        raise ValueError(f"The box outlier_scale=(low, high) needs low <= high; got {outlier_scale!r}.")
     return low, high
 
 
 def _check_default_scale(Y, mask, groups, kind):
-    """With ``scale=None`` the grouped columns must have a spread to scale by."""
+    """With ``outlier_scale=None`` the grouped columns must have a spread to scale by."""
     if not mask.any():
         return
     columns = np.concatenate(groups)
-    remedy = "Pass scale (the std for 'ngo', the box (low, high) for 'ugo')."
+    remedy = "Pass outlier_scale (the std for 'ngo', the box (low, high) for 'ugo')."
     if kind == "ngo":
         _check_spread(Y.std(axis=0), columns, "standard deviation", remedy)
     else:
         _check_spread(np.ptp(Y, axis=0), columns, "range", remedy)
 
 
-def _contaminate_groups(Y, mask, groups, kind, scale, generator):
+def _contaminate_groups(Y, mask, groups, kind, outlier_scale, generator):
     """Displace (``"ngo"``) or replace (``"ugo"``) the masked entries in place."""
-    if scale is None:
+    if outlier_scale is None:
         _check_default_scale(Y, mask, groups, kind)
     if kind == "ngo":
-        std = _gaussian_std(Y, scale)
+        std = _gaussian_std(Y, outlier_scale)
     else:
-        low, high = _uniform_box(Y, scale, kind)
+        low, high = _uniform_box(Y, outlier_scale, kind)
     for g, columns in enumerate(groups):
         rows = np.flatnonzero(mask[:, g])
         block = np.ix_(rows, columns)
@@ -135,9 +135,9 @@ def _contaminate_groups(Y, mask, groups, kind, scale, generator):
     {
         "Y": ["array-like"],
         "kind": [StrOptions(set(TARGET_KINDS))],
-        "fraction": [_NumberInterval(numbers.Real, 0, 1, closed="both")],
+        "contamination": [_NumberInterval(numbers.Real, 0, 1, closed="both")],
         "groups": [list, tuple, None],
-        "scale": [
+        "outlier_scale": [
             _NumberInterval(numbers.Real, 0, None, closed="neither"),
             "array-like",
             None,
@@ -147,7 +147,7 @@ def _contaminate_groups(Y, mask, groups, kind, scale, generator):
     prefer_skip_nested_validation=True,
 )
 def contaminate_targets(
-    Y, *, kind, fraction, groups=None, scale=None, random_state=None
+    Y, *, kind, contamination, groups=None, outlier_scale=None, random_state=None
 ):
     """Contaminate targets with the outlier protocols of the DeepGUM paper.
 
@@ -155,18 +155,18 @@ def contaminate_targets(
     ``(x, y)`` columns of one point) of each sample is one landmark, and a
     landmark is contaminated as a whole. The protocols are:
 
-    - ``"ngo"`` (normally generated outliers): a share ``fraction`` of all
+    - ``"ngo"`` (normally generated outliers): a share ``contamination`` of all
       landmarks, chosen at random among the ``(sample, group)`` entries, are
-      displaced by centred Gaussian noise of standard deviation ``scale``.
-    - ``"l-ugo"`` (local uniformly generated outliers): a share ``fraction``
+      displaced by centred Gaussian noise of standard deviation ``outlier_scale``.
+    - ``"l-ugo"`` (local uniformly generated outliers): a share ``contamination``
       of all landmarks are *replaced* by values drawn uniformly in the box
-      ``scale``, independently of their old values.
+      ``outlier_scale``, independently of their old values.
     - ``"g-ugo"`` (global uniformly generated outliers): *all* the landmarks
-      of a share ``fraction`` of the samples are replaced by values drawn
-      uniformly in the box ``scale``.
+      of a share ``contamination`` of the samples are replaced by values drawn
+      uniformly in the box ``outlier_scale``.
 
-    Exactly ``round(fraction * n_samples * n_groups)`` landmarks (``"ngo"``,
-    ``"l-ugo"``) or ``round(fraction * n_samples)`` samples (``"g-ugo"``) are
+    Exactly ``round(contamination * n_samples * n_groups)`` landmarks (``"ngo"``,
+    ``"l-ugo"``) or ``round(contamination * n_samples)`` samples (``"g-ugo"``) are
     contaminated. Columns outside every group are left untouched.
 
     Parameters
@@ -177,7 +177,7 @@ def contaminate_targets(
     kind : {"ngo", "l-ugo", "g-ugo"}
         The contamination protocol (see above).
 
-    fraction : float
+    contamination : float
         The share of landmarks (``"ngo"``, ``"l-ugo"``) or of samples
         (``"g-ugo"``) to contaminate, in ``[0, 1]``.
 
@@ -186,7 +186,7 @@ def contaminate_targets(
         points. Groups must not overlap. ``None`` makes each column its own
         group.
 
-    scale : float, array-like or None, default=None
+    outlier_scale : float, array-like or None, default=None
         For ``"ngo"``, the standard deviation of the displacement, a float or
         one value per column; ``None`` means the standard deviation of each
         column of ``Y``. For ``"l-ugo"`` and ``"g-ugo"``, the box
@@ -224,7 +224,7 @@ def contaminate_targets(
     >>> from sklearn_gum.datasets import contaminate_targets
     >>> Y = np.arange(20.0).reshape(5, 4)
     >>> Y_out, mask = contaminate_targets(
-    ...     Y, kind="g-ugo", fraction=0.4, groups=[[0, 1], [2, 3]], random_state=0)
+    ...     Y, kind="g-ugo", contamination=0.4, groups=[[0, 1], [2, 3]], random_state=0)
     >>> mask.shape
     (5, 2)
     >>> mask.all(axis=1).tolist()
@@ -236,6 +236,6 @@ def contaminate_targets(
     Y = _check_targets(Y)
     Y_2d = Y.reshape(len(Y), -1)  # a view of the copy
     groups = _check_groups(groups, Y_2d.shape[1])
-    mask = _draw_mask(kind, fraction, Y_2d.shape[0], len(groups), generator)
-    _contaminate_groups(Y_2d, mask, groups, kind, scale, generator)
+    mask = _draw_mask(kind, contamination, Y_2d.shape[0], len(groups), generator)
+    _contaminate_groups(Y_2d, mask, groups, kind, outlier_scale, generator)
     return Y, (mask.ravel() if Y.ndim == 1 else mask)

@@ -15,12 +15,16 @@ paired_wilcoxon
 compare_estimators
     Repeated fits of several estimators, pairwise tests with a
     multiple-comparison correction, and a printable/plottable summary.
+ComparisonDisplay
+    The median errors of a comparison as error bars (what
+    ``ComparisonResult.plot`` returns).
 
 Only numpy, scipy and scikit-learn are needed; pandas (``to_frame``) and
 matplotlib (``plot``) are imported lazily.
 """
 
 from ._compare import compare_estimators
+from ._display import ComparisonDisplay
 from ._rank_tests import (
     MedianCI,
     WilcoxonResult,
@@ -30,6 +34,7 @@ from ._rank_tests import (
 from ._report import ComparisonResult
 
 __all__ = [
+    "ComparisonDisplay",
     "ComparisonResult",
     "MedianCI",
     "WilcoxonResult",

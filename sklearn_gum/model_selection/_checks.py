@@ -10,6 +10,7 @@ the offending argument.
 
 import numbers
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn.model_selection import check_cv
@@ -128,21 +129,38 @@ def _column_groups(error):
     return [[int(c) for c in group] for group in groups] if integral else None
 
 
+@dataclass(frozen=True)
+class ErrorSpec:
+    """The per-sample error of :func:`compare_estimators`: a ``loss``
+    ("absolute", "squared" or a callable) over each of ``groups`` (lists
+    of target columns; None: all columns)."""
+
+    loss: object
+    groups: object = None
+
+    @property
+    def kind(self):
+        return "custom" if callable(self.loss) else self.loss
+
+
 def _check_error(error, y):
-    """Validate ``error`` against the columns of the float targets ``y``."""
+    """Validate the loss ``error``."""
     if callable(error):
         return error
-    if isinstance(error, str):
-        return _check_choice(error, "error", _ERRORS)
+    return _check_choice(error, "error", _ERRORS)
+
+
+def _check_groups(output_groups, y):
+    """Validate ``output_groups`` against the columns of the float targets."""
     n_outputs = _n_outputs(y)
-    groups = _column_groups(error)
+    groups = _column_groups(output_groups)
     if not groups or any(
         not g or min(g) < -n_outputs or max(g) >= n_outputs for g in groups
     ):
         raise ValueError(
-            "error must be 'absolute', 'squared', a callable or a non-empty "
-            f"list of non-empty column groups of y (integers in [{-n_outputs}, "
-            f"{n_outputs - 1}]), got {error!r}."
+            "output_groups must be a non-empty list of non-empty column groups "
+            f"of y (integers in [{-n_outputs}, {n_outputs - 1}]), got "
+            f"{output_groups!r}."
         )
     return groups
 
@@ -178,8 +196,9 @@ def _check_sample_count(n_samples, cv, test_data):
     """Enough samples of ``X`` for the splits (or the fit, with test_data)."""
     if test_data is not None:
         needed, why = 1, "to fit"
-    elif isinstance(cv, numbers.Integral):
-        needed, why = cv, f"for cv={cv} folds"
+    elif cv is None or isinstance(cv, numbers.Integral):
+        needed = 5 if cv is None else cv
+        why = f"for cv={cv} ({needed} folds)" if cv is None else f"for cv={cv} folds"
     else:
         needed, why = 2, "for a train/test split"
     if n_samples < needed:
@@ -245,11 +264,19 @@ def _check_compare_params(
     return cv, _check_level(confidence_level)
 
 
-def _check_compare_inputs(estimators, X, y, cv, test_data, error):
-    """Validated ``(items, error)`` of :func:`compare_estimators`."""
+def _check_compare_inputs(estimators, X, y, cv, test_data, error, output_groups=None):
+    """Validated ``(items, error)`` of :func:`compare_estimators`; ``error``
+    as an :class:`ErrorSpec`."""
     items = _check_estimators(estimators)
     y = _check_xy(X, y, "X", "y")
     _check_sample_count(y.shape[0], cv, test_data)
     if test_data is not None:
         _check_test_data(test_data, X, y)
-    return items, _check_error(error, y)
+    if not (callable(error) or isinstance(error, str)):
+        raise ValueError(
+            "error must be 'absolute', 'squared' or a callable, got "
+            f"{error!r}; pass column groups as output_groups=[[0, 1], ...]."
+        )
+    error = _check_error(error, y)
+    groups = None if output_groups is None else _check_groups(output_groups, y)
+    return items, ErrorSpec(error, groups)

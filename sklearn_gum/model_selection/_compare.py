@@ -35,7 +35,8 @@ _WARN_STACKLEVEL = 5
         "cv": ["cv_object"],
         "test_data": [tuple, list, None],
         "n_runs": [Integral],  # >= 1, checked with the values below
-        "error": [StrOptions(set(_ERRORS)), list, tuple, callable],
+        "error": [StrOptions(set(_ERRORS)), callable, list, tuple],
+        "output_groups": [list, tuple, None],
         "random_state": ["random_state"],
         "n_jobs": [Integral, None],
         "correction": [str],
@@ -54,6 +55,7 @@ def compare_estimators(
     test_data=None,
     n_runs=5,
     error="absolute",
+    output_groups=None,
     random_state=None,
     n_jobs=None,
     correction="holm",
@@ -80,8 +82,8 @@ def compare_estimators(
     cv : int, cross-validation splitter or iterable, default=None
         Test rows of each run, ignored when ``test_data`` is given:
 
-        - None: one random 80/20 split per run,
-          ``ShuffleSplit(n_splits=1, test_size=0.2, random_state=seed)``;
+        - None: 5-fold, as everywhere in scikit-learn:
+          ``KFold(5, shuffle=True, random_state=seed)``;
         - int: ``KFold(cv, shuffle=True, random_state=seed)``, every row
           tested once per run;
         - splitter: used as given, except that a ``random_state`` left to
@@ -95,15 +97,18 @@ def compare_estimators(
         this held-out set; runs then differ only by the seeds.
     n_runs : int, default=5
         Fits per estimator (at most 10,000).
-    error : {"absolute", "squared"}, list of column groups or callable, \
-            default="absolute"
-        Per-sample error. "absolute" is ``|y - y_hat|``, for several
+    error : {"absolute", "squared"} or callable, default="absolute"
+        Per-sample loss. "absolute" is ``|y - y_hat|``, for several
         outputs the Euclidean norm of the residual row; "squared" its
-        square. A list of column groups such as ``[[0, 1], [2, 3]]`` gives
-        the Euclidean error of each group (e.g. 2-D landmarks), pooled as
-        separate samples. A callable ``error(y_true, y_pred)`` is called
-        with float arrays and must return one finite number per test
-        sample (shape ``(n_test,)`` or ``(n_test, 1)``).
+        square. A callable ``error(y_true, y_pred)`` is called with float
+        arrays and must return one finite number per test sample (shape
+        ``(n_test,)`` or ``(n_test, 1)``).
+    output_groups : list of lists of int, default=None
+        Groups of target columns, e.g. ``[[0, 1], [2, 3]]`` for two 2-D
+        landmarks: ``error`` is taken on each group's columns (the
+        Euclidean error of each landmark), and the groups' errors are
+        pooled as separate samples. None: one error per sample over all
+        columns.
     random_state : int, RandomState instance or None, default=None
         Draws the run seeds; an int makes the comparison reproducible.
     n_jobs : int, default=None
@@ -187,13 +192,14 @@ def compare_estimators(
     ...     n_runs=3, random_state=0)
     >>> result.best, result.significantly_better
     ('ols', ('mean',))
-    >>> result.stars[("ols", "mean")]
+    >>> result.stars[("ols", "mean")]  # p < (1 - confidence_level) / 50
     '***'
     """
     cv, confidence_level = _check_compare_params(
         n_runs, cv, test_data, correction, confidence_level, error_score
     )
-    items, error = _check_compare_inputs(estimators, X, y, cv, test_data, error)
+    items, error = _check_compare_inputs(estimators, X, y, cv, test_data, error,
+                                         output_groups)
     rng = check_random_state(random_state)
     seeds = [int(s) for s in rng.randint(np.iinfo(np.int32).max, size=n_runs)]
     tasks = _make_tasks(items, seeds, cv, X, y, test_data)
@@ -294,9 +300,12 @@ def _adjust_tested(p, method):
     return adjusted
 
 
-def _stars(pvalue):
-    """Significance stars: *** p<0.001, ** p<0.01, * p<0.05."""
-    for threshold, stars in ((0.001, "***"), (0.01, "**"), (0.05, "*")):
+def _stars(pvalue, confidence_level):
+    """Significance stars at the level of ``significantly_better``: "*" for
+    p below ``alpha = 1 - confidence_level``, "**" below ``alpha / 5``,
+    "***" below ``alpha / 50`` (0.05, 0.01 and 0.001 at 95%)."""
+    alpha = round(1 - confidence_level, 12)  # 1 - 0.95 is 0.05000000000000004
+    for threshold, stars in ((alpha / 50, "***"), (alpha / 5, "**"), (alpha, "*")):
         if pvalue < threshold:
             return stars
     return ""
@@ -350,10 +359,6 @@ def _beats(best, other, tests, adjusted, alpha):
     return adjusted[pair] < alpha and sign * tests[pair].effect_size > 0
 
 
-def _error_kind(error):
-    if isinstance(error, str):
-        return error
-    return "custom" if callable(error) else "grouped"
 
 
 def _summarise(run_errors, failed_runs, correction, confidence_level, error):
@@ -386,13 +391,14 @@ def _summarise(run_errors, failed_runs, correction, confidence_level, error):
         run_mean_errors=run_means,
         pairwise=tests,
         pvalues_adjusted=adjusted,
-        stars={pair: _stars(p) for pair, p in adjusted.items()},
+        stars={pair: _stars(p, confidence_level) for pair, p in adjusted.items()},
         best=best,
         significantly_better=better,
         errors=pooled,
         n_runs=len(next(iter(run_errors.values()))),
         correction=correction,
         confidence_level=confidence_level,
-        error=_error_kind(error),
+        error=error.kind,
+        output_groups=error.groups,
         failed_runs=failed_runs,
     )

@@ -7,7 +7,7 @@ import html
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.utils._param_validation import HasMethods, StrOptions, validate_params
+from sklearn.utils._param_validation import StrOptions, validate_params
 
 
 def _fmt(value):
@@ -39,8 +39,11 @@ class ComparisonResult:
     pvalues_adjusted : dict of (str, str) -> float
         p-values after ``correction``.
     stars : dict of (str, str) -> str
-        "***" (p < 0.001), "**" (p < 0.01), "*" (p < 0.05) or "", from
-        the adjusted p-values.
+        From the adjusted p-values, at the level of
+        ``significantly_better``: ``"*"`` below ``alpha = 1 -
+        confidence_level``, ``"**"`` below ``alpha / 5``, ``"***"`` below
+        ``alpha / 50`` (0.05, 0.01 and 0.001 at the default 95%), ``""``
+        otherwise.
     best : str
         Estimator with the lowest median error.
     significantly_better : tuple of str
@@ -55,10 +58,12 @@ class ComparisonResult:
     confidence_level : float
         Level of the intervals.
     error : str
-        Error kind: "absolute", "squared", "grouped" or "custom".
+        The loss: "absolute", "squared" or "custom" (a callable).
     failed_runs : dict of str -> tuple of int
         Runs in which an estimator failed (only with a numeric
         ``error_score``; see :func:`compare_estimators`).
+    output_groups : list of lists of int or None
+        The column groups the loss was taken on (None: all columns).
     """
 
     names: tuple
@@ -77,6 +82,7 @@ class ComparisonResult:
     confidence_level: float
     error: str
     failed_runs: dict = field(default_factory=dict)
+    output_groups: list = None
 
     def _estimator_rows(self):
         level = f"{self.confidence_level:.0%} CI"
@@ -207,10 +213,6 @@ class ComparisonResult:
         ]
         return pd.DataFrame(rows)
 
-    @validate_params(
-        {"ax": [HasMethods(["errorbar", "set_yticks"]), None]},
-        prefer_skip_nested_validation=True,
-    )
     def plot(self, ax=None, **kwargs):
         """Median error and its interval per estimator, as error bars.
 
@@ -223,28 +225,12 @@ class ComparisonResult:
 
         Returns
         -------
-        ax : matplotlib Axes
+        display : ComparisonDisplay
+            With the artists as ``errorbar_``, ``ax_`` and ``figure_``.
         """
-        try:
-            import matplotlib.pyplot as plt
-        except ImportError as exc:
-            raise ImportError(
-                "ComparisonResult.plot requires matplotlib: pip install matplotlib"
-            ) from exc
-        if ax is None:
-            _, ax = plt.subplots()
-        cis = [self.median_errors[name] for name in self.names]
-        median = np.array([ci.median for ci in cis])
-        low = np.array([ci.low for ci in cis])
-        high = np.array([ci.high for ci in cis])
-        xerr = np.nan_to_num([median - low, high - median], posinf=0.0)
-        position = np.arange(len(self.names))
-        kwargs = {"fmt": "o", "capsize": 4, **kwargs}
-        ax.errorbar(median, position, xerr=xerr, **kwargs)
-        ax.set_yticks(position, labels=self.names)
-        ax.invert_yaxis()
-        ax.set_xlabel(f"median {self.error} error ({self.confidence_level:.0%} CI)")
-        return ax
+        from ._display import ComparisonDisplay
+
+        return ComparisonDisplay.from_result(self, ax=ax, **kwargs)
 
 
 def _text_table(header, rows):

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 from sklearn.base import clone
-from sklearn.model_selection import KFold, ShuffleSplit, check_cv
+from sklearn.model_selection import KFold, check_cv
 from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import _num_samples
@@ -104,10 +104,9 @@ def _check_splits(splits, n_samples):
 
 def _run_splits(cv, X, y, seed):
     """Train/test index pairs of one run (see ``compare_estimators``)."""
-    if cv is None:
-        splitter = ShuffleSplit(n_splits=1, test_size=0.2, random_state=seed)
-    elif isinstance(cv, numbers.Integral):
-        splitter = KFold(n_splits=cv, shuffle=True, random_state=seed)
+    if cv is None or isinstance(cv, numbers.Integral):  # None: 5-fold
+        splitter = KFold(n_splits=5 if cv is None else cv, shuffle=True,
+                         random_state=seed)
     else:
         splitter = copy.deepcopy(check_cv(cv))
         if getattr(splitter, "random_state", 0) is None:
@@ -157,7 +156,18 @@ def _callable_errors(error, y_true, y_pred):
 
 
 def _per_sample_errors(y_true, y_pred, error):
-    """Per-sample errors of one prediction (see ``compare_estimators``)."""
+    """Per-sample errors of one prediction (see ``compare_estimators``);
+    ``error`` is an ``ErrorSpec``, or its loss alone."""
+    if hasattr(error, "groups"):
+        if error.groups is None:
+            return _per_sample_errors(y_true, y_pred, error.loss)
+        y_true = np.asarray(y_true).reshape(len(y_true), -1)
+        y_pred = np.asarray(y_pred).reshape(len(y_true), -1)
+        # the loss of each group, pooled sample by sample
+        return np.column_stack([
+            _per_sample_errors(y_true[:, g], y_pred[:, g], error.loss)
+            for g in error.groups
+        ]).ravel()
     if callable(error):
         return _callable_errors(error, y_true, y_pred)
     y_true = np.asarray(y_true, dtype=float)
@@ -167,11 +177,7 @@ def _per_sample_errors(y_true, y_pred, error):
     with np.errstate(over="ignore"):  # an overflow is reported by the caller
         if error == "absolute":
             return np.sqrt(np.sum(residual**2, axis=1))
-        if error == "squared":
-            return np.sum(residual**2, axis=1)
-        # Column groups: Euclidean error per group, pooled sample by sample.
-        groups = [np.sqrt(np.sum(residual[:, list(g)] ** 2, axis=1)) for g in error]
-    return np.column_stack(groups).ravel()
+        return np.sum(residual**2, axis=1)  # "squared"
 
 
 # --------------------------------------------------------------------------
@@ -242,7 +248,8 @@ def _n_errors(task, test_data, error):
     else:
         test = np.asarray(task.test)
         n_test = np.count_nonzero(test) if test.dtype == bool else test.size
-    return n_test * (len(error) if isinstance(error, list) else 1)
+    groups = getattr(error, "groups", None)
+    return n_test * (1 if groups is None else len(groups))
 
 
 def _fit_failed(task, exc, error_score, n_errors):

@@ -18,17 +18,15 @@ GUMCallback
 WeightedNeuralNetRegressor
     skorch regressor whose loss takes per-sample or per-element weights; the
     estimator of a GUM fit.
-HuberLoss, TukeyBiweightLoss
+ScaledHuberLoss, TukeyBiweightLoss
     Robust losses of MAD-scaled residuals, usable as skorch criteria (the
     baselines of the DeepGUM paper).
 mahalanobis_loss, mad_scale
     The weighted, whitened M-step loss and the batch scale of the robust
     losses.
 torch_e_step
-    The E-step of one group in torch, equal to
-    :func:`sklearn_gum._mixture.e_step`.
-fit_network_gum
-    ``GUMRegressor.fit`` for a net (called by the dispatcher).
+    The E-step of one group in torch, equal to that of
+    :class:`~sklearn_gum.GUMRegressor`.
 
 How a GUM fit trains a net (warm EM)
 ------------------------------------
@@ -38,14 +36,18 @@ schedule runs in a plain PyTorch loop with :class:`GUMCriterion`.
 
 1. A plain ``NeuralNetRegressor`` is converted to a
    ``WeightedNeuralNetRegressor`` with the same parameters and
-   ``train_split=None``: skorch's default ``ValidSplit(5)`` would hide a
-   fifth of the rows from training while the E-step scores them. A
+   ``train_split=None``, with a ``UserWarning`` when the plain net had a
+   split: skorch's default ``ValidSplit(5)`` would hide a fifth of the rows
+   from training while the E-step scores them. A
    ``WeightedNeuralNetRegressor`` (whose default is ``train_split=None``
    too) keeps its ``train_split``: the mixture (``rho``, ``Sigma``, volume)
    is then fitted on the training rows only, while every row, validation
    rows included, gets a responsibility.
-2. A :class:`GUMCallback` wraps the net's criterion in a
-   :class:`GUMCriterion`. ``warmup_epochs`` (default
+2. A :class:`GUMCallback` with the settings of the ``GUMRegressor`` (the
+   same names, defaults and meaning on all three:
+   ``GUMRegressor(net, warmup_epochs=2)``, ``GUMCallback(warmup_epochs=2)``,
+   ``GUMCriterion(n, warmup_epochs=2)``) wraps the net's criterion in a
+   :class:`GUMCriterion`. ``warmup_epochs`` (default ``"auto"``:
    ``max(1, max_epochs // 10)``) epochs train with the sample weights alone:
    the residuals of a net that has not learnt the inliers follow the
    targets' distribution, which can look like a uniform.
@@ -53,7 +55,7 @@ schedule runs in a plain PyTorch loop with :class:`GUMCriterion`.
    decision of every GUM fit is taken, per group, on the residuals of the
    net trained so far (NEC with a free centre, as for the start of a
    scikit-learn estimator), with a margin: the evidence must exceed
-   ``min_evidence`` (0.1) per unit of sample weight. A trained net's clean
+   ``min_evidence`` (``"auto"``: 0.1 for a network) per weighted row. A trained net's clean
    residuals are heavy-tailed (hard examples), which plain NEC mistakes for
    outliers as training goes on; label outliers clear the margin by far.
    While no group keeps its uniform the net trains exactly as with its
@@ -76,9 +78,9 @@ schedule runs in a plain PyTorch loop with :class:`GUMCriterion`.
    rescales to the mean squared error at every E-step, which made the net
    learn slower than a Tukey loss; use it with plain SGD near its stability
    limit).
-6. Refreshing stops once the mean log-likelihood ``L`` changes by at most
-   ``tol * (1 + |L|)`` between two E-steps (``converged_``), or after
-   ``max_iter`` E-steps; the weights then stay fixed until ``max_epochs``.
+6. Refreshing stops once the mean log-likelihood per row changes by at
+   most ``tol`` nats between two E-steps (``converged_``), or after
+   ``max_iter`` (``"auto"``: 100) E-steps; the weights then stay fixed until ``max_epochs``.
    ``n_iter_`` counts the E-steps after the first, the final one included,
    so ``history_`` has ``n_iter_ + 1`` entries as in the numpy path. A
    ``ConvergenceWarning`` is raised only when ``max_iter`` E-steps ran
@@ -136,8 +138,9 @@ Examples
 >>> y[:30] = rng.uniform(-5, 5, size=(30, 1))
 >>> net = NeuralNetRegressor(
 ...     torch.nn.Linear, module__in_features=1, module__out_features=1,
-...     optimizer=torch.optim.Adam, lr=0.1, max_epochs=30, verbose=0)
->>> gum = GUMRegressor(net, random_state=0).fit(X, y)
+...     optimizer=torch.optim.Adam, lr=0.1, max_epochs=30, train_split=None,
+...     verbose=0)
+>>> gum = GUMRegressor(net, warmup_epochs=3, random_state=0).fit(X, y)
 >>> int(gum.inlier_mask_[:30].sum()), bool(gum.inlier_mask_[30:].all())
 (0, True)
 """
@@ -145,17 +148,15 @@ Examples
 from ._callback import GUMCallback
 from ._criterion import GUMCriterion
 from ._device_e_step import torch_e_step
-from ._fit import fit_network_gum
-from ._losses import HuberLoss, TukeyBiweightLoss, mad_scale, mahalanobis_loss
+from ._losses import ScaledHuberLoss, TukeyBiweightLoss, mad_scale, mahalanobis_loss
 from ._net import WeightedNeuralNetRegressor
 
 __all__ = [
     "GUMCallback",
     "GUMCriterion",
-    "HuberLoss",
+    "ScaledHuberLoss",
     "TukeyBiweightLoss",
     "WeightedNeuralNetRegressor",
-    "fit_network_gum",
     "mad_scale",
     "mahalanobis_loss",
     "torch_e_step",

@@ -3,7 +3,7 @@
 Private: import it from :mod:`sklearn_gum.nn`.
 """
 
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 import torch
@@ -76,10 +76,10 @@ class GUMCriterion(CheckpointMixin, EMStepsMixin, FittedMixtureMixin,
     threshold : float, default=0.5
         Outlier probability above which ``inlier_mask_`` is False.
     tol : float, default=1e-4
-        The E-steps stop once the mean log-likelihood ``L`` changes by at
-        most ``tol * (1 + |L|)``.
-    max_iter : int, default=100
-        Most E-steps after the first.
+        The E-steps stop once the mean log-likelihood per row changes by at
+        most ``tol`` nats between two E-steps (an absolute change).
+    max_iter : int or "auto", default="auto"
+        Most E-steps after the first; ``"auto"`` means 100.
     outlier_component : {"auto", "always"}, default="auto"
         ``"auto"``: a group keeps its uniform only once its residuals
         support it (NEC); ``"always"``: every group keeps it at the first
@@ -92,24 +92,27 @@ class GUMCriterion(CheckpointMixin, EMStepsMixin, FittedMixtureMixin,
         network ``"auto"`` is the uniform: the residuals of a net that has
         not learnt every example yet have heavy tails of their own, which
         the Gaussian model's test would take for label noise.
-    min_evidence : float, default=0.1
+    min_evidence : float or "auto", default="auto"
         Margin of the decision: a group keeps its uniform once the NEC
         evidence of its residuals (``outlier_evidence_``, deviance scale)
-        exceeds ``min_evidence`` times the total sample weight. 0 is the rule
-        of scikit-learn estimators; see Notes.
-    warmup_epochs : int, default=5
+        exceeds ``min_evidence`` per weighted row. ``"auto"`` means 0.1,
+        the rule of networks (0 is that of scikit-learn estimators); see
+        Notes.
+    warmup_epochs : int or "auto", default="auto"
         Epochs of the plain loss before the first E-step (the residuals of
         a model that has not learnt the inliers yet follow the targets'
-        distribution, which can look like a uniform); 0 with
-        :meth:`start`, which takes the first E-step from a starting
-        regressor's residuals.
+        distribution, which can look like a uniform); ``"auto"`` means 5
+        (the criterion does not know the number of epochs; a
+        :class:`GUMCallback` takes a tenth of ``max_epochs``), 0 with
+        :meth:`start`, which takes the first E-step from the residuals of
+        an ``init`` regressor.
     estep_every : int, default=1
         Epochs between two E-steps.
     criterion : torch module, default=None
         Elementwise criterion, constructed with ``reduction="none"``
         (e.g. ``torch.nn.SmoothL1Loss(reduction="none")``); None means
         ``torch.nn.MSELoss(reduction="none")``.
-    loss_normalization : {"first", "mse", "none"}, default="mse"
+    loss_normalization : {"first", "mse", "none"}, default="first"
         Constant factor of the loss after the first E-step; it never moves
         the minimiser, but it sets the size of the optimiser's steps (see
         Notes). ``"first"``: ``tr(Sigma) / d^2`` of the first E-step, then
@@ -131,8 +134,8 @@ class GUMCriterion(CheckpointMixin, EMStepsMixin, FittedMixtureMixin,
     Attributes
     ----------
     outlier_proba_ : ndarray of shape (n_samples,) or (n_samples, n_groups)
-        ``1 - r_n`` of the latest E-step (one column per group unless
-        ``outlier_granularity="sample"``).
+        ``1 - r_n`` of the latest E-step (one column per group when there
+        are several).
     inlier_mask_ : ndarray of bool, same shape
         ``outlier_proba_ < threshold``.
     inlier_prior_ : float or ndarray of shape (n_groups,)
@@ -140,17 +143,21 @@ class GUMCriterion(CheckpointMixin, EMStepsMixin, FittedMixtureMixin,
     covariance_ : ndarray of shape (n_outputs, n_outputs)
         ``Sigma``, block-diagonal over the groups.
     uniform_volume_ : float or ndarray of shape (n_groups,)
-    has_outliers_ : bool or ndarray of shape (n_groups,)
+    has_outliers_ : ndarray of bool of shape (n_groups,)
         Whether each group has kept its uniform component.
     outlier_evidence_ : float or ndarray of shape (n_groups,)
         NEC evidence of the latest decision of each group (positive: kept).
     log_likelihood_ : float
         Mean log-likelihood per row of the latest E-step.
     n_iter_ : int
-        E-steps after the first.
+        E-steps after the first; while no group keeps its uniform, the
+        decisions after the first (each an E-step of a pure Gaussian).
     converged_ : bool
+        Whether the EM converged (True while no group keeps its uniform:
+        the model is the plain loss's).
     history_ : dict of ndarray
-        ``"log_likelihood"`` and ``"inlier_share"`` per E-step.
+        ``"log_likelihood"`` and ``"inlier_share"`` per E-step:
+        ``n_iter_ + 1`` entries.
     groups_ : list of ndarray
         Target columns of each group (from the first batch on).
     epoch_ : int
@@ -246,14 +253,14 @@ class GUMCriterion(CheckpointMixin, EMStepsMixin, FittedMixtureMixin,
         **{
             name: _em.PARAMETER_CONSTRAINTS[name]
             for name in ("outlier_granularity", "covariance_type", "uniform",
-                         "reg_covar", "threshold", "tol", "max_iter",
+                         "reg_covar", "threshold", "tol",
                          "outlier_component", "outlier_model", "verbose")
         },
-        "min_evidence": [Interval(Real, 0, None, closed="left")],
-        "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
-        "estep_every": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        **{name: _em.SCHEDULE_CONSTRAINTS[name]
+           for name in ("min_evidence", "warmup_epochs", "estep_every",
+                        "loss_normalization")},
         "criterion": [callable, None],
-        "loss_normalization": [StrOptions(set(LOSS_NORMALIZATIONS))],
         "sample_weight": ["array-like", None],
         "max_staleness": [Interval(Integral, 0, None, closed="left"), None],
         "process_group": "no_validation",
@@ -261,8 +268,9 @@ class GUMCriterion(CheckpointMixin, EMStepsMixin, FittedMixtureMixin,
 
     def __init__(self, n_samples, *, outlier_granularity="sample",
                  covariance_type="full", uniform="moments", reg_covar=1e-6,
-                 threshold=0.5, tol=1e-4, max_iter=100, outlier_component="auto",
-                 outlier_model="auto", min_evidence=0.1, warmup_epochs=5, estep_every=1, criterion=None,
+                 threshold=0.5, tol=1e-4, max_iter="auto", outlier_component="auto",
+                 outlier_model="auto", min_evidence="auto", warmup_epochs="auto",
+                 estep_every=1, criterion=None,
                  loss_normalization="first", sample_weight=None, max_staleness=None,
                  process_group=None, verbose=0):
         super().__init__()
@@ -276,11 +284,11 @@ class GUMCriterion(CheckpointMixin, EMStepsMixin, FittedMixtureMixin,
         self.reg_covar = reg_covar
         self.threshold = threshold
         self.tol = tol
-        self.max_iter = int(max_iter)
+        self.max_iter = _em.NETWORK_MAX_ITER if max_iter == "auto" else int(max_iter)
         self.outlier_component = outlier_component
         self.outlier_model = outlier_model
-        self.min_evidence = float(min_evidence)
-        self.warmup_epochs = int(warmup_epochs)
+        self.min_evidence = _em.auto_min_evidence(min_evidence, network=True)
+        self.warmup_epochs = _em.auto_warmup_epochs(warmup_epochs)
         self.estep_every = int(estep_every)
         self.criterion = check_criterion(criterion)
         self.loss_normalization = loss_normalization
@@ -292,7 +300,7 @@ class GUMCriterion(CheckpointMixin, EMStepsMixin, FittedMixtureMixin,
         self.verbose = verbose
         # "auto": the uniform for a network (see _em.resolve_outlier_model)
         self._base_options = self._options = _em.resolve_outlier_model(
-            _em.EMOptions.of(self), exact=False)
+            _em.EMOptions.of(self, network=True), exact=False)
         self._mixture_rows = np.ones(self.n_samples, dtype=bool)
         self.epoch_ = 0
         self._counter = BatchCounter()

@@ -37,8 +37,14 @@ class EMStepsMixin:
             self._options = self._base_options.scaled(host, self._weights())
             self._decision = self._decide(host, range(len(self.groups_)))
             if not self._decision.keep.any():
+                # One Gaussian state over the plain-loss phase: an entry per
+                # decision, and n_iter the decisions after the first, as the
+                # EM counts its E-steps.
+                history = [] if self._gaussian is None else self._gaussian.history
                 self._gaussian = self._new_state(self._decision.keep)
+                self._gaussian.history = history
                 self._gaussian.start(residuals, host=host)
+                self._gaussian.n_iter = len(history) - 1
                 return
             # The EM starts from the scale of each kept group's best half of
             # the net's own residuals, rho = 0.5 (the core's robust start),
@@ -66,20 +72,15 @@ class EMStepsMixin:
         return self.sample_weight * self._mixture_rows
 
     def _decide(self, host, groups):
-        """The core's outlier decision for some groups, with the margin
-        ``min_evidence`` per unit of weight."""
-        weights = self._weights()
+        """The core's outlier decision for some groups (with the margin
+        ``min_evidence`` per weighted row)."""
         decision = _em.decide_outliers(
-            host, weights, [self.groups_[k] for k in groups], self._options
+            host, self._weights(), [self.groups_[k] for k in groups], self._options
         )
         # The free-centre mixtures' responsibilities are not used once the
         # decision is taken: n_samples floats per group less to hold.
-        decision = dataclasses.replace(decision, mixtures=[
+        return dataclasses.replace(decision, mixtures=[
             mixture._replace(resp=None) for mixture in decision.mixtures])
-        if self.outlier_component == "always":
-            return decision
-        keep = decision.evidence > self.min_evidence * weights.sum()
-        return dataclasses.replace(decision, keep=keep, forced=keep & decision.forced)
 
     def _new_state(self, keep):
         return _em.EMState(self.groups_, self._weights(), self._options, keep,

@@ -6,6 +6,8 @@ Private: a mixin of :class:`sklearn_gum.nn.GUMCriterion`.
 import numpy as np
 from sklearn.exceptions import NotFittedError
 
+from .._scores import one_or_many
+
 
 class FittedMixtureMixin:
     """``outlier_proba_``, ``inlier_mask_``... of the criterion's EM, named
@@ -40,19 +42,18 @@ class FittedMixtureMixin:
             raise self._not_fitted()
         return super().__getattr__(name)
 
-    def result(self, estimator=None):
+    def _result(self, estimator=None):
         """The EM as an :class:`~sklearn_gum._em.EMResult` (what
         :class:`~sklearn_gum.GUMRegressor` stores)."""
         state = self._fitted
         if state is self._state:
             return state.result(estimator, self._decision)
-        return state.result(estimator, self._decision, n_iter=self._decision.n_iter,
-                            converged=self._decision.converged)
+        # no EM yet: the plain loss's model, its decisions counted as E-steps;
+        # nothing to converge (as GUMRegressor's plain fit)
+        return state.result(estimator, self._decision, converged=True)
 
     def _squeeze(self, values):
-        if self.outlier_granularity != "sample":
-            return values
-        return values[0].item() if np.ndim(values) == 1 else values[:, 0]
+        return one_or_many(values, len(self.groups_))
 
     @property
     def outlier_proba_(self):
@@ -81,7 +82,7 @@ class FittedMixtureMixin:
     @property
     def has_outliers_(self):
         self._fitted  # noqa: B018 (raises before the first E-step)
-        return self._squeeze(np.asarray(self._decision.keep))
+        return np.asarray(self._decision.keep, dtype=bool)
 
     @property
     def outlier_evidence_(self):
@@ -90,11 +91,11 @@ class FittedMixtureMixin:
 
     @property
     def n_iter_(self):
-        return self.result().n_iter
+        return self._result().n_iter
 
     @property
     def converged_(self):
-        return self.result().converged
+        return self._result().converged
 
     @property
     def log_likelihood_(self):
@@ -102,7 +103,7 @@ class FittedMixtureMixin:
 
     @property
     def history_(self):
-        return self.result().history
+        return self._result().history
 
 
 _FITTED_ATTRIBUTES = frozenset({

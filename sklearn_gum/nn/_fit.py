@@ -1,6 +1,6 @@
 """``GUMRegressor.fit`` for a skorch network: warm-EM training runs.
 
-Private: :func:`sklearn_gum.nn.fit_network_gum` is the entry point.
+Private: :meth:`sklearn_gum.GUMRegressor.fit` calls :func:`fit_network`.
 """
 
 from contextlib import nullcontext
@@ -12,16 +12,15 @@ from sklearn.utils.validation import validate_data
 from skorch.dataset import get_len
 from skorch.utils import is_dataset
 
-from .. import _em, _start
+from .. import _em
 from .._progress import Progress
 from .._validation import check_groups, validate_targets
-from .._weighted_fit import WeightedRefit
 from ._callback import GUMCallback
 from ._checks import check_net_X, explain_dtype_mismatch
 from ._net import as_weighted_net
 
 
-def fit_network_gum(gum, X, y, sample_weight=None, fit_params=None):
+def fit_network(gum, X, y, sample_weight=None, fit_params=None):
     """Train the skorch network of ``gum`` robustly (warm EM).
 
     Called by :meth:`GUMRegressor.fit <sklearn_gum.GUMRegressor.fit>`, which
@@ -42,7 +41,7 @@ def fit_network_gum(gum, X, y, sample_weight=None, fit_params=None):
 
     Returns
     -------
-    result : EMResult
+    result : sklearn_gum._em.EMResult
         The kept training run: the fitted net and its mixture.
 
     Notes
@@ -58,14 +57,13 @@ def fit_network_gum(gum, X, y, sample_weight=None, fit_params=None):
     )
     check_groups(gum.outlier_granularity, targets.shape[1])
     template = as_weighted_net(gum.estimator)
-    start = _start_residuals(gum.init, X, targets, sample_weight, y_ndim)
     random_state = check_random_state(gum.random_state)
     progress = Progress("GUM: training run", gum.n_init, gum.verbose, "Lower n_init")
     best = None
     for run in range(gum.n_init):
         seed = None if gum.random_state is None else random_state.randint(2**31 - 1)
-        callback = GUMCallback(targets, _criterion_options(gum, sample_weight),
-                               start if run == 0 else None)
+        init = gum.init if run == 0 else None  # other runs: their own training
+        callback = GUMCallback(init=init, **settings_of(gum))
         result = _train(template, callback, X, targets, sample_weight, fit_params, seed)
         best = result if best is None else _em.best_run([best, result])
         progress.step(run + 1, f"mean log-likelihood {result.log_likelihood:.6g}")
@@ -74,14 +72,11 @@ def fit_network_gum(gum, X, y, sample_weight=None, fit_params=None):
     return best
 
 
-def _criterion_options(gum, sample_weight):
-    names = ["outlier_granularity", "covariance_type", "uniform", "reg_covar",
-             "threshold", "tol", "max_iter", "outlier_component", "outlier_model",
-             "verbose"]
-    options = {name: getattr(gum, name) for name in names}
-    if options["max_iter"] == "auto":  # GUMRegressor's default: 100 E-steps
-        options["max_iter"] = 100
-    return options | {"sample_weight": sample_weight}
+def settings_of(gum):
+    """The settings of ``gum`` that a :class:`GUMCallback` takes too (same
+    names, defaults and meaning), ``init`` aside."""
+    names = GUMCallback().get_params(deep=False)
+    return {name: getattr(gum, name) for name in names if name != "init"}
 
 
 def _validate(gum, X, y, sample_weight, fit_params):
@@ -98,15 +93,6 @@ def _validate(gum, X, y, sample_weight, fit_params):
             "hundreds of them); use init=None or a regressor."
         )
     return targets, sample_weight, fit_params, y_ndim
-
-
-def _start_residuals(init, X, targets, sample_weight, y_ndim):
-    """Residuals of the ``init`` regressor (fitted here when it is not), or None."""
-    if init is None or init == "auto":  # "auto": a net's own training run
-        return None
-    refit = WeightedRefit(init, X, targets, sample_weight, {}, y_ndim == 1)
-    start = _start.fitted_or_fit(init, refit)
-    return targets - refit.predict(start, source="the init estimator")
 
 
 def _seeded(seed, device):
@@ -131,6 +117,11 @@ def _train(template, callback, X, targets, sample_weight, fit_params, seed):
     own_callbacks = net.callbacks
     # First, so that a Checkpoint after it saves the epoch's E-step and a
     # LoadInitState after it restores the EM into the GUM criterion.
+    if any(isinstance(cb, GUMCallback) for cb in _callback_objects(own_callbacks)):
+        raise ValueError(
+            "The net already has a GUMCallback; GUMRegressor adds its own. Set "
+            "the EM's settings on GUMRegressor and drop the callback from the net."
+        )
     net.set_params(callbacks=[("gum_em", callback), *(own_callbacks or [])])
     with _seeded(seed, net.device):
         if seed is not None:
@@ -142,4 +133,9 @@ def _train(template, callback, X, targets, sample_weight, fit_params, seed):
             raise
     net.set_params(callbacks=own_callbacks)  # the fitted net keeps no GUM state
     net.initialize_callbacks()
-    return callback.criterion.result(net)
+    return callback.criterion_._result(net)
+
+
+def _callback_objects(callbacks):
+    """The callback objects of a skorch ``callbacks`` list (named or not)."""
+    return [cb[1] if isinstance(cb, tuple) else cb for cb in (callbacks or [])]

@@ -93,8 +93,12 @@ class _ScaledRobustLoss(nn.Module):
         return f"scale={self.scale!r}, reduction={self.reduction!r}"
 
 
-class HuberLoss(_ScaledRobustLoss):
+class ScaledHuberLoss(_ScaledRobustLoss):
     """Huber loss of scaled residuals, usable as a skorch criterion.
+
+    Named apart from :class:`torch.nn.HuberLoss`, which it equals only with
+    ``delta=1.0, scale=1.0``: by default the residuals are divided by their
+    batch MAD scale and ``delta`` is 1.345.
 
     Parameters
     ----------
@@ -120,14 +124,14 @@ class HuberLoss(_ScaledRobustLoss):
 
     The factor ``s^2`` keeps the loss in the units of the squared error:
     small residuals cost ``(y_pred - y)^2 / 2`` whatever the scale. The scale
-    is a constant of the gradient. ``HuberLoss(delta=1.0, scale=1.0)`` equals
+    is a constant of the gradient. ``ScaledHuberLoss(delta=1.0, scale=1.0)`` equals
     :class:`torch.nn.HuberLoss`.
 
     Examples
     --------
     >>> import torch
-    >>> from sklearn_gum.nn import HuberLoss
-    >>> loss = HuberLoss(delta=1.0, scale=1.0, reduction="none")
+    >>> from sklearn_gum.nn import ScaledHuberLoss
+    >>> loss = ScaledHuberLoss(delta=1.0, scale=1.0, reduction="none")
     >>> loss(torch.tensor([0.5, 3.0]), torch.zeros(2))
     tensor([0.1250, 2.5000])
     """
@@ -174,7 +178,7 @@ class TukeyBiweightLoss(_ScaledRobustLoss):
         \\text{ if } |u| \\le c, \\quad \\frac{c^2}{6} \\text{ otherwise}.
 
     Small residuals cost about ``(y_pred - y)^2 / 2``, as for
-    :class:`HuberLoss`. The MAD is taken per output over the batch, so a
+    :class:`ScaledHuberLoss`. The MAD is taken per output over the batch, so a
     batch should hold well over twice as many inliers as outliers.
 
     References

@@ -3,6 +3,7 @@
 Private: import it from :mod:`sklearn_gum.nn`.
 """
 
+import warnings
 from typing import NamedTuple
 
 import numpy as np
@@ -12,7 +13,7 @@ from skorch import NeuralNetRegressor
 from skorch.dataset import get_len
 from skorch.utils import is_dataset, to_tensor
 
-from ._criterion import LOSS_NORMALIZATIONS, GUMCriterion
+from ._criterion import GUMCriterion
 from ._losses import mahalanobis_loss
 
 
@@ -42,10 +43,10 @@ class _RowIndexed(torch.utils.data.Dataset):
 
 
 def _check_loss_weights(sample_weight, n_rows, n_outputs=None):
-    """Weights as an (n_rows, 1) or (n_rows, n_outputs) float array."""
+    """Weights as an (n_rows, 1) or (n_rows, n_outputs) float64 array."""
     if sample_weight is None:
-        return np.ones((n_rows, 1), dtype=np.float32)
-    weights = np.asarray(sample_weight, dtype=np.float32)
+        return np.ones((n_rows, 1))
+    weights = np.asarray(sample_weight, dtype=np.float64)
     weights = weights.reshape(len(weights), -1) if 1 <= weights.ndim <= 2 else weights
     columns = (1,) if n_outputs is None else (1, n_outputs)
     if weights.ndim != 2 or len(weights) != n_rows or (
@@ -56,7 +57,7 @@ def _check_loss_weights(sample_weight, n_rows, n_outputs=None):
             f"sample_weight must have shape ({n_rows},) or ({n_rows}, {width}); "
             f"got {np.shape(sample_weight)}."
         )
-    if not np.all(np.isfinite(weights)) or np.any(weights < 0):
+    if not np.all(np.isfinite(weights.astype(np.float32))) or np.any(weights < 0):
         raise ValueError("sample_weight must be finite and non-negative.")
     return weights
 
@@ -70,9 +71,13 @@ class WeightedNeuralNetRegressor(NeuralNetRegressor):
     runs unreduced (``reduction="none"``), and ``get_loss`` looks the rows'
     weights up in a buffer on ``device``. The user's module is unchanged.
 
-    As the estimator of a :class:`~sklearn_gum.GUMRegressor`, the buffer
-    holds the inlier responsibilities, refreshed between epochs, and the
-    loss is the Mahalanobis M-step of the GUM (see Notes).
+    As the estimator of a :class:`~sklearn_gum.GUMRegressor` (or with a
+    :class:`GUMCallback` in ``callbacks``), the buffer holds the inlier
+    responsibilities, refreshed between epochs, and the loss is the
+    Mahalanobis M-step of the GUM (see Notes). The EM's settings
+    (``warmup_epochs``, ``estep_every``, ``min_evidence``...) belong to
+    the GUM, not to the net: set them on ``GUMRegressor`` or on the
+    ``GUMCallback``.
 
     Parameters
     ----------
@@ -80,37 +85,7 @@ class WeightedNeuralNetRegressor(NeuralNetRegressor):
         As in :class:`skorch.NeuralNetRegressor`.
     criterion : torch criterion class, default=torch.nn.MSELoss
         Must accept ``reduction``; it is set to ``"none"`` and must then
-        return one loss per element (e.g. ``MSELoss``, :class:`HuberLoss`).
-    warmup_epochs : int or "auto", default="auto"
-        GUM only: epochs trained with the sample weights alone before the
-        first outlier decision; ``"auto"`` means ``max(1, max_epochs // 10)``.
-        The residuals of a net that has not learnt the inliers yet follow
-        the targets' distribution, which can look like a uniform. Decisions
-        are then taken at every E-step until each group keeps its uniform.
-    estep_every : int, default=1
-        GUM only: epochs between two E-steps (refreshes of the weights).
-    estep_residuals : {"train", "eval"}, default="train"
-        GUM only: where the residuals of an E-step during training come from.
-        ``"train"``: the predictions the epoch's own forward passes made
-        (training rows, just before each row's update; validation rows from
-        the validation pass), at no extra cost. ``"eval"``: a forward pass
-        over all rows in eval mode after the epoch, exact for the current
-        net but costing about a third of an epoch per E-step. The final
-        E-step on the trained net always uses an eval pass.
-    min_evidence : float, default=0.1
-        GUM only: NEC evidence per unit of sample weight that a group's
-        residuals must show for its uniform to be kept (see
-        :class:`GUMCriterion`); 0 is the rule of scikit-learn estimators.
-    loss_normalization : {"first", "mse", "none"}, default="first"
-        Constant factor ``c`` of the loss once the EM runs (see
-        :class:`GUMCriterion`). ``"first"``: ``tr(Sigma) / d^2`` (``d``
-        outputs) of the first E-step, then held: the loss equals the
-        criterion's mean over elements at the switch (a learning rate tuned
-        for the plain net carries over) and keeps the scale of whitened
-        residuals afterwards. ``"mse"``: ``tr(Sigma) / d^2`` of the latest
-        E-step, the mean squared error of the moment (safest for plain SGD
-        near its stability limit). ``"none"``: 1, the raw Mahalanobis loss.
-        The factor does not move the minimiser.
+        return one loss per element (e.g. ``MSELoss``, :class:`ScaledHuberLoss`).
     train_split : callable or None, default=None
         As in skorch, but without a validation split by default (skorch's is
         ``ValidSplit(5)``): in a GUM fit every row is trained on and scored.
@@ -127,7 +102,10 @@ class WeightedNeuralNetRegressor(NeuralNetRegressor):
     loss_whitening_ : torch.Tensor of shape (n_outputs, n_outputs) or None
         ``W`` (see Notes) during training; None outside ``fit``.
     loss_scale_ : float or None
-        The factor of ``loss_normalization`` during training.
+        The loss factor ``c`` (see Notes) during training.
+    sample_weight_ : ndarray of shape (n_rows, 1) or (n_rows, n_outputs) or None
+        The sample weights given to ``fit`` while it runs (what a
+        :class:`GUMCallback` reads); None outside ``fit``.
 
     See Also
     --------
@@ -146,7 +124,7 @@ class WeightedNeuralNetRegressor(NeuralNetRegressor):
 
     with the unreduced criterion ``ell``. For the squared error this is
     ``c mean_n sum_g w_n r_{ng} e_{ng}^T Sigma_g^{-1} e_{ng}``. Outside GUM,
-    ``W = I`` and ``c = 1 / d`` (``"mse"``; ``1`` for ``"none"``), so
+    ``W = I`` and ``c = 1 / d``, so
     ``fit(X, y, sample_weight=w)`` minimises ``mean_n w_n mean_j ell_{nj}``,
     skorch's sample-weight recipe. A zero weight takes a row out of the
     gradient.
@@ -172,23 +150,14 @@ class WeightedNeuralNetRegressor(NeuralNetRegressor):
         module,
         *args,
         criterion=torch.nn.MSELoss,
-        warmup_epochs="auto",
-        estep_every=1,
-        estep_residuals="train",
-        min_evidence=0.1,
-        loss_normalization="first",
         train_split=None,
         **kwargs,
     ):
         super().__init__(
             module, *args, criterion=criterion, train_split=train_split, **kwargs
         )
-        self.warmup_epochs = warmup_epochs
-        self.estep_every = estep_every
-        self.estep_residuals = estep_residuals
-        self.min_evidence = min_evidence
-        self.loss_normalization = loss_normalization
         self.loss_weight_ = self.loss_whitening_ = self.loss_scale_ = None
+        self.sample_weight_ = None
 
     def initialize_criterion(self):
         """Initialise the criterion with ``reduction="none"``."""
@@ -235,11 +204,14 @@ class WeightedNeuralNetRegressor(NeuralNetRegressor):
         n_outputs = None if y is None or is_dataset(X) else (
             1 if np.ndim(y) < 2 else int(np.prod(np.shape(y)[1:]))
         )
-        self.set_loss_weights(_check_loss_weights(sample_weight, n_rows, n_outputs))
+        weights = _check_loss_weights(sample_weight, n_rows, n_outputs)
+        self.set_loss_weights(weights)
+        self.sample_weight_ = None if sample_weight is None else weights
         try:
             super().partial_fit(X, y, classes, **fit_params)
         finally:
             self.loss_weight_ = self.loss_whitening_ = self.loss_scale_ = None
+            self.sample_weight_ = None
         return self
 
     def set_loss_weights(self, weights, whitening=None, trace=None):
@@ -252,8 +224,8 @@ class WeightedNeuralNetRegressor(NeuralNetRegressor):
         whitening : array-like of shape (n_outputs, n_outputs), default=None
             ``W``; None for the identity.
         trace : float, default=None
-            ``tr(Sigma)`` for ``loss_normalization="mse"``; None means
-            ``Sigma = I``.
+            ``tr(Sigma)``: the loss factor is then ``tr(Sigma) / d^2``, the
+            mean squared error of the moment; None means ``1 / d``.
         """
         weights = torch.as_tensor(weights, dtype=torch.float32)
         self.loss_weight_ = weights.to(self.device)
@@ -261,19 +233,8 @@ class WeightedNeuralNetRegressor(NeuralNetRegressor):
             whitening, dtype=torch.float32
         ).to(self.device)
         n_outputs = 1 if whitening is None else len(whitening)
-        self.loss_scale_ = self._loss_scale(trace, n_outputs)
-
-    def _loss_scale(self, trace, n_outputs):
-        if self.loss_normalization not in LOSS_NORMALIZATIONS:
-            raise ValueError(
-                f"loss_normalization must be one of {LOSS_NORMALIZATIONS}; "
-                f"got {self.loss_normalization!r}."
-            )
-        if self.loss_normalization == "none":
-            return 1.0
-        if trace is None:
-            return None  # 1 / d, with d known at the first batch
-        return float(trace) / n_outputs**2  # "mse", and "first" outside a GUM fit
+        # None: 1 / d, with d known at the first batch
+        self.loss_scale_ = None if trace is None else float(trace) / n_outputs**2
 
     def get_split_datasets(self, X, y=None, **fit_params):
         """Training and validation datasets whose targets carry their row."""
@@ -312,12 +273,13 @@ class WeightedNeuralNetRegressor(NeuralNetRegressor):
 def as_weighted_net(net):
     """An unfitted weighted copy of a skorch regressor for a GUM fit.
 
-    A :class:`WeightedNeuralNetRegressor` (or subclass) is cloned as it is. A
-    plain :class:`skorch.NeuralNetRegressor` becomes the weighted equivalent
-    with the same parameters, the default ``warmup_epochs``, ``estep_every``,
-    ``min_evidence`` and ``loss_normalization``, and ``train_split=None``: skorch's default
-    ``ValidSplit(5)`` would hide a fifth of the rows from training while the
-    E-step scores them all.
+    A :class:`WeightedNeuralNetRegressor` (or subclass) is cloned as it is,
+    its ``train_split`` included. A plain :class:`skorch.NeuralNetRegressor`
+    becomes the weighted equivalent with the same parameters (its loss must
+    weight each row) and ``train_split=None``; when the plain net had a
+    ``train_split`` (skorch's default ``ValidSplit(5)``), a ``UserWarning``
+    says so: that split would hide a fifth of the rows from training while
+    the E-step scores them all.
     """
     if isinstance(net, WeightedNeuralNetRegressor):
         return clone(net)
@@ -326,6 +288,17 @@ def as_weighted_net(net):
             key: value for key, value in net.get_params(deep=False).items()
             if not key.startswith("_")
         }
+        if params.get("train_split") is not None:
+            warnings.warn(
+                f"GUMRegressor trains the NeuralNetRegressor as a "
+                f"WeightedNeuralNetRegressor with train_split=None instead of "
+                f"{params['train_split']!r}: a validation split (skorch's default "
+                "ValidSplit(5) holds out 20% of the rows) would hide rows from "
+                "training while the E-step scores them. Pass train_split=None to "
+                "the net to silence this warning, or a WeightedNeuralNetRegressor "
+                "to keep a split (the mixture is then fitted on its training rows).",
+                UserWarning,
+            )
         return clone(WeightedNeuralNetRegressor(**{**params, "train_split": None}))
     raise TypeError(
         f"GUMRegressor takes a skorch.NeuralNetRegressor or a "
@@ -333,5 +306,3 @@ def as_weighted_net(net):
         "For a customised net, subclass WeightedNeuralNetRegressor, whose "
         "get_loss weights each row."
     )
-
-

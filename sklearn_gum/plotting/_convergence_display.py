@@ -86,7 +86,9 @@ class ConvergenceDisplay:
     >>> y = X @ [2.0, -1.0] + rng.normal(scale=0.5, size=200)
     >>> y[:20] += 10
     >>> gum = GUMRegressor().fit(X, y)
-    >>> display = ConvergenceDisplay.from_estimator(gum)  # doctest: +SKIP
+    >>> display = ConvergenceDisplay.from_estimator(gum)
+    >>> display.ax_.get_title() == f"EM converged after {gum.n_iter_} iterations"
+    True
     """
 
     def __init__(self, *, log_likelihood, inlier_share, converged=None):
@@ -161,8 +163,17 @@ class ConvergenceDisplay:
 
         Examples
         --------
+        >>> import numpy as np
+        >>> from sklearn_gum import GUMRegressor
         >>> from sklearn_gum.plotting import ConvergenceDisplay
-        >>> display = ConvergenceDisplay.from_estimator(gum)  # doctest: +SKIP
+        >>> rng = np.random.RandomState(0)
+        >>> X = rng.normal(size=(100, 2))
+        >>> y = X @ [2.0, -1.0] + rng.normal(scale=0.5, size=100)
+        >>> y[:10] += 10
+        >>> gum = GUMRegressor().fit(X, y)
+        >>> display = ConvergenceDisplay.from_estimator(gum)
+        >>> len(display.log_likelihood) == gum.n_iter_ + 1
+        True
         """
         check_matplotlib_support(f"{cls.__name__}.from_estimator")
         check_gum_estimator(estimator, f"{cls.__name__}.from_estimator", "history_")

@@ -180,9 +180,15 @@ class OutlierDisplay:
     >>> y = X @ [2.0, -1.0] + rng.normal(scale=0.5, size=200)
     >>> y[:20] += 10
     >>> gum = GUMRegressor().fit(X, y)
-    >>> display = OutlierDisplay.from_estimator(gum, X, y)  # doctest: +SKIP
-    >>> len(display.flagged_.get_offsets())  # doctest: +SKIP
-    20
+    >>> display = OutlierDisplay.from_estimator(gum, X, y)
+    >>> len(display.flagged_.get_offsets())
+    21
+
+    The 20 shifted samples and one clean sample three noise standard
+    deviations from the line (residual -1.5, ``sigma`` 0.5):
+
+    >>> int((~gum.inlier_mask_[:20]).sum()), int((~gum.inlier_mask_[20:]).sum())
+    (20, 1)
     """
 
     def __init__(
@@ -425,8 +431,17 @@ uniform_kwargs, ellipse_kwargs : dict, default=None
 
         Examples
         --------
+        >>> import numpy as np
+        >>> from sklearn_gum import GUMRegressor
         >>> from sklearn_gum.plotting import OutlierDisplay
-        >>> display = OutlierDisplay.from_estimator(gum, X, y)  # doctest: +SKIP
+        >>> rng = np.random.RandomState(0)
+        >>> X = rng.normal(size=(100, 2))
+        >>> y = X @ [2.0, -1.0] + rng.normal(scale=0.5, size=100)
+        >>> y[:10] += 10
+        >>> gum = GUMRegressor().fit(X, y)
+        >>> display = OutlierDisplay.from_estimator(gum, X, y)
+        >>> display.ax_.get_xlabel()
+        'predicted value'
         """
         check_matplotlib_support(f"{cls.__name__}.from_estimator")
         check_gum_estimator(estimator, f"{cls.__name__}.from_estimator", None)
@@ -500,8 +515,15 @@ uniform_kwargs, ellipse_kwargs : dict, default=None
 
         Examples
         --------
+        >>> import numpy as np
+        >>> from sklearn_gum import GUMRegressor
         >>> from sklearn_gum.plotting import OutlierDisplay
-        >>> display = OutlierDisplay.from_predictions(  # doctest: +SKIP
+        >>> rng = np.random.RandomState(0)
+        >>> X = rng.normal(size=(100, 2))
+        >>> y = X @ [2.0, -1.0] + rng.normal(scale=0.5, size=100)
+        >>> y[:10] += 10
+        >>> gum = GUMRegressor().fit(X, y)
+        >>> display = OutlierDisplay.from_predictions(
         ...     y, gum.predict(X), outlier_proba=gum.outlier_proba_,
         ...     inlier_prior=gum.inlier_prior_, covariance=gum.covariance_,
         ...     uniform_volume=gum.uniform_volume_)
