@@ -75,7 +75,7 @@ def make_problem(kind, contamination, seed):
         dataset_kind, scale = "gaussian", NOISE_KINDS[kind] * NOISE
     X, y, outliers, coef = make_contaminated_regression(
         N_TRAIN, N_FEATURES, contamination=contamination if kind != "shift" else 0.0,
-        kind=dataset_kind, noise=NOISE, scale=scale, random_state=seed,
+        kind=dataset_kind, noise=NOISE, outlier_scale=scale, random_state=seed,
         return_outlier_mask=True, coef=True,
     )
     if kind == "shift":
