@@ -137,7 +137,7 @@ def one_case(regressor, peer, X, y, mask, X_test, y_test):
         "cost": gum_time / min(plain_times),
         "cost_with_residuals": gum_time / residual_time,
         "plain_s": min(plain_times), "gum_s": gum_time,
-        "n_iter": gum.n_iter_, "has_outliers": bool(gum.has_outliers_),
+        "n_iter": gum.n_iter_, "has_outliers": bool(gum.has_outliers_.any()),
         "converged": bool(gum.converged_), "warned": bool(warned),
         "plain": rmse(plain, X_test, y_test) / reference,
         "gum": rmse(gum, X_test, y_test) / reference,

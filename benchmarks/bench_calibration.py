@@ -57,7 +57,7 @@ def fit_job(n, p, seed, init):
     y = X @ rng.normal(size=p) + rng.normal(size=n)
     gum = GUMRegressor(init=init, random_state=None if init == "auto" else seed)
     gum.fit(X, y)
-    return n, p, init, bool(gum.has_outliers_), float(np.mean(~gum.inlier_mask_))
+    return n, p, init, bool(gum.has_outliers_.any()), float(np.mean(~gum.inlier_mask_))
 
 
 def table_section(report, parallel, draws, model):

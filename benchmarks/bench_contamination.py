@@ -169,7 +169,7 @@ def evaluate(model, score, problem):
     }
     if isinstance(model, GUMRegressor):
         row.update(
-            has_outliers=float(model.has_outliers_), n_iter=model.n_iter_,
+            has_outliers=float(model.has_outliers_.any()), n_iter=model.n_iter_,
             converged=float(model.converged_), flagged=float(np.mean(~model.inlier_mask_)),
             missed=float(np.mean(model.inlier_mask_[outliers])) if outliers.any() else np.nan,
         )

@@ -72,7 +72,7 @@ def measure(n, n_outputs=10):
         criterion.end_epoch()
     held = held_bytes(vars(criterion), set()) / n
     growth = (peak_bytes() - before) / n
-    return [n, n_outputs, bool(criterion.has_outliers_), held, growth,
+    return [n, n_outputs, bool(criterion.has_outliers_.any()), held, growth,
             growth * 1e7 / 1e9]
 
 

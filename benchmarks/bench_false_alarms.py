@@ -141,11 +141,11 @@ def clean_job(n, p, k, seed):
     )
     gum, seconds = _quiet_fit(GUMRegressor(), X, y)
     gap = np.nan
-    if not gum.has_outliers_:
+    if not gum.has_outliers_.any():
         gap = float(np.max(np.abs(gum.predict(X) - LinearRegression().fit(X, y).predict(X))))
     return {
         "case": (n, p, k), "flagged": float(np.mean(~gum.inlier_mask_)),
-        "has_outliers": bool(gum.has_outliers_), "gap": gap, "time": seconds,
+        "has_outliers": bool(gum.has_outliers_.any()), "gap": gap, "time": seconds,
         "n_iter": gum.n_iter_, "evidence": float(gum.outlier_evidence_),
     }
 
@@ -186,7 +186,7 @@ def contaminated_job(n, p, k, contamination, seed):
     )
     gum = _quiet_fit(GUMRegressor(), X, y)[0]
     return {
-        "case": (n, p, k, contamination), "has_outliers": bool(gum.has_outliers_),
+        "case": (n, p, k, contamination), "has_outliers": bool(gum.has_outliers_.any()),
         "flagged": float(np.mean(~gum.inlier_mask_)),
         "caught": float(np.mean(~gum.inlier_mask_[outliers])),
         "evidence": float(gum.outlier_evidence_),

@@ -144,7 +144,7 @@ def levels(report, n_samples, seeds, repeats, release=None):
                 ratios["Huber"], ratios["RANSAC"],
                 "yes" if ratios["GUM"] < ratios["Huber"] else "**no**",
                 rmse_ratio(gum, problem), release_rmse_ratio(release, problem),
-                gum.n_iter_, gum.has_outliers_,
+                gum.n_iter_, bool(gum.has_outliers_.any()),
             ])
             print(f"  {n_samples:,} {contamination:.0%} seed {seed}: GUM/LR "
                   f"{ratios['GUM']:.2f}, Huber/LR {ratios['Huber']:.2f}", flush=True)
