@@ -32,6 +32,7 @@ sizes where NEC decides the uniform's).
 """
 
 import numpy as np
+from scipy import stats
 
 FALSE_ALARM_RATE = 0.01
 DRAWS = 400
@@ -145,3 +146,31 @@ def calibrated_evidence(mixture, n_samples, n_columns, outlier_model="uniform"):
     if outlier_model == "gaussian":
         return mixture.likelihood_ratio - threshold
     return min(mixture.evidence, mixture.likelihood_ratio - threshold)
+
+
+def significantly_better(log_lik, baseline_log_lik, sample_weight):
+    """Whether a model explains residuals significantly better than a
+    baseline model of as many parameters: Vuong's (1989) test for
+    non-nested models, one-sided at ``FALSE_ALARM_RATE``.
+
+    With ``d_n`` the per-sample differences of log-likelihood, the
+    statistic ``sum_n w_n d_n / sqrt(sum_n w_n (d_n - mean d)^2)`` is
+    standard normal when the two models are equally close to the data.
+
+    Parameters
+    ----------
+    log_lik, baseline_log_lik : ndarray of shape (n_samples,)
+    sample_weight : ndarray of shape (n_samples,)
+        Scaled to a mean of one over the weighted samples.
+
+    Returns
+    -------
+    better : bool
+    """
+    differences = log_lik - baseline_log_lik
+    total = sample_weight.sum()
+    mean = sample_weight @ differences / total
+    spread = np.sqrt(total * (sample_weight @ (differences - mean) ** 2) / total)
+    if not spread > 0:
+        return bool(mean > 0)
+    return bool(total * mean / spread > stats.norm.isf(FALSE_ALARM_RATE))

@@ -25,7 +25,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from . import _mixture, _residual_em
-from ._calibration import calibrated_evidence
+from ._calibration import calibrated_evidence, significantly_better
 from ._settings import (  # noqa: F401 (the core's names for them)
     DEFAULT_WARMUP_EPOCHS,
     DEFAULTS,
@@ -155,9 +155,10 @@ def decide_outliers(residuals, sample_weight, groups, options, keep=None, models
     against a Gaussian (:func:`sklearn_gum._residual_em.residual_evidence`),
     scored by a test calibrated on clean residuals of the same size
     (:func:`sklearn_gum._calibration.calibrated_evidence`). A group keeps
-    an outlier component when some model's evidence is positive; among
-    those, the model of the highest likelihood (both have two parameters
-    beyond the Gaussian's: ``rho`` and the volume or the scale ``k``).
+    an outlier component when some model's evidence is positive; where
+    both are, the uniform unless the contaminated normal fits significantly
+    better by Vuong's test (both have two parameters beyond the Gaussian's:
+    ``rho`` and the volume or the scale ``k``).
     With ``outlier_component="always"`` every group keeps one. ``keep`` and
     ``models`` impose an earlier decision (for the other starts of
     ``n_init``). The sample weights are scaled to a mean of one over the
@@ -226,9 +227,11 @@ def candidate_models(options):
 
 
 def _choose_model(residuals, weights, n_weighted, candidates, options, mixture_options):
-    """``(evidence, ResidualMixture)`` of the model a group keeps: among the
-    models of positive evidence the one of the highest likelihood, else the
-    first candidate (reported, not kept; forced on by
+    """``(evidence, ResidualMixture)`` of the model a group keeps: the one
+    of positive evidence; where both are, the uniform (the seed's model)
+    unless the contaminated normal explains the residuals significantly
+    better (both have two parameters beyond the Gaussian's); else the first
+    candidate (reported, not kept; forced on by
     ``outlier_component="always"``)."""
     found = []
     for model in candidates:
@@ -241,9 +244,22 @@ def _choose_model(residuals, weights, n_weighted, candidates, options, mixture_o
         found.append((calibrated_evidence(mixture, n_weighted, n_columns, model),
                       mixture))
     supported = [choice for choice in found if choice[0] > 0]
+    if len(supported) == 2 and not _gaussian_is_better(residuals, weights, *supported):
+        return supported[0]
     if supported:
-        return max(supported, key=lambda choice: choice[1].likelihood_ratio)
+        return supported[-1]
     return found[0]  # the uniform where it is a candidate: the seed's model
+
+
+def _gaussian_is_better(residuals, weights, uniform, gaussian):
+    """Whether the contaminated normal explains the residuals significantly
+    better than the uniform (Vuong's test,
+    :func:`sklearn_gum._calibration.significantly_better`)."""
+    log_liks = [
+        _mixture.e_step(residuals - mixture.offset, mixture.params)[1]
+        for _, mixture in (gaussian, uniform)
+    ]
+    return significantly_better(*log_liks, weights)
 
 
 def score_groups(residuals, groups, params):

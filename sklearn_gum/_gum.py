@@ -273,9 +273,9 @@ class GUMRegressor(MixtureReprMixin, MixtureScoresMixin, MetaEstimatorMixin,
     overlap the inliers by design, so NEC would always refuse them: they
     are kept when the likelihood ratio exceeds its own simulated 99%
     quantile. ``outlier_evidence_`` is the margin of the kept model (the
-    smaller margin of the two tests for a uniform). Where both models
-    pass, the one of the higher likelihood is kept: each has two
-    parameters beyond the Gaussian's. When no group keeps an outlier
+    smaller margin of the two tests for a uniform). Where both pass, the
+    uniform stays unless the Gaussian fits significantly better (Vuong's
+    test at 1%; each has two parameters beyond the Gaussian's). When no group keeps an outlier
     component, the fit is the plain weighted fit of the estimator and
     ``outlier_proba_`` is zero. No variance goes below what the targets resolve: ``delta^2 / 12``
     for targets recorded on a grid of step ``delta``.

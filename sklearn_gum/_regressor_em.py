@@ -124,7 +124,8 @@ def _fit(refit, groups, options, init, n_init, random_state, verbose):
     for done, estimator in enumerate(others, start=2):
         prediction = refit.predict(estimator, source="the estimator")
         start = _em.decide_outliers(refit.targets - prediction, refit.sample_weight,
-                                    groups, options, keep=decision.keep)
+                                    groups, options, keep=decision.keep,
+                                    models=decision.models)
         run = _run(refit, estimator, prediction, options, groups, start, decision,
                    verbose)
         best = _em.best_run([best, run])

@@ -95,3 +95,21 @@ def test_gaussian_thresholds_do_not_grow_with_n_or_d():
         assert np.all(np.diff(values) <= 0)
     assert _calibration.likelihood_ratio_threshold(500, 7, "gaussian") == max(
         _calibration.likelihood_ratio_threshold(500, d, "gaussian") for d in (1, 2, 3))
+
+
+def test_vuong_prefers_a_model_only_when_it_is_significantly_better():
+    """Vuong's one-sided test at 1%: z = sum d / sqrt(sum (d - mean)^2)."""
+    rng = np.random.RandomState(0)
+    noise = rng.normal(size=400)
+    weights = np.ones(400)
+    # a mean gain of 0.2 with sd 1: z = 0.2 * sqrt(400) / 1 = 4 > 2.33
+    assert _calibration.significantly_better(0.2 + noise, np.zeros(400), weights)
+    # a mean gain of 0.05: z about 1 (not significant)
+    assert not _calibration.significantly_better(0.05 + noise, np.zeros(400), weights)
+    shifted = noise - noise.mean()
+    z = lambda gain: gain * 20 / shifted.std()
+    assert z(0.12) > 2.3264 > z(0.11)
+    assert _calibration.significantly_better(0.12 + shifted, np.zeros(400), weights)
+    assert not _calibration.significantly_better(0.11 + shifted, np.zeros(400), weights)
+    # equal models, or a constant loss, never
+    assert not _calibration.significantly_better(np.zeros(5), np.zeros(5), np.ones(5))

@@ -230,3 +230,16 @@ def test_log_density_of_a_fit_with_gaussian_outliers_matches_scipy():
     assert_allclose(gum.log_density(X, y), np.log(inlier + outlier), rtol=1e-9)
     assert_allclose(gum.outlier_proba(X, y), outlier / (inlier + outlier), rtol=1e-9)
     assert_allclose(gum.inlier_score(X, y), np.log(inlier / outlier), rtol=1e-9)
+
+
+def test_the_uniform_stays_unless_the_gaussian_is_significantly_better(monkeypatch):
+    """Both models pass their tests on gross outliers of a box; the
+    contaminated normal must beat the uniform by Vuong's test to be kept."""
+    rng = np.random.RandomState(6)
+    gross = rng.normal(size=(2000, 1))
+    gross[:300] = rng.uniform(-200, 200, size=(300, 1))
+    groups, options = [np.array([0])], _em.EMOptions()
+    assert _em.decide_outliers(gross, np.ones(2000), groups, options).models == ["uniform"]
+    monkeypatch.setattr(_em, "significantly_better", lambda *args: True)
+    forced = _em.decide_outliers(gross, np.ones(2000), groups, options)
+    assert forced.models == ["gaussian"] and forced.keep[0]
