@@ -117,7 +117,8 @@ def _aligned(values, rows, name):
 
 
 def fit(gum, X, y, sample_weight, fit_params):
-    """Fit ``gum`` on dask inputs; its fitted attributes hold lazy arrays."""
+    """Fit ``gum`` on dask inputs; its fitted attributes hold lazy arrays.
+    Warns as the in-memory fit does (a degenerate mixture, no convergence)."""
     estimator = gum._get_estimator()
     check_supported(estimator, fit_params)
     X, y, sample_weight, names = as_arrays(X, y, sample_weight)
@@ -139,7 +140,9 @@ def fit(gum, X, y, sample_weight, fit_params):
     gum._store(dataclasses.replace(result, resp=resp, log_lik=None))
     if names is not None:
         gum.feature_names_in_ = names
-    return warning
+    _em.warn_if_degenerate(warning)
+    _em.warn_if_not_converged(warning, options.max_iter,  # max_iter="auto" resolved
+                              "Increase max_iter or tol, or try n_init > 1.")
 
 
 def _fit_sample(gum, refit, groups, n_total):
