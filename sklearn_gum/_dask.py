@@ -133,8 +133,7 @@ def fit(gum, X, y, sample_weight, fit_params):
         result = warning = sampled
     else:
         finish = ChunkedFinish(estimator, X, y, sample_weight, refit, gum.threshold)
-        result, warning = finish.run(sampled, options, len(y_sample) / n_samples,
-                                     gum.verbose)
+        result, warning = finish.run(sampled, options, gum.verbose)
     gum._y_ndim = y_ndim
     resp = lazy_resp(X, y, result.estimator, result.params, groups)
     gum._store(dataclasses.replace(result, resp=resp, log_lik=None))
@@ -158,8 +157,7 @@ def _fit_sample(gum, refit, groups, n_total):
         first, groups, options, init, gum.n_init, gum._random_state(), gum.verbose,
     )
     if len(rows) < n_samples:
-        result = _regressor_em._finish(refit, result, options, len(rows) / n_samples,
-                                       gum.verbose)
+        result = _regressor_em._finish(refit, result, options, gum.verbose)
     else:  # without outliers the answer is the estimator's own plain fit
         estimator = refit.materialize(result.estimator,
                                       exact=not result.has_outliers.any())
@@ -243,7 +241,7 @@ class ChunkedFinish:
         return self.solver._solution(solution, (None, None, None, None), gram,
                                      eigenvalues[-1] / eigenvalues[0])
 
-    def run(self, sampled, options, share, verbose):
+    def run(self, sampled, options, verbose):
         """The sample's kept run finished on all rows, as :func:`_finish` does
         in memory: ``(EMResult, EMResult for the warnings)``.
 
@@ -260,7 +258,7 @@ class ChunkedFinish:
             return self._plain(sampled, options, decision)
         state = _em.EMState(sampled.groups, None, options, sampled.has_outliers)
         state.params, state.n_iter = sampled.params, sampled.n_iter
-        state.dof = effective_dof(sampled.estimator) * share
+        state.dof = effective_dof(sampled.estimator)  # as _finish: the objective's
         history = _regressor_em._history_rows(sampled.history)[:-1]
         estimator, whitening = sampled.estimator, sampled.whitening
         coef, intercept = _coefficients(estimator)
