@@ -147,7 +147,8 @@ def _candidate_stats(e, y, w, design, model, params, residual_moments):
 
 
 def _normal_sums(design, y, weights, model):
-    """``Z^T W Z`` and ``Z^T W y`` from ``sqrt(W) Z``."""
+    """``Z^T W Z`` and ``Z^T W y`` from ``sqrt(W) Z`` (a copy of the chunk's
+    design per weighting: the design itself serves every candidate)."""
     root = np.sqrt(weights)[:, None]
     weighted = design * root
     return model.unscale(weighted.T @ weighted, weighted.T @ (root * y))
