@@ -3,12 +3,28 @@
 An EM iteration of a least-squares regressor over a one-output mixture
 needs, from its E-step, only sums over the samples: the weighted Gram
 matrix ``Z^T W Z`` and ``Z^T W y`` of the next refit (``Z``: the centred,
-scaled features and a column of ones; ``W = w max(r, 1e-12)``, as
-:mod:`sklearn_gum._regressor_em` weights it), and the weighted moments of
+scaled features and a column of ones; ``W`` the weights
+:mod:`sklearn_gum._regressor_em` refits with), and the weighted moments of
 the mixture's M-step (:func:`sklearn_gum._mixture.m_step`). :func:`chunk_stats`
 computes them for one chunk of rows, :func:`combine` adds those of several
-chunks, and :func:`m_step_from_stats` gives the M-step of the mixture from
-the total, equal to the M-step on all residuals at once.
+chunks, :func:`m_step_from_stats` gives the M-step of the mixture from the
+total, equal to the M-step on all residuals at once, and
+:func:`normal_equations` the refit's normal equations for that M-step.
+
+The refit's weight is ``w max(r, 1e-12)`` for a uniform, and ``w (r + (1 -
+r) / k)`` for Gaussian outliers (:func:`sklearn_gum._mixture.precision_weights`)
+with the ``k`` of the coming M-step, known only once every chunk is summed.
+``r + (1 - r) / k`` is linear in ``1 / k``: a chunk sums the Gram matrices
+of ``w r`` and of ``w (1 - r)`` apart (``"gram"``, ``"gram_out"``), and
+:func:`normal_equations` adds the second divided by the new ``k``. That is
+the in-memory refit exactly while ``k <= 1e12`` (where ``1 / k`` is above
+its floor of 1e-12).
+
+A chunk computes these sums for each *candidate* mixture of its
+:class:`ChunkModel`: the M-step's, and the same with the uniform's previous
+volume (:meth:`sklearn_gum._em.EMState.e_step` keeps the previous volume
+where the rule's would lower the objective; which one is known only from
+the totals). The data are still read once per iteration.
 
 The one statistic that is not a plain sum is the span of the residuals
 the uniform explains (:func:`sklearn_gum._mixture._explained_span`): each
@@ -27,7 +43,7 @@ from . import _em, _mixture
 
 WEIGHT_FLOOR = 1e-12  # as _regressor_em._refit_inputs floors the soft weights
 SUMS = ("n", "sw", "ll", "inliers", "in_w", "in_ee", "out_w", "out_e", "out_ee",
-        "gram", "moment")
+        "gram", "moment", "gram_out", "moment_out")
 
 
 class ChunkModel:
@@ -38,18 +54,21 @@ class ChunkModel:
     ----------
     coef : ndarray of shape (n_features,)
     intercept : float
-    params : list of GroupParams or None
-        The mixture; None scores nothing (a plain least-squares pass).
+    candidates : list of (list of GroupParams or None)
+        The mixtures to score the chunk under, each on its own (see the
+        module's docstring); None scores nothing (a plain least-squares
+        pass).
     mean, scale : ndarray of shape (n_features,)
         Centring and scaling of the design.
     fit_intercept : bool
     threshold : float
     """
 
-    def __init__(self, coef, intercept, params, mean, scale, fit_intercept, threshold):
+    def __init__(self, coef, intercept, candidates, mean, scale, fit_intercept,
+                 threshold):
         self.coef = np.asarray(coef, dtype=float).ravel()
         self.intercept = float(intercept)
-        self.params = params
+        self.candidates = list(candidates)
         self.mean, self.scale = mean, scale
         self.fit_intercept = fit_intercept
         self.threshold = threshold
@@ -74,13 +93,14 @@ class ChunkModel:
 
 
 def chunk_stats(X, y, w, model, residual_moments=False):
-    """Sums of one chunk for one EM iteration.
+    """Sums of one chunk for one EM iteration, per candidate mixture.
 
-    The E-step of ``model`` on the chunk's residuals, then the sums of the
-    mixture's M-step and of the refit's normal equations weighted by its
-    responsibilities. Without a mixture (``model.params is None``) the refit
-    is weighted by ``w`` alone; ``residual_moments`` then also sums
-    ``w e e^T`` (a pure Gaussian's M-step, in ``in_ee``).
+    The E-step of each of ``model.candidates`` on the chunk's residuals,
+    then the sums of the mixture's M-step and of the refit's normal
+    equations weighted by its responsibilities. Without a mixture (a
+    candidate None) the refit is weighted by ``w`` alone;
+    ``residual_moments`` then also sums ``w e e^T`` (a pure Gaussian's
+    M-step, in ``in_ee``).
 
     Parameters
     ----------
@@ -92,34 +112,52 @@ def chunk_stats(X, y, w, model, residual_moments=False):
 
     Returns
     -------
-    stats : dict
+    stats : list of dict
+        One per candidate.
     """
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float).reshape(len(X), 1)
     w = np.ones(len(X)) if w is None else np.asarray(w, dtype=float)
     e = y - model.predict(X)[:, None]
-    stats = {"n": len(X), "sw": w.sum(), "negative": bool((w < 0).any())}
-    if model.params is None:
-        weights = w
+    design = model.design(X)
+    return [_candidate_stats(e, y, w, design, model, params, residual_moments)
+            for params in model.candidates]
+
+
+def _candidate_stats(e, y, w, design, model, params, residual_moments):
+    """:func:`chunk_stats` of one candidate mixture ``params``."""
+    stats = {"n": len(e), "sw": w.sum(), "negative": bool((w < 0).any())}
+    if params is None:
         if residual_moments:
             stats.update(in_ee=(e * w[:, None]).T @ e)
+        stats["gram"], stats["moment"] = _normal_sums(design, y, w, model)
+        return stats
+    resp, log_lik = _em.score_groups(e, [np.array([0])], params)
+    resp = resp[:, 0]
+    gaussian = np.isfinite(params[0].outlier_scale)
+    stats.update(_mixture_sums(e, resp, log_lik, w, model.threshold, pairs=not gaussian))
+    if gaussian:  # w (r + (1 - r) / k) with the next k: both parts apart
+        stats["gram"], stats["moment"] = _normal_sums(design, y, w * resp, model)
+        stats["gram_out"], stats["moment_out"] = _normal_sums(design, y, w * (1 - resp),
+                                                              model)
     else:
-        resp, log_lik = _em.score_groups(e, [np.array([0])], model.params)
-        resp = resp[:, 0]
-        stats.update(_mixture_sums(e, resp, log_lik, w, model.threshold))
-        weights = w * np.maximum(resp, WEIGHT_FLOOR)
-    # Z^T W Z and Z^T W y from sqrt(W) Z, weighted in place (one copy of X)
-    root = np.sqrt(weights)[:, None]
-    weighted = model.design(X)
-    weighted *= root
-    stats["gram"], stats["moment"] = model.unscale(weighted.T @ weighted,
-                                                   weighted.T @ (root * y))
+        stats["gram"], stats["moment"] = _normal_sums(
+            design, y, w * np.maximum(resp, WEIGHT_FLOOR), model)
     return stats
 
 
-def _mixture_sums(e, resp, log_lik, w, threshold):
+def _normal_sums(design, y, weights, model):
+    """``Z^T W Z`` and ``Z^T W y`` from ``sqrt(W) Z`` (a copy of the chunk's
+    design per weighting: the design itself serves every candidate)."""
+    root = np.sqrt(weights)[:, None]
+    weighted = design * root
+    return model.unscale(weighted.T @ weighted, weighted.T @ (root * y))
+
+
+def _mixture_sums(e, resp, log_lik, w, threshold, pairs=True):
     """The E-step's log-likelihood and inlier share, and the moments of the
-    mixture's M-step, summed over a chunk."""
+    mixture's M-step, summed over a chunk; with ``pairs``, the ``(r, e)``
+    of the residuals the uniform explains (for its span)."""
     inlier_w, outlier_w = w * resp, w * (1 - resp)
     support = e[w > 0]
     explained = outlier_w > 0
@@ -134,7 +172,8 @@ def _mixture_sums(e, resp, log_lik, w, threshold):
         "out_ee": outlier_w @ e**2,
         "lo": support.min(axis=0, initial=np.inf),
         "hi": support.max(axis=0, initial=-np.inf),
-        "pairs": np.column_stack([resp[explained], e[explained, 0]]),
+        "pairs": np.column_stack([resp[explained], e[explained, 0]]) if pairs
+        else np.empty((0, 2)),
     }
 
 
@@ -174,6 +213,30 @@ def with_span(total, extremes):
     return dict(total, span=np.array([span]))
 
 
+def combine_candidates(chunks):
+    """Per candidate mixture, :func:`combine` of the chunks' sums
+    (``chunks``: per chunk, the list :func:`chunk_stats` returns)."""
+    return [combine(list(parts)) for parts in zip(*chunks)]
+
+
+def candidate_centres(totals):
+    """:func:`outlier_centre` of each candidate's total."""
+    return [outlier_centre(total) for total in totals]
+
+
+def candidate_extremes(parts, centres):
+    """:func:`pulled_extremes` of one chunk, per candidate."""
+    return [pulled_extremes(part, centre) for part, centre in zip(parts, centres)]
+
+
+def candidates_with_span(totals, extremes):
+    """:func:`with_span` of each candidate (``extremes``: per chunk, per
+    candidate)."""
+    return [total if "lo" not in total else
+            with_span(total, [chunk[k] for chunk in extremes])
+            for k, total in enumerate(totals)]
+
+
 def summarize(parts):
     """:func:`combine`, :func:`pulled_extremes` and :func:`with_span` of
     chunk statistics held in memory."""
@@ -201,15 +264,47 @@ def covariance_from_moments(second, total, covariance_type, reg_covar, dof=0.0,
 
 
 def m_step_from_stats(stats, *, covariance_type, uniform, reg_covar, floor=0.0,
-                      dof=0.0):
+                      dof=0.0, outlier_scale=np.inf):
     """:func:`sklearn_gum._mixture.m_step` of a kept group from the summed
-    statistics of its E-step."""
+    statistics of its E-step; a finite ``outlier_scale`` (the current
+    ``k``) takes the contaminated normal's
+    (:func:`sklearn_gum._mixture.contaminated_m_step`)."""
+    if np.isfinite(outlier_scale):
+        return _contaminated_m_step(stats, outlier_scale, covariance_type, reg_covar,
+                                    floor, dof)
     covariance = covariance_from_moments(stats["in_ee"], stats["in_w"],
                                          covariance_type, reg_covar, dof, floor)
     prior = stats["in_w"] / max(stats["sw"], np.finfo(float).tiny)
     log_volume = _log_volume(stats, covariance, uniform)
     return _mixture.GroupParams(max(prior, _mixture.MIN_INLIER_PRIOR), covariance,
                                 log_volume)
+
+
+def _contaminated_m_step(stats, scale, covariance_type, reg_covar, floor, dof):
+    """The ECM step of one output's contaminated normal from the sums:
+    ``Sigma = (sum w r e^2 + sum w (1 - r) e^2 / k) / (sum w - dof)``, then
+    ``k = sum w (1 - r) e^2 / Sigma / sum w (1 - r)``, at least 1."""
+    # one output: e e^T is e^2, and out_ee holds its diagonal
+    second = stats["in_ee"] + np.diag(stats["out_ee"]) / scale
+    covariance = covariance_from_moments(second, stats["sw"], covariance_type,
+                                         reg_covar, dof, floor)
+    scale = 1.0
+    if stats["out_w"] > 0:
+        scale = max(float(stats["out_ee"][0] / covariance[0, 0] / stats["out_w"]), 1.0)
+    prior = stats["in_w"] / max(stats["sw"], np.finfo(float).tiny)
+    return _mixture.GroupParams(max(prior, _mixture.MIN_INLIER_PRIOR), covariance,
+                                np.inf, scale)
+
+
+def normal_equations(stats, params):
+    """``Z^T W Z`` and ``Z^T W y`` of the refit after the M-step that gave
+    ``params``: for Gaussian outliers the Gram of ``w (1 - r)`` enters
+    divided by the new ``k`` (``W = w (r + (1 - r) / k)``)."""
+    gram, moment = stats["gram"], stats["moment"]
+    if "gram_out" in stats:
+        scale = params[0].outlier_scale
+        gram, moment = gram + stats["gram_out"] / scale, moment + stats["moment_out"] / scale
+    return gram, moment
 
 
 def _log_volume(stats, covariance, uniform):

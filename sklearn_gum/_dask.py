@@ -117,7 +117,8 @@ def _aligned(values, rows, name):
 
 
 def fit(gum, X, y, sample_weight, fit_params):
-    """Fit ``gum`` on dask inputs; its fitted attributes hold lazy arrays."""
+    """Fit ``gum`` on dask inputs; its fitted attributes hold lazy arrays.
+    Warns as the in-memory fit does (a degenerate mixture, no convergence)."""
     estimator = gum._get_estimator()
     check_supported(estimator, fit_params)
     X, y, sample_weight, names = as_arrays(X, y, sample_weight)
@@ -132,14 +133,15 @@ def fit(gum, X, y, sample_weight, fit_params):
         result = warning = sampled
     else:
         finish = ChunkedFinish(estimator, X, y, sample_weight, refit, gum.threshold)
-        result, warning = finish.run(sampled, options, len(y_sample) / n_samples,
-                                     gum.verbose)
+        result, warning = finish.run(sampled, options, gum.verbose)
     gum._y_ndim = y_ndim
     resp = lazy_resp(X, y, result.estimator, result.params, groups)
     gum._store(dataclasses.replace(result, resp=resp, log_lik=None))
     if names is not None:
         gum.feature_names_in_ = names
-    return warning
+    _em.warn_if_degenerate(warning)
+    _em.warn_if_not_converged(warning, options.max_iter,  # max_iter="auto" resolved
+                              "Increase max_iter or tol, or try n_init > 1.")
 
 
 def _fit_sample(gum, refit, groups, n_total):
@@ -155,8 +157,7 @@ def _fit_sample(gum, refit, groups, n_total):
         first, groups, options, init, gum.n_init, gum._random_state(), gum.verbose,
     )
     if len(rows) < n_samples:
-        result = _regressor_em._finish(refit, result, options, len(rows) / n_samples,
-                                       gum.verbose)
+        result = _regressor_em._finish(refit, result, options, gum.verbose)
     else:  # without outliers the answer is the estimator's own plain fit
         estimator = refit.materialize(result.estimator,
                                       exact=not result.has_outliers.any())
@@ -190,10 +191,11 @@ class ChunkedFinish:
         self.solver.design  # centre and scale from the sample
         self.threshold = threshold
 
-    def pass_(self, coef, intercept, params, residual_moments=False):
-        """One pass over the chunks: the summed :func:`chunk_stats`."""
+    def pass_(self, coef, intercept, *candidates, residual_moments=False):
+        """One pass over the chunks: the summed :func:`chunk_stats`, one dict
+        per candidate mixture (a list of GroupParams, or None for none)."""
         model = _chunk_stats.ChunkModel(
-            coef, intercept, params, self.solver._mean, self.solver._scale,
+            coef, intercept, candidates, self.solver._mean, self.solver._scale,
             self.solver.fit_intercept, self.threshold,
         )
         blocks = da.blockwise(
@@ -205,23 +207,26 @@ class ChunkedFinish:
         # the sums reach the client; each chunk's (r, e) pairs stay on its
         # worker until the outliers' mean gives its pulled extremes
         delayed = dask.delayed
-        total = delayed(_chunk_stats.combine)([delayed(_sums)(b) for b in blocks])
-        centre = delayed(_chunk_stats.outlier_centre)(total)
-        extremes = [delayed(_extremes)(block, centre) for block in blocks]
-        stats = delayed(_chunk_stats.with_span)(total, extremes).compute()
-        finite = all(np.isfinite(stats[name]).all()
-                     for name in ("gram", "moment", "ll", "in_ee") if name in stats)
-        if not finite or stats["negative"]:
+        totals = delayed(_chunk_stats.combine_candidates)(
+            [delayed(_sums)(b) for b in blocks])
+        centres = delayed(_chunk_stats.candidate_centres)(totals)
+        extremes = [delayed(_extremes)(block, centres) for block in blocks]
+        found = delayed(_chunk_stats.candidates_with_span)(totals, extremes).compute()
+        finite = all(np.isfinite(stats[name]).all() for stats in found
+                     for name in ("gram", "moment", "gram_out", "moment_out", "ll", "in_ee")
+                     if name in stats)
+        if not finite or found[0]["negative"]:
             raise ValueError(
                 "The residuals of the chunks are not finite, or some sample "
                 "weights are negative: check X, y and sample_weight for NaN, "
                 "infinity or negative values."
             )
-        return stats
+        return found
 
-    def solve(self, stats):
-        """The refit's coefficients from the summed normal equations."""
-        gram = stats["gram"]
+    def solve(self, stats, params=None):
+        """The refit's coefficients from the summed normal equations (of the
+        M-step that gave ``params``, :func:`_chunk_stats.normal_equations`)."""
+        gram, moment = _chunk_stats.normal_equations(stats, params)
         if isinstance(self.estimator, Ridge):
             penalty = self.estimator.alpha / self.solver._scale**2
             gram = gram + np.diag(np.append(penalty, [0.0] * self.solver.fit_intercept))
@@ -232,41 +237,56 @@ class ChunkedFinish:
                 "ill-conditioned (collinear or constant features): drop the "
                 "redundant columns of X."
             )
-        solution = np.linalg.solve(gram, stats["moment"])
+        solution = np.linalg.solve(gram, moment)
         return self.solver._solution(solution, (None, None, None, None), gram,
                                      eigenvalues[-1] / eigenvalues[0])
 
-    def run(self, sampled, options, share, verbose):
+    def run(self, sampled, options, verbose):
         """The sample's kept run finished on all rows, as :func:`_finish` does
-        in memory: ``(EMResult, EMResult for the warnings)``."""
+        in memory: ``(EMResult, EMResult for the warnings)``.
+
+        An iteration is :meth:`EMState.m_step`, the refit and
+        :meth:`EMState.iterate` from sums: the mixture's M-step (the
+        contaminated normal's for Gaussian outliers), the refit from the
+        normal equations weighted for that M-step, then one pass that
+        scores the new residuals (:meth:`_e_step`). Convergence is on the
+        objective (:meth:`EMState.objective`), recorded in the history.
+        """
         decision = _em.Decision(sampled.evidence, sampled.has_outliers, [],
                                 sampled.n_iter, sampled.converged)
         if not sampled.has_outliers.any():
             return self._plain(sampled, options, decision)
         state = _em.EMState(sampled.groups, None, options, sampled.has_outliers)
         state.params, state.n_iter = sampled.params, sampled.n_iter
+        state.dof = effective_dof(sampled.estimator)  # as _finish: the objective's
         history = _regressor_em._history_rows(sampled.history)[:-1]
         estimator, whitening = sampled.estimator, sampled.whitening
         coef, intercept = _coefficients(estimator)
-        stats = self.pass_(coef, intercept, state.params)
+        [stats] = self.pass_(coef, intercept, state.params)
         self._record(state, stats, history)
-        dof = effective_dof(estimator) * share
-        budget = iteration_budget(options.max_iter)
-        while state.n_iter < options.max_iter:
+        dof = state.dof
+        mixture = options.mixture_for(sampled.groups[0])
+        # at least one full-data refit, as in memory (_regressor_em._iterate)
+        max_iter = max(options.max_iter, state.n_iter + 1)
+        budget = iteration_budget(max_iter)
+        while state.n_iter < max_iter:
+            old = state.params[0]
+            state.dof = dof  # the objective's dof: the M-step's (EMState.m_step)
             state.params = [_chunk_stats.m_step_from_stats(
-                stats, dof=dof, **options.mixture_for(sampled.groups[0]))]
-            estimator = self.solve(stats)
+                stats, dof=dof, outlier_scale=old.outlier_scale, **mixture)]
+            estimator = self.solve(stats, state.params)
             coef, intercept = _coefficients(estimator)
             dof = effective_dof(estimator)
-            previous = state.log_likelihood
-            stats = self.pass_(coef, intercept, state.params)
+            reached = history[-1][2]
+            stats = self._e_step(state, coef, intercept, old.log_volume, reached)
             self._record(state, stats, history)
             state.n_iter += 1
-            state.converged = _em._mixture.has_converged(
-                previous, state.log_likelihood, options.tol)
+            state.converged = _em._mixture.has_converged(reached, history[-1][2],
+                                                         options.tol)
             if verbose >= 2:
                 print(f"  EM iteration {state.n_iter} (full data): mean "
-                      f"log-likelihood {state.log_likelihood:.6g}")
+                      f"log-likelihood {state.log_likelihood:.6g}, objective "
+                      f"{history[-1][2]:.6g}")
             if state.converged:
                 break
             budget.step(state.n_iter)
@@ -277,18 +297,45 @@ class ChunkedFinish:
         extreme = np.array([[0.5 + stats["undecided"]]])
         return result, dataclasses.replace(result, resp=extreme)
 
+    def _e_step(self, state, coef, intercept, previous_volume, reached):
+        """The pass after an M-step: the sums of the E-step of
+        ``state.params``, as :meth:`EMState.e_step` takes it.
+
+        Where the M-step changed the uniform's volume, the same pass also
+        scores the residuals under the previous volume: when the rule's
+        volume would lower the objective below ``reached`` (the previous
+        E-step's) and the previous volume explains the residuals better,
+        ``state.params`` takes the previous volume and its sums are returned
+        (:meth:`EMState._keep_better_volumes`).
+        """
+        params = state.params
+        if params[0].log_volume == previous_volume:
+            [stats] = self.pass_(coef, intercept, params)
+            return stats
+        previous = [dataclasses.replace(params[0], log_volume=previous_volume)]
+        stats, other = self.pass_(coef, intercept, params, previous)
+        rule = _em.objective(stats["ll"] / stats["sw"], params, state.dof, stats["sw"])
+        if _em._mixture.not_lower(rule, reached) or not other["ll"] > stats["ll"]:
+            return stats
+        state.params = previous
+        return other
+
     def _record(self, state, stats, history):
-        """The E-step of a pass, as :meth:`EMState.e_step` records it."""
+        """The E-step of a pass, as :meth:`EMState.e_step` records it: the
+        mean log-likelihood, the inlier share and the objective."""
         state.log_likelihood = float(stats["ll"] / stats["sw"])
+        objective = _em.objective(state.log_likelihood, state.params, state.dof,
+                                  stats["sw"])
         history.append((state.log_likelihood, float(stats["inliers"] / stats["sw"]),
-                        state.log_likelihood))
+                        objective))
 
     def _plain(self, sampled, options, decision):
         """No outliers in the sample: the plain weighted least-squares fit of
         all rows, and the Gaussian of its residuals (two passes)."""
-        estimator = self.solve(self.pass_(np.zeros(self.solver.X.shape[1]), 0.0, None))
+        [stats] = self.pass_(np.zeros(self.solver.X.shape[1]), 0.0, None)
+        estimator = self.solve(stats)
         coef, intercept = _coefficients(estimator)
-        stats = self.pass_(coef, intercept, None, residual_moments=True)
+        [stats] = self.pass_(coef, intercept, None, residual_moments=True)
         state = _em.EMState(sampled.groups, None, options, sampled.has_outliers)
         mixture = options.mixture_for(sampled.groups[0])
         covariance = _chunk_stats.covariance_from_moments(
@@ -331,11 +378,12 @@ def _stats_block(X, y, w=None, *, model, residual_moments):
 
 
 def _sums(block):
-    return {name: value for name, value in block[0].items() if name != "pairs"}
+    return [{name: value for name, value in stats.items() if name != "pairs"}
+            for stats in block[0]]
 
 
-def _extremes(block, centre):
-    return _chunk_stats.pulled_extremes(block[0], centre)
+def _extremes(block, centres):
+    return _chunk_stats.candidate_extremes(block[0], centres)
 
 
 def _coefficients(estimator):

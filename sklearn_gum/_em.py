@@ -300,6 +300,16 @@ def block_covariance(params, groups, n_outputs):
     return covariance
 
 
+def objective(log_likelihood, params, dof, total_weight):
+    """:meth:`EMState.objective` of a mean ``log_likelihood`` under
+    ``params`` (list of GroupParams), for a regressor of ``dof`` degrees of
+    freedom fitted to ``total_weight`` units of weight."""
+    if not dof:
+        return log_likelihood
+    log_dets = sum(np.linalg.slogdet(group.covariance)[1] for group in params)
+    return log_likelihood + 0.5 * dof * log_dets / total_weight
+
+
 class EMState:
     """Mixture parameters, responsibilities and history of one EM run.
 
@@ -402,10 +412,8 @@ class EMState:
         (weighted least squares) the objective never decreases. Without a
         correction (``dof = 0``) it is the mean log-likelihood.
         """
-        if not self.dof:
-            return self.log_likelihood
-        log_dets = sum(np.linalg.slogdet(params.covariance)[1] for params in self.params)
-        return self.log_likelihood + 0.5 * self.dof * log_dets / self.sample_weight.sum()
+        return objective(self.log_likelihood, self.params, self.dof,
+                         self.sample_weight.sum() if self.dof else 1.0)
 
     def _keep_better_volumes(self, residuals, resp, log_lik):
         """The rule's volumes, unless they lower the objective below the

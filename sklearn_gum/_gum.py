@@ -468,10 +468,7 @@ class GUMRegressor(MixtureReprMixin, MixtureScoresMixin, MetaEstimatorMixin,
         if is_dask(X):
             from ._dask import fit as fit_dask
 
-            result = fit_dask(self, X, y, sample_weight, fit_params)
-            _em.warn_if_degenerate(result)
-            _em.warn_if_not_converged(result, self.max_iter,
-                                      "Increase max_iter or tol, or try n_init > 1.")
+            fit_dask(self, X, y, sample_weight, fit_params)  # warns as in memory
             return self
         if is_skorch_net(self._get_estimator()):
             from .nn._fit import fit_network

@@ -64,7 +64,7 @@ def fit_regressor_em(refit, groups, options, *, init, n_init, random_state, verb
         sample = np.arange(0, n_samples, -(-n_samples // EM_SAMPLE))
         result, options = _fit(refit.subset(sample), groups, options, init, n_init,
                                random_state, verbose)
-        result = _finish(refit, result, options, len(sample) / n_samples, verbose)
+        result = _finish(refit, result, options, verbose)
     if result.has_outliers.any():
         _warm_em.warn_if_unsettled(result, refit.max_refits, path)
     else:  # the EM over the plain fit's residuals
@@ -135,12 +135,17 @@ def _fit(refit, groups, options, init, n_init, random_state, verbose):
     return best, options
 
 
-def _finish(refit, sampled, options, share, verbose):
+def _finish(refit, sampled, options, verbose):
     """The run kept on the sample, continued on all rows.
 
     The sample's regressor and mixture give the first full-data E-step;
     full-data iterations follow until the EM converges. Without outliers,
     the plain fit on all rows. ``n_iter`` and ``history`` count both stages.
+
+    The objective's ``dof`` (:meth:`EMState.objective`) is the regressor's
+    from the first full-data E-step on: the sample's regressor spent fewer
+    on all rows (its share of them), but an objective whose ``dof`` changes
+    between iterations is not one that the EM can raise at each step.
     """
     decision = _em.Decision(sampled.evidence, sampled.has_outliers, [],
                             sampled.n_iter, sampled.converged)
@@ -154,7 +159,7 @@ def _finish(refit, sampled, options, share, verbose):
         return state.result(plain, decision, weighting=refit.weighting, n_iter=1,
                             converged=True)
     state.params = sampled.params
-    state.dof = effective_dof(sampled.estimator) * share
+    state.dof = effective_dof(sampled.estimator)
     prediction = refit.predict(sampled.estimator, factor=sampled.whitening)
     state.e_step(refit.targets - prediction)
     # the full-data E-step stands for the sample's last one

@@ -13,7 +13,16 @@ import dask  # noqa: E402
 import pandas as pd  # noqa: E402
 from sklearn.linear_model import HuberRegressor, LinearRegression, Ridge  # noqa: E402
 
-from sklearn_gum import GUMRegressor, _chunk_stats, _dask, _mixture, _regressor_em  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
+
+from sklearn_gum import (  # noqa: E402
+    GUMRegressor,
+    _chunk_stats,
+    _dask,
+    _mixture,
+    _regressor_em,
+    _warm_em,
+)
 
 RNG = np.random.RandomState(0)
 N, P = 3000, 4
@@ -23,6 +32,9 @@ Y = X @ COEF + 2.0 + 0.1 * RNG.normal(size=N)
 OUTLIERS = RNG.rand(N) < 0.25
 Y[OUTLIERS] += RNG.uniform(5, 30, OUTLIERS.sum())  # one-sided
 CHUNKS = 700
+# Gaussian label noise: 20% of the targets with three times the noise's sd
+NOISY = RNG.rand(N) < 0.2
+Y_GAUSSIAN = X @ COEF + 2.0 + 0.1 * RNG.normal(size=N) * np.where(NOISY, 3.0, 1.0)
 
 
 @pytest.fixture
@@ -63,9 +75,10 @@ def _check_same_fit(memory, lazy):
     assert_allclose(lazy.outlier_proba_.compute(), memory.outlier_proba_,
                     rtol=1e-8, atol=1e-12)
     assert lazy.n_iter_ == memory.n_iter_
-    assert_allclose(lazy.history_["log_likelihood"], memory.history_["log_likelihood"],
-                    rtol=1e-10)
-    for name in ("inlier_prior_", "uniform_volume_", "covariance_", "log_likelihood_"):
+    for name in ("log_likelihood", "objective"):
+        assert_allclose(lazy.history_[name], memory.history_[name], rtol=1e-10)
+    for name in ("inlier_prior_", "uniform_volume_", "outlier_scale_", "covariance_",
+                 "log_likelihood_"):
         assert_allclose(getattr(lazy, name), getattr(memory, name), rtol=1e-8)
 
 
@@ -76,6 +89,55 @@ def test_chunked_finish_on_a_cluster_equals_the_in_memory_fit(client, small_samp
     _check_same_fit(memory, lazy)
     # the flags are the planted outliers (one inlier 4 sigma off is flagged)
     assert np.sum(~lazy.inlier_mask_.compute() != OUTLIERS) <= 1
+
+
+def _full_data_stage(monkeypatch):
+    """Where the full-data rows of ``history_`` start: the sample's E-steps
+    before its last (which the first full-data E-step stands for)."""
+    found = []
+    fit_sample = _dask._fit_sample
+
+    def spy(*args, **kwargs):
+        result, options = fit_sample(*args, **kwargs)
+        found.append(result.n_iter)
+        return result, options
+
+    monkeypatch.setattr(_dask, "_fit_sample", spy)
+    return found
+
+
+def test_gaussian_label_noise_finish_equals_the_in_memory_fit(small_sample, monkeypatch):
+    # the contaminated normal's ECM on the chunks: Sigma for the current k,
+    # k for the new Sigma, the refit weighted by r + (1 - r) / k (new k)
+    memory = GUMRegressor().fit(X, Y_GAUSSIAN)
+    assert memory.has_outliers_ and 3 < memory.outlier_scale_ < 30
+    stage = _full_data_stage(monkeypatch)
+    lazy = GUMRegressor().fit(_lazy(X), _lazy(Y_GAUSSIAN))
+    assert memory.n_iter_ >= stage[0] + 2  # several full-data iterations
+    _check_same_fit(memory, lazy)
+
+
+@pytest.mark.parametrize("outliers", ["uniform", "gaussian"])
+def test_full_data_objective_never_decreases(small_sample, monkeypatch, outliers):
+    # the uniform keeps its previous volume where the rule's would lower
+    # the objective (the module's data: three times in four iterations)
+    stage = _full_data_stage(monkeypatch)
+    targets = Y if outliers == "uniform" else Y_GAUSSIAN
+    gum = GUMRegressor(tol=1e-8).fit(_lazy(X), _lazy(targets))
+    assert np.isfinite(gum.outlier_scale_) == (outliers == "gaussian")
+    objective = gum.history_["objective"][stage[0]:]
+    assert len(objective) >= 4
+    assert np.all(np.diff(objective) >= -1e-9 * np.abs(objective[:-1]))
+    # the objective is the log-likelihood plus the dof term, not the former
+    assert not np.allclose(objective, gum.history_["log_likelihood"][stage[0]:])
+
+
+def test_an_unconverged_fit_with_max_iter_auto_warns(small_sample, monkeypatch):
+    # "auto" is resolved before it is compared with n_iter_
+    monkeypatch.setitem(_warm_em.AUTO_MAX_ITER, "exact", 6)
+    with pytest.warns(ConvergenceWarning, match="max_iter=6"):
+        gum = GUMRegressor(tol=1e-14).fit(_lazy(X), _lazy(Y_GAUSSIAN))
+    assert gum.n_iter_ >= 6 and not gum.converged_
 
 
 def test_ridge_finish_equals_the_in_memory_fit(small_sample):
@@ -230,3 +292,36 @@ def test_m_step_from_chunk_sums_equals_the_m_step(uniform):
         # the span of the pulled residuals, from each chunk's pairs
         span = _mixture._explained_span(e, r, w * (1 - r))
         assert_allclose(_chunk_stats._span(stats), span, rtol=1e-12)
+
+
+def test_contaminated_m_step_and_refit_from_chunk_sums():
+    """The Gaussian outliers' M-step from the sums equals the in-memory
+    ECM step, and the normal equations combined with its new ``k`` are
+    those of the refit weighted by ``w (r + (1 - r) / k)``."""
+    rng = np.random.RandomState(2)
+    n = 400
+    Xc = rng.normal(size=(n, 3)) * [1.0, 10.0, 0.1] + 1.0
+    e = rng.normal(size=(n, 1)) * np.where(rng.rand(n, 1) < 0.3, 4.0, 1.0)
+    yc = Xc @ [1.0, -2.0, 3.0] + 0.5 + e[:, 0]
+    w = rng.randint(0, 3, n).astype(float)
+    params = [_mixture.GroupParams(0.7, np.array([[1.2]]), np.inf, 9.0)]
+    mean, scale = Xc.mean(axis=0), Xc.std(axis=0)
+    model = _chunk_stats.ChunkModel([1.0, -2.0, 3.0], 0.5, [params], mean, scale,
+                                    True, 0.5)
+    parts = [_chunk_stats.chunk_stats(Xc[rows], yc[rows], w[rows], model)
+             for rows in np.array_split(np.arange(n), 3)]
+    [stats] = _chunk_stats.combine_candidates(parts)
+    options = dict(covariance_type="full", reg_covar=1e-6)
+    got = _chunk_stats.m_step_from_stats(stats, **options, uniform="moments", dof=4.0,
+                                         outlier_scale=9.0)
+    resp, _ = _mixture.e_step(e, params[0])
+    expected = _mixture.contaminated_m_step(e, resp, w, 9.0, **options, dof=4.0)
+    assert got.inlier_prior == pytest.approx(expected.inlier_prior, rel=1e-12)
+    assert_allclose(got.covariance, expected.covariance, rtol=1e-12)
+    assert got.outlier_scale == pytest.approx(expected.outlier_scale, rel=1e-12)
+    assert got.outlier_scale != pytest.approx(9.0, rel=1e-3)  # k moved
+    gram, moment = _chunk_stats.normal_equations(stats, [got])
+    weights = w * _mixture.precision_weights(resp[:, None], [got])[:, 0]
+    design = np.column_stack([(Xc - mean) / scale, np.ones(n)])
+    assert_allclose(gram, design.T @ (weights[:, None] * design), rtol=1e-10)
+    assert_allclose(moment[:, 0], design.T @ (weights * yc), rtol=1e-10)

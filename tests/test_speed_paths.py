@@ -162,6 +162,24 @@ def test_two_stage_em_reaches_the_full_data_fit(monkeypatch, estimator):
     assert len(two_stage.history_["log_likelihood"]) == two_stage.n_iter_ + 1
 
 
+def test_two_stage_objective_never_decreases_on_all_rows(monkeypatch):
+    # one objective over the full-data iterations: the regressor's dof from
+    # the first full-data E-step on (the sample's share of it, then the
+    # whole, lowered the objective at the second)
+    stage = []
+    finish = _regressor_em._finish
+
+    def spy(refit, sampled, *args):
+        stage.append(sampled.n_iter)  # history_ rows before the full data's
+        return finish(refit, sampled, *args)
+
+    monkeypatch.setattr(_regressor_em, "_finish", spy)
+    gum = GUMRegressor(tol=1e-8).fit(*LARGE[:2])
+    objective = gum.history_["objective"][stage[0]:]
+    assert len(objective) >= 3
+    assert np.all(np.diff(objective) >= -1e-9 * np.abs(objective[:-1]))
+
+
 def test_two_stage_em_without_outliers_is_the_plain_fit():
     X1, _, _, coef = LARGE
     y1 = X1 @ coef + 0.5 * np.random.RandomState(0).normal(size=len(X1))
