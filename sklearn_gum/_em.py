@@ -18,11 +18,9 @@ The maths of a single group lives in :mod:`sklearn_gum._mixture`.
 """
 
 import dataclasses
-import warnings
 from dataclasses import dataclass, fields
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
 from . import _mixture, _residual_em
 from ._calibration import calibrated_evidence, significantly_better
@@ -36,10 +34,13 @@ from ._settings import (  # noqa: F401 (the core's names for them)
     auto_min_evidence,
     auto_warmup_epochs,
 )
-from .exceptions import DegenerateMixtureWarning
+from ._em_warnings import (  # noqa: F401 (the core's names for them)
+    COLLAPSED_INLIER_PRIOR,
+    UNDECIDED_MARGIN,
+    warn_if_degenerate,
+    warn_if_not_converged,
+)
 
-COLLAPSED_INLIER_PRIOR = 0.01
-UNDECIDED_MARGIN = 0.05
 
 # The shared settings live in _settings (re-exported: _em.PARAMETER_CONSTRAINTS...).
 
@@ -555,52 +556,3 @@ class EMResult:
 def best_run(results):
     """The run with the highest mean log-likelihood (the first among equals)."""
     return max(results, key=lambda result: result.log_likelihood)
-
-
-def warn_if_not_converged(result, max_iter, advice):
-    """One ``ConvergenceWarning`` when the EM stopped at ``max_iter``."""
-    if not result.converged and result.n_iter >= max_iter:
-        warnings.warn(
-            f"EM did not converge in max_iter={max_iter} iterations. {advice}",
-            ConvergenceWarning,
-        )
-
-
-def warn_if_degenerate(result):
-    """A :class:`~sklearn_gum.exceptions.DegenerateMixtureWarning` per group
-    whose kept mixture cannot tell inliers from outliers."""
-    for k, (params, keep) in enumerate(zip(result.params, result.has_outliers)):
-        if not keep:
-            continue
-        name = "the mixture" if len(result.groups) == 1 else f"group {k}'s mixture"
-        if params.inlier_prior <= COLLAPSED_INLIER_PRIOR:
-            warnings.warn(
-                f"The inlier share of {name} collapsed to {params.inlier_prior:.2g}: "
-                "the uniform explains every sample. The starting fit may be far "
-                "from the inliers: try init='subsets' or a robust init regressor, "
-                "or outlier_component='auto'.",
-                DegenerateMixtureWarning,
-            )
-        elif _at_floor(params.covariance, result.variance_floor, result.groups[k]):
-            warnings.warn(
-                f"The inlier variance of {name} is at the resolution of y (a grid "
-                "step delta gives delta^2 / 12): the Gaussian is as narrow as the "
-                "recorded targets allow, and its flags may be samples off the "
-                "grid's fit rather than outliers.",
-                DegenerateMixtureWarning,
-            )
-        elif np.all(np.abs(result.resp[:, k] - 0.5) < UNDECIDED_MARGIN):
-            warnings.warn(
-                f"Every outlier probability of {name} is within "
-                f"{UNDECIDED_MARGIN} of 0.5: the Gaussian and the uniform overlap "
-                "everywhere and cannot be told apart. Lower reg_covar, pass a "
-                "larger fixed uniform volume, or use outlier_component='auto'.",
-                DegenerateMixtureWarning,
-            )
-
-
-def _at_floor(covariance, floor, columns):
-    """Whether some variance of a group sits at the targets' resolution."""
-    if floor is None:
-        return False
-    return bool(np.any(np.diag(covariance) <= np.asarray(floor)[columns] * (1 + 1e-9)))
