@@ -15,12 +15,16 @@ contaminated with the three protocols of the DeepGUM paper
   the coordinate range);
 - g-UGO: all landmarks of a share of the images replaced likewise.
 
-Four trainings of the same CNN with the same optimiser, epoch budget,
+Five trainings of the same CNN with the same optimiser, epoch budget,
 initial weights and batch order are compared: L2 (``MSELoss``), Huber and
 Tukey biweight losses of MAD-scaled residuals
-(:class:`sklearn_gum.nn.HuberLoss`, :class:`sklearn_gum.nn.TukeyBiweightLoss`)
-and GUM (:class:`sklearn_gum.GUMRegressor` around the L2 net, one outlier
-group per landmark, default schedule).
+(:class:`sklearn_gum.nn.ScaledHuberLoss`,
+:class:`sklearn_gum.nn.TukeyBiweightLoss`) and GUM
+(:class:`sklearn_gum.GUMRegressor` around the L2 net, one outlier group per
+landmark, default schedule) twice: with its default outlier model ("GUM":
+``outlier_model="auto"``, the uniform on a net) and with
+``outlier_model="gaussian"`` ("GUM (gaussian)": outliers N(0, k Sigma),
+Tukey's contaminated normal), otherwise the same settings.
 
 The seed's protocol, with the package's own statistics: every method is
 trained ``--runs`` times (5; run ``r`` seeds the weights and batch order
@@ -31,13 +35,13 @@ landmark). The table reports per method the mean error (and the standard
 deviation of the run means), the median with its distribution-free 95%
 interval (:func:`sklearn_gum.model_selection.median_confidence_interval`),
 the failure rate (landmarks more than 5% of the image size, 1.6 px, off, as
-in the seed), and against each baseline the Hodges-Lehmann shift GUM minus
-baseline with the Wilcoxon signed-rank test
+in the seed), and for each GUM against each baseline the Hodges-Lehmann
+shift GUM minus baseline with the Wilcoxon signed-rank test
 (:func:`sklearn_gum.model_selection.paired_wilcoxon`), Holm-corrected over
-the three baselines of a setting (stars: * p<0.05, ** p<0.01, *** p<0.001).
-For GUM: the share of training landmarks flagged and the outlier precision
-and recall against the contaminated ones (means over runs), and the GUM /
-L2 training-time ratio.
+the three baselines of a setting, per GUM (stars: * p<0.05, ** p<0.01,
+*** p<0.001). For each GUM: the share of training landmarks flagged and the
+outlier precision and recall against the contaminated ones (means over
+runs), and the GUM / L2 training-time ratio.
 
 Run ``python benchmarks/bench_deep.py --quick`` (CPU, small setting) or, on
 a machine with a CUDA device, ``python benchmarks/bench_deep.py`` (the
@@ -70,8 +74,10 @@ FAILURE_PX = 0.05 * IMAGE_SIZE  # as in the seed: 5% of the image size
 TEMPLATE = np.array([[-0.7, 0.8], [0.8, 0.6], [0.9, -0.5], [0.0, -0.9], [-0.8, -0.3]])
 BLOB_SIGMA = np.array([1.0, 1.3, 1.6, 1.9, 2.2])
 BLOB_BRIGHTNESS = np.array([1.0, 0.85, 0.7, 0.9, 0.6])
-METHODS = ("L2", "Huber", "Tukey", "GUM")
-BASELINES = METHODS[:-1]
+# GUM's variants and what each passes to GUMRegressor besides the groups.
+GUMS = {"GUM": {}, "GUM (gaussian)": {"outlier_model": "gaussian"}}
+BASELINES = ("L2", "Huber", "Tukey")
+METHODS = BASELINES + tuple(GUMS)
 PROTOCOLS = ("ngo", "l-ugo", "g-ugo")
 
 
@@ -160,8 +166,8 @@ def fit_method(method, X, Y, config, seed):
     """
     criterion = {"Huber": ScaledHuberLoss, "Tukey": TukeyBiweightLoss}.get(method, nn.MSELoss)
     model = make_net(criterion, config, seed)
-    if method == "GUM":
-        model = GUMRegressor(model, outlier_granularity=GROUPS)
+    if method in GUMS:
+        model = GUMRegressor(model, outlier_granularity=GROUPS, **GUMS[method])
     now = clock(config.device)
     start = now()
     model.fit(X, Y)
@@ -253,15 +259,19 @@ def stars(pvalue):
 
 
 def summarise(kind, fraction, runs, confidence_level=0.95):
-    """Rows of the table: one per method, GUM tested against each baseline.
+    """Rows of the table: one per method, each GUM tested against each
+    baseline (Holm over the baselines, per GUM).
 
     Errors are pooled over runs in the same (run, image, landmark) order for
     every method, so that they pair.
     """
     pooled = {m: np.concatenate([r["errors"].ravel() for r in runs[m]]) for m in runs}
-    tests = {b: paired_wilcoxon(pooled["GUM"], pooled[b],
-                                confidence_level=confidence_level) for b in BASELINES}
-    adjusted = dict(zip(BASELINES, holm([tests[b].pvalue for b in BASELINES])))
+    shifts = {}  # (GUM, baseline) -> (Hodges-Lehmann shift, Holm p-value)
+    for gum in GUMS:
+        tests = [paired_wilcoxon(pooled[gum], pooled[b],
+                                 confidence_level=confidence_level) for b in BASELINES]
+        for b, test, p in zip(BASELINES, tests, holm([t.pvalue for t in tests])):
+            shifts[gum, b] = (test.estimate, p)
     l2_seconds = np.array([r["seconds"] for r in runs["L2"]])
     rows = []
     for method in METHODS:
@@ -271,12 +281,11 @@ def summarise(kind, fraction, runs, confidence_level=0.95):
         row = {"protocol": kind, "fraction": fraction, "method": method,
                "mean": errors.mean(), "sd": np.std(run_means, ddof=1) if len(run_means) > 1
                else np.nan, "median": median, "failure": np.mean(errors > FAILURE_PX),
-               "seconds": seconds.mean(), "shift": np.nan, "pvalue": np.nan,
+               "seconds": seconds.mean(),
+               "shifts": {g: shifts.get((g, method), (np.nan, np.nan)) for g in GUMS},
                "flagged": np.nan, "precision": np.nan, "recall": np.nan,
                "ratio": np.nan}
-        if method in BASELINES:
-            row["shift"], row["pvalue"] = tests[method].estimate, adjusted[method]
-        else:
+        if method in GUMS:
             for key in ("flagged", "precision", "recall"):
                 values = np.array([r[key] for r in runs[method]])
                 # precision is undefined (NaN) in a run that flags nothing
@@ -287,10 +296,10 @@ def summarise(kind, fraction, runs, confidence_level=0.95):
     return rows
 
 
-def gum_is_worse(rows):
-    """Baselines that GUM trails significantly (positive shift, p < 0.05)."""
-    return [row["method"] for row in rows
-            if row["method"] in BASELINES and row["shift"] > 0 and row["pvalue"] < 0.05]
+def gum_is_worse(rows, gum="GUM"):
+    """Baselines that ``gum`` trails significantly (positive shift, p < 0.05)."""
+    return [row["method"] for row in rows if row["method"] in BASELINES
+            and row["shifts"][gum][0] > 0 and row["shifts"][gum][1] < 0.05]
 
 
 # -- report ------------------------------------------------------------------
@@ -304,18 +313,18 @@ def markdown_table(rows):
     """Markdown table, one line per protocol, share and method."""
     header = (
         "| protocol | outliers | method | mean error (px) | median [95% CI] (px) "
-        "| failure rate | GUM - method (px) | flagged | outlier precision "
-        "| outlier recall | time (s) | GUM / L2 time |"
+        "| failure rate | " + "".join(f"{g} - method (px) | " for g in GUMS)
+        + "flagged | outlier precision | outlier recall | time (s) | GUM / L2 time |"
     )
-    lines = [header, "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [header, "|---" * (11 + len(GUMS)) + "|"]
     for row in rows:
         median = row["median"]
-        shift = "-" if np.isnan(row["shift"]) else (
-            f"{row['shift']:+.3f}{stars(row['pvalue'])}")
+        shifts = "".join("- | " if np.isnan(shift) else f"{shift:+.3f}{stars(p)} | "
+                         for shift, p in row["shifts"].values())
         lines.append(
             f"| {row['protocol']} | {row['fraction']:.0%} | {row['method']} | "
             f"{row['mean']:.3f} ± {_fmt(row['sd'], '.3f')} | {median.median:.3f} "
-            f"[{median.low:.3f}, {median.high:.3f}] | {row['failure']:.1%} | {shift} | "
+            f"[{median.low:.3f}, {median.high:.3f}] | {row['failure']:.1%} | {shifts}"
             f"{_fmt(row['flagged'], '.1%')} | {_fmt(row['precision'], '.2f')} | "
             f"{_fmt(row['recall'], '.2f')} | {row['seconds']:.1f} | "
             f"{_fmt(row['ratio'], '.2f')} |"
@@ -347,31 +356,38 @@ def machine_description(device):
 
 
 def verdict(rows):
-    """Lines saying where GUM trails a baseline significantly, and on clean
-    data whether it flagged anything."""
+    """Lines saying where each GUM trails a baseline significantly, and on
+    clean data whether it flagged anything."""
     lines = []
     for start in range(0, len(rows), len(METHODS)):
         setting = rows[start:start + len(METHODS)]
         name = f"{setting[0]['protocol']} {setting[0]['fraction']:.0%}"
-        worse = gum_is_worse(setting)
-        if worse:
-            lines.append(f"- {name}: GUM trails {', '.join(worse)} significantly.")
-        if setting[0]["fraction"] == 0:
-            lines.append(f"- {name}: GUM flagged {setting[-1]['flagged']:.2%} of the "
-                         "clean training landmarks.")
-    if not any("trails" in line for line in lines):
-        lines.insert(0, "- GUM trails no baseline significantly in any setting.")
-    return lines
+        for gum, row in zip(GUMS, setting[len(BASELINES):]):
+            worse = gum_is_worse(setting, gum)
+            if worse:
+                lines.append(f"- {name}: {gum} trails {', '.join(worse)} "
+                             "significantly.")
+            if setting[0]["fraction"] == 0:
+                lines.append(f"- {name}: {gum} flagged {row['flagged']:.2%} of the "
+                             "clean training landmarks.")
+    return [f"- {gum} trails no baseline significantly in any setting." for gum in GUMS
+            if not any(f"{gum} trails" in line for line in lines)] + lines
 
 
 def write_report(rows, config, seconds, path):
     """The markdown results file; ``seconds`` is ``(wall, cpu)``."""
-    ratios = [row["ratio"] for row in rows if row["method"] == "GUM"]
     command = "python benchmarks/bench_deep.py" + (" --quick" if config.quick else "")
+    command += f" --device {config.device} --runs {config.runs}"
+    if tuple(config.protocols) != PROTOCOLS:
+        command += " --protocols " + " ".join(config.protocols)
+    if config.fractions != [0.2, 0.4, 0.6]:
+        command += " --fractions " + " ".join(f"{f:g}" for f in config.fractions)
+    if config.output:
+        command += f" --output {config.output}"
     text = "\n".join([
         f"# Deep robust landmark regression ({config.device})",
         "",
-        (f"Generated by `{command} --device {config.device} --runs {config.runs}` "
+        (f"Generated by `{command}` "
          f"in {seconds[0] / 60:.1f} min of wall time ({seconds[1] / 60:.1f} min of "
          "process CPU time)."),
         "",
@@ -381,7 +397,9 @@ def write_report(rows, config, seconds, path):
          f"{IMAGE_SIZE}x{IMAGE_SIZE} pixels, {N_LANDMARKS} landmarks; CNN width "
          f"{config.width}, Adam lr={config.lr}, batch {config.batch_size}, "
          f"{config.epochs} epochs for every method; GUM with one outlier group per "
-         "landmark and the default schedule. "
+         "landmark and the default schedule, with its default outlier model (GUM: "
+         "`outlier_model=\"auto\"`, the uniform on a net) and with "
+         "`outlier_model=\"gaussian\"` (GUM (gaussian): outliers N(0, k Sigma)). "
          f"{config.runs} runs per method (seeds {config.seed}..."
          f"{config.seed + config.runs - 1}: initial weights and batch order, shared by "
          "the methods of a run) on one contaminated training set per setting."),
@@ -393,10 +411,10 @@ def write_report(rows, config, seconds, path):
          f"{FAILURE_PX:.1f} px (5% of the image size, as in the seed). GUM - method: "
          "Hodges-Lehmann shift of the paired errors (negative: GUM more accurate) "
          "with the Wilcoxon signed-rank test, Holm-corrected over the three "
-         "baselines (* p<0.05, ** p<0.01, *** p<0.001). Flagged: share of training "
-         "landmarks GUM flags (`~inlier_mask_`); outlier precision and recall "
-         "against the contaminated landmarks; means over runs. Time: mean training "
-         "time per run ("
+         "baselines, per GUM (* p<0.05, ** p<0.01, *** p<0.001). Flagged: share of "
+         "training landmarks each GUM flags (`~inlier_mask_`); outlier precision "
+         "and recall against the contaminated landmarks; means over runs. Time: mean "
+         "training time per run ("
          + ("wall time after a CUDA synchronisation" if str(config.device).startswith(
              "cuda") else "process CPU time, one torch thread, robust to other jobs "
              "on the machine")
@@ -406,8 +424,9 @@ def write_report(rows, config, seconds, path):
         "",
         *verdict(rows),
         "",
-        (f"GUM / L2 training time: median {np.median(ratios):.2f}, "
-         f"max {np.max(ratios):.2f}."),
+        *(f"{gum} / L2 training time: median {np.median(ratios):.2f}, max "
+          f"{np.max(ratios):.2f}." for gum in GUMS
+          for ratios in [[row["ratio"] for row in rows if row["method"] == gum]]),
         "",
     ])
     Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -470,7 +489,8 @@ def main(argv=None):
             X[config.n_train:], Y[config.n_train:])
     # One short fit first, so that no timed run pays torch's first-call costs.
     warm_up = argparse.Namespace(**{**vars(config), "epochs": 2})
-    fit_method("GUM", data[0][:256], data[1][:256], warm_up, config.seed)
+    for method in GUMS:
+        fit_method(method, data[0][:256], data[1][:256], warm_up, config.seed)
     settings = [("none", 0.0)] + [
         (kind, fraction) for kind in config.protocols for fraction in config.fractions
     ]
