@@ -348,13 +348,22 @@ def e_step(residuals, params):
     """
     distances = squared_distances(residuals, params.covariance)
     log_peak = log_gaussian_peak(params.covariance)
-    log_inlier = np.log(params.inlier_prior) + log_peak - 0.5 * distances
     if params.inlier_prior >= 1:
-        return np.ones(len(residuals)), log_inlier
-    log_outlier = np.log1p(-params.inlier_prior) + outlier_log_density(
-        distances, log_peak, params)
+        return np.ones(len(residuals)), log_peak - 0.5 * distances
+    log_inlier, log_outlier = log_components(distances, log_peak, params)
     log_lik = np.logaddexp(log_inlier, log_outlier)
     return np.exp(log_inlier - log_lik), log_lik
+
+
+def log_components(distances, log_peak, params):
+    """``log(rho N(e_n; 0, Sigma))`` and ``log((1 - rho) q(e_n))`` of a
+    group with outliers (``rho < 1``), from the squared Mahalanobis
+    distances ``distances`` and ``log_peak``, the log-density of
+    ``N(0, Sigma)`` at zero."""
+    log_inlier = np.log(params.inlier_prior) + log_peak - 0.5 * distances
+    log_outlier = np.log1p(-params.inlier_prior) + outlier_log_density(
+        distances, log_peak, params)
+    return log_inlier, log_outlier
 
 
 def outlier_log_density(distances, log_peak, params):

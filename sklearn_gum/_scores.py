@@ -186,11 +186,9 @@ def _group_log_terms(residuals, params):
                                                params.covariance)
     distances = np.where(far | np.isnan(distances), np.inf, distances)
     log_peak = _mixture.log_gaussian_peak(params.covariance)
-    log_inlier = np.log(params.inlier_prior) + log_peak - 0.5 * distances
     if params.inlier_prior >= 1:
-        return log_inlier, np.full(len(residuals), np.inf)
-    log_outlier = np.log1p(-params.inlier_prior) + _mixture.outlier_log_density(
-        distances, log_peak, params)
+        return log_peak - 0.5 * distances, np.full(len(residuals), np.inf)
+    log_inlier, log_outlier = _mixture.log_components(distances, log_peak, params)
     log_odds = log_inlier - log_outlier
     if np.isfinite(params.outlier_scale):  # both densities vanish far out
         scale = params.outlier_scale
