@@ -280,23 +280,28 @@ def _explained_span(residuals, resp, outlier_weights):
     return pulled.max(axis=0) - pulled.min(axis=0)
 
 
-def uniform_log_volume(residuals, resp, sample_weight, covariance, uniform):
+def uniform_log_volume(residuals, resp, sample_weight, covariance, uniform,
+                       resolution=0.0):
     """Log-volume of the uniform component, kept a model of spread-out outliers.
 
-    The box lives in the Gaussian's *conditional coordinates*
-    ``u = M^{-1} e``, with ``Sigma = M D M^T`` (``M`` unit lower triangular,
-    ``D`` the conditional variances ``Sigma_{j | <j}``): ``u_j`` is the part
-    of column ``j`` that the Gaussian does not predict linearly from the
-    earlier columns. ``M`` has determinant one, so a box in ``u`` has the
-    volume of its parallelepiped in ``e``; for a diagonal ``Sigma``, ``u = e``
-    and the box is axis-aligned.
+    The box is axis-aligned, except along the columns that the residuals do
+    not span (an output that repeats others, or their sum, to within
+    ``resolution``): there it lives in the Gaussian's *conditional
+    coordinate* ``u_j``, the part of column ``j`` that the Gaussian does not
+    predict linearly from the earlier columns
+    (:func:`sklearn_gum._span.conditional_coordinates`). The change of
+    coordinates has determinant one, so the box has the volume of its
+    parallelepiped in ``e``. (A box in the conditional coordinates of every
+    column tilts with the inliers' correlation, which lets outliers that
+    share it, such as a shift of several outputs at once, look like inliers.)
 
     The rule (``"moments"``, ``"range"`` or a fixed positive volume) gives a
     first volume. For the rules, each side of the box is then widened to span
     the residuals the uniform explains (each pulled towards the outliers'
     mean by its inlier responsibility, so that the box moves continuously
-    with the responsibilities) and to at least ``sqrt(2 pi D_j)``, so that
-    no conditional density of the uniform exceeds the Gaussian's. Whatever
+    with the responsibilities) and to at least ``sqrt(2 pi var_j)`` (the
+    Gaussian's variance along the coordinate), so that no density of the
+    uniform along it exceeds the Gaussian's. Whatever
     the rule, the volume is at least ``1 / N(0; 0, Sigma)``: the uniform
     density never exceeds the Gaussian's peak. Without these floors the
     moment rule can collapse onto the centre of clean residuals, and a
@@ -314,6 +319,9 @@ def uniform_log_volume(residuals, resp, sample_weight, covariance, uniform):
     sample_weight : ndarray of shape (n_samples,)
     covariance : ndarray of shape (n_columns, n_columns)
     uniform : {"moments", "range"} or float
+    resolution : float or ndarray of shape (n_columns,), default=0.0
+        The residual variance below which a column counts as not spanned
+        (``reg_covar`` or the variance floor of the targets' grid).
 
     Returns
     -------
@@ -322,15 +330,16 @@ def uniform_log_volume(residuals, resp, sample_weight, covariance, uniform):
     floor = -log_gaussian_peak(covariance)
     if not isinstance(uniform, str):
         return max(np.log(uniform), floor)
-    coordinates, variances = conditional_coordinates(residuals, covariance)
+    coordinates, variances = conditional_coordinates(residuals, covariance,
+                                                     sample_weight, resolution)
     outlier_weights = sample_weight * (1 - resp)
     log_widths = _log_box_widths(coordinates, outlier_weights, sample_weight, uniform)
     with np.errstate(divide="ignore"):
         log_widths = np.maximum(log_widths, np.log(_explained_span(coordinates, resp,
                                                                    outlier_weights)))
-    # Per coordinate, the box is at least sqrt(2 pi D_j) wide: no conditional
-    # uniform density above the conditional Gaussian peak. The product of
-    # these floors is 1 / N(0; 0, Sigma) (det Sigma = prod D_j).
+    # Per coordinate, the box is at least sqrt(2 pi var_j) wide: no uniform
+    # density along it above the Gaussian's peak there. The product of these
+    # floors is at least 1 / N(0; 0, Sigma) (det Sigma <= prod var_j).
     conditional_floor = 0.5 * np.log(2 * np.pi * variances)
     return max(np.sum(np.maximum(log_widths, conditional_floor)), floor)
 
@@ -448,9 +457,8 @@ def m_step(residuals, resp, sample_weight, *, covariance_type, uniform, reg_cova
     covariance = weighted_covariance(residuals, inlier_weights, **options)
     if not mixture:
         return GroupParams(1.0, covariance, np.inf)
-    log_volume = uniform_log_volume(
-        residuals, resp, sample_weight, covariance, uniform
-    )
+    log_volume = uniform_log_volume(residuals, resp, sample_weight, covariance, uniform,
+                                    resolution=np.maximum(reg_covar, floor))
     return GroupParams(_prior(resp, sample_weight), covariance, log_volume)
 
 

@@ -53,7 +53,7 @@ def robust_start(residuals, sample_weight, *, covariance_type, uniform, reg_cova
         scale = outlier_scale_update(residuals, sample_weight * (1 - resp), covariance)
         return GroupParams(0.5, covariance, np.inf, scale)
     log_volume = uniform_log_volume(residuals, resp, sample_weight, covariance,
-                                    _widest(uniform))
+                                    _widest(uniform), np.maximum(reg_covar, floor))
     return GroupParams(0.5, covariance, log_volume)
 
 
@@ -277,7 +277,7 @@ def gaussian_start(residuals, sample_weight, *, covariance_type, uniform, reg_co
         return GroupParams(prior, covariance, np.inf, TUKEY_SCALE), offset
     resp = np.ones(len(residuals))
     log_volume = uniform_log_volume(centred, resp, sample_weight, covariance,
-                                    _widest(uniform))
+                                    _widest(uniform), np.maximum(reg_covar, floor))
     return GroupParams(prior, covariance, log_volume), offset
 
 

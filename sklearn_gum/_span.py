@@ -40,24 +40,54 @@ def spanning_columns(residuals, sample_weight, resolution):
     return np.array(kept or [0])
 
 
-def conditional_coordinates(residuals, covariance):
-    """Residuals in the Gaussian's conditional coordinates.
+def conditional_coordinates(residuals, covariance, sample_weight, resolution):
+    """Residuals with each column that the residuals do not span replaced by
+    its conditional coordinate under the Gaussian.
 
     With the Cholesky factor ``Sigma = L L^T`` and ``M = L diag(L)^{-1}``
-    (unit lower triangular), ``u = M^{-1} e``: column ``j`` less its linear
-    prediction from the earlier columns under ``Sigma``.
+    (unit lower triangular), ``u = M^{-1} e`` holds in column ``j`` column
+    ``j`` less its linear prediction from the earlier columns under
+    ``Sigma``. Only the columns whose weighted residuals have a conditional
+    variance given the earlier columns of at most ``resolution[j]`` (a
+    repeat of earlier outputs, or a sum of them) take ``u_j``; the others
+    keep ``e_j``, so that the uniform's box stays axis-aligned on outputs
+    that carry their own errors. Either way the map from ``e`` is unit lower
+    triangular, of determinant one: a box in the returned coordinates has
+    the volume of its parallelepiped in ``e``.
 
     Returns
     -------
     coordinates : ndarray of shape (n_samples, n_columns)
     variances : ndarray of shape (n_columns,)
-        The conditional variances ``D_j = L_jj^2``.
+        The Gaussian's variance along each coordinate: ``Sigma_jj`` for a
+        column kept, the conditional variance ``D_j = L_jj^2`` for one
+        replaced.
     """
-    if np.count_nonzero(covariance - np.diag(np.diag(covariance))) == 0:
-        return residuals, np.diag(covariance)
+    variances = np.diag(covariance).copy()
+    redundant = _redundant_columns(residuals, sample_weight, resolution)
+    if not redundant.any() or np.count_nonzero(covariance - np.diag(variances)) == 0:
+        return residuals, variances
     cholesky = linalg.cholesky(covariance, lower=True)
     pivots = np.diag(cholesky)
-    unit = cholesky / pivots
-    coordinates = linalg.solve_triangular(unit, residuals.T, lower=True,
+    conditional = linalg.solve_triangular(cholesky / pivots, residuals.T, lower=True,
                                           unit_diagonal=True).T
-    return coordinates, pivots**2
+    coordinates = residuals.copy()
+    coordinates[:, redundant] = conditional[:, redundant]
+    variances[redundant] = pivots[redundant]**2
+    return coordinates, variances
+
+
+def _redundant_columns(residuals, sample_weight, resolution):
+    """Columns whose weighted residuals have a conditional variance given all
+    earlier columns of at most ``resolution`` (one QR decomposition)."""
+    if residuals.shape[1] < 2:
+        return np.zeros(residuals.shape[1], dtype=bool)
+    rows = sample_weight > 0
+    scaled = residuals[rows] * np.sqrt(sample_weight[rows] / sample_weight[rows].sum())[
+        :, None]
+    pivots = np.abs(np.diag(np.linalg.qr(scaled, mode="r")))
+    if len(pivots) < residuals.shape[1]:
+        pivots = np.r_[pivots, np.zeros(residuals.shape[1] - len(pivots))]
+    redundant = pivots**2 <= np.broadcast_to(resolution, pivots.shape)
+    redundant[0] = False
+    return redundant

@@ -398,40 +398,57 @@ def test_rows_without_weight_do_not_move_the_uniform():
         assert_allclose(padded, expected)
 
 
-def test_an_empty_uniform_gets_the_conditional_floor_without_warnings():
-    # no outlier weight (r = 1 everywhere): every side of the box, in the
-    # conditional coordinates of Sigma, is its floor sqrt(2 pi D_j) with
-    # D = (1, 4 - 0.9^2 / 1): the volume is 1 / N(0; 0, Sigma) exactly
+def test_an_empty_uniform_gets_the_floor_of_its_coordinates_without_warnings():
+    # no outlier weight (r = 1 everywhere): every side of the axis-aligned box
+    # is its floor sqrt(2 pi Sigma_jj), a volume above 1 / N(0; 0, Sigma)
+    # (Hadamard); along a repeated column the side is the conditional floor
+    # sqrt(2 pi D_j), which makes the volume 1 / N(0; 0, Sigma) exactly
     covariance = np.array([[1.0, 0.9], [0.9, 4.0]])
     residuals = np.random.RandomState(9).normal(size=(20, 2))
+    repeated = np.c_[residuals[:, 0], 2 * residuals[:, 0]]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         for uniform in ("moments", "range"):
             log_volume = _mixture.uniform_log_volume(
                 residuals, np.ones(20), np.ones(20), covariance, uniform
             )
+            conditional = _mixture.uniform_log_volume(
+                repeated, np.ones(20), np.ones(20), covariance, uniform, 1e-6
+            )
             if uniform == "moments":
-                assert_allclose(log_volume, np.log(2 * np.pi * np.sqrt(4 - 0.81)))
+                assert_allclose(log_volume, np.log(2 * np.pi * 2.0))
+                assert_allclose(conditional, np.log(2 * np.pi * np.sqrt(4 - 0.81)))
             assert log_volume >= -_mixture.log_gaussian_peak(covariance) - 1e-12
     assert_allclose(-_mixture.log_gaussian_peak(covariance),
                     np.log(2 * np.pi * np.sqrt(4 - 0.81)))
 
 
-def test_the_box_lives_in_the_conditional_coordinates():
+def test_the_box_is_conditional_only_along_columns_the_residuals_do_not_span():
     # Sigma = M D M^T with M = [[1, 0], [0.5, 1]], D = (1, 2): u = (e1, e2 - 0.5 e1)
     covariance = np.array([[1.0, 0.5], [0.5, 2.25]])
     residuals = np.random.RandomState(3).uniform(-5, 5, size=(50, 2))
-    coordinates, variances = _span.conditional_coordinates(residuals, covariance)
-    assert_allclose(variances, [1.0, 2.0])
-    assert_allclose(coordinates, residuals - np.c_[0 * residuals[:, 0],
-                                                   0.5 * residuals[:, 0]])
-    spans = np.ptp(coordinates, axis=0)
-    log_volume = _mixture.uniform_log_volume(residuals, np.zeros(50), np.ones(50),
-                                             covariance, "range")
-    assert_allclose(log_volume, np.log(spans).sum())
-    # a diagonal Sigma leaves the residuals (and the axis-aligned box) as they are
-    same, diagonal = _span.conditional_coordinates(residuals, np.diag([1.0, 3.0]))
+    weights = np.ones(50)
+    # residuals that span both columns keep them: the box is axis-aligned
+    same, variances = _span.conditional_coordinates(residuals, covariance, weights, 1e-6)
     assert same is residuals
+    assert_allclose(variances, [1.0, 2.25])
+    log_volume = _mixture.uniform_log_volume(residuals, np.zeros(50), weights,
+                                             covariance, "range", 1e-6)
+    assert_allclose(log_volume, np.log(np.ptp(residuals, axis=0)).sum())
+    # a second column that is half the first (to within the resolution)
+    # takes its conditional coordinate e2 - 0.5 e1 and variance D_2
+    half = np.c_[residuals[:, 0], 0.5 * residuals[:, 0] + 1e-5 * residuals[:, 1]]
+    coordinates, variances = _span.conditional_coordinates(half, covariance, weights,
+                                                           1e-6)
+    assert_allclose(variances, [1.0, 2.0])
+    assert_allclose(coordinates, half - np.c_[0 * half[:, 0], 0.5 * half[:, 0]])
+    # the same columns with a coarser noise (variance 3e-4 > 1e-6) span both
+    noisy = half + np.c_[0 * half[:, 0], 1e-2 * residuals[:, 1]]
+    assert _span.conditional_coordinates(noisy, covariance, weights, 1e-6)[0] is noisy
+    # a diagonal Sigma leaves the residuals (and the axis-aligned box) as they are
+    same, diagonal = _span.conditional_coordinates(half, np.diag([1.0, 3.0]), weights,
+                                                   1e-6)
+    assert same is half
     assert_allclose(diagonal, [1.0, 3.0])
 
 
