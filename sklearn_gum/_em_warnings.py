@@ -59,3 +59,23 @@ def _at_floor(covariance, floor, columns):
     if floor is None:
         return False
     return bool(np.any(np.diag(covariance) <= np.asarray(floor)[columns] * (1 + 1e-9)))
+
+
+def warn_if_weights_below_dof(sample_weight, dof):
+    """A ``UserWarning`` when frequency weights leave less than one
+    observation beyond the regressor's degrees of freedom where the rows
+    would leave one: ``Sigma`` then gets no degrees-of-freedom correction
+    (see :func:`sklearn_gum._mixture.weighted_covariance`) because of the
+    weights' scale alone."""
+    total = float(sample_weight.sum())
+    if total - dof < 1 <= np.count_nonzero(sample_weight) - dof:
+        warnings.warn(
+            f"sample_weight sums to {total:.3g}, less than one observation beyond "
+            f"the regressor's {dof:g} degrees of freedom. GUMRegressor reads "
+            "sample_weight as frequency weights (scikit-learn's convention: a "
+            "weight of 2 counts as two samples), so Sigma gets no "
+            "degrees-of-freedom correction and is biased low. To weight samples "
+            "by their relative importance, scale the weights to a mean of one "
+            "(sample_weight * n_samples / sample_weight.sum()).",
+            UserWarning,
+        )

@@ -13,6 +13,8 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import _num_features
 
 from . import _em, _start, _warm_em
+from ._em_warnings import warn_if_weights_below_dof
+from ._leverage import studentized
 from ._progress import Progress
 from ._weighted_fit import effective_dof, whitening_factor
 
@@ -80,11 +82,14 @@ def resolve_init(init, refit, n_samples):
     checks the data as the estimator's own fit does (a subset search would
     only report that no subset could be fitted); ``None`` otherwise.
 
-    Fewer rows per parameter leave the residuals of a start fitted to half
-    of them too far from those of a plain fit for the calibrated decision:
-    on clean Gaussian data it kept the uniform in 15% of fits at 5 rows per
-    parameter (20 x 3) and 55% at 50 x 9, against 0-5% from 10 rows per
-    parameter on (20 seeds each).
+    With fewer rows per parameter, the decision on the residuals of a start
+    fitted to part of the rows is not calibrated: on clean Gaussian data it
+    kept an outlier component in 15% of fits at 20 x 3 and 55% at 50 x 9
+    (20 seeds each). The start's small-sample factor
+    (:func:`sklearn_gum._start.subset_scale_factor`) and leverage-studentized
+    residuals (:func:`_decision_residuals`) bring that to 3-15% at 3-5 rows
+    per parameter (10 x 2 to 30 x 8, 40 seeds each), still above the 1% the
+    decision is calibrated for on the residuals of a plain fit.
     """
     if init != "auto":
         return init
@@ -107,13 +112,14 @@ def _fit(refit, groups, options, init, n_init, random_state, verbose):
     come, and only the best run so far is kept: ``n_init`` bounds the time,
     not the memory; :class:`~sklearn_gum._progress.Progress` reports it.
     """
-    first, others = _starts(refit, init, n_init, random_state)
+    first, fitted_rows, others = _starts(refit, init, n_init, random_state)
+    warn_if_weights_below_dof(refit.sample_weight, effective_dof(first))
     source = "the estimator" if init is None or isinstance(init, str) else (
         "the init estimator")
     prediction = refit.predict(first, source=source)
     residuals = refit.targets - prediction
     options = options.scaled(residuals, refit.sample_weight, refit.targets)
-    decision = _em.decide_outliers(residuals, refit.sample_weight, groups, options)
+    decision = _decide(refit, residuals, fitted_rows, groups, options)
     if not decision.keep.any():
         result = _plain_result(refit, groups, options, decision, first, residuals,
                                init)
@@ -199,13 +205,15 @@ def _plain_result(refit, groups, options, decision, first, residuals, init):
 
 
 def _starts(refit, init, n_init, random_state):
-    """The fitted estimator whose predictions start the first EM run, and an
-    iterator over those of the others (fitted when they are drawn)."""
+    """The fitted estimator whose predictions start the first EM run, the
+    rows it was fitted on (None: all of them, or unknown), and an iterator
+    over the others (fitted when they are drawn)."""
     template = refit.estimator
     if isinstance(init, str):
         starts = _start.subset_starts(template, refit, n_init, random_state)
-        first, *others = [_start.reweighted(start, refit) for start in starts]
-        return first, iter(others)
+        (first, fitted_rows), *others = [_start.reweighted(start, refit)
+                                         for start in starts]
+        return first, fitted_rows, iter(fitted for fitted, _ in others)
     if init is None:
         first = refit.fit(refit.blank(), refit.sample_weight)
     else:
@@ -213,7 +221,24 @@ def _starts(refit, init, n_init, random_state):
     others = (
         _start.random_half_fit(template, refit, random_state) for _ in range(n_init - 1)
     )
-    return first, others
+    return first, None, others
+
+
+def _decide(refit, residuals, fitted_rows, groups, options):
+    """The outlier decision on the first start's residuals.
+
+    For a least-squares start fitted to some of the rows, the decision reads
+    the residuals studentized by their leverage
+    (:func:`sklearn_gum._leverage.studentized`): on clean data they have the
+    errors' variance, as the test's calibration assumes, and the mixtures
+    fitted to them (where the EM starts) the errors' scale.
+    """
+    least_squares = (type(refit.estimator) is LinearRegression
+                     and not refit.estimator.positive)
+    if fitted_rows is not None and not fitted_rows.all() and least_squares:
+        residuals = studentized(residuals, refit.X, refit.sample_weight, fitted_rows,
+                                refit.estimator.fit_intercept)
+    return _em.decide_outliers(residuals, refit.sample_weight, groups, options)
 
 
 def _run(refit, estimator, prediction, options, groups, start, decision, verbose):

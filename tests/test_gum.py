@@ -352,9 +352,14 @@ def test_integer_sample_weights_equal_repeated_rows():
 def test_weights_that_sum_to_one_keep_the_flags_and_the_inlier_variance():
     # The decision depends on the ratios of the weights; Sigma's degrees of
     # freedom cannot apply to a total weight of one (the old cap at sum w / 2
-    # doubled it: 0.0211 against 0.0106)
+    # doubled it: 0.0211 against 0.0106), and the user is told so
     plain = GUMRegressor().fit(X, Y)
-    scaled = GUMRegressor().fit(X, Y, sample_weight=np.full(200, 1 / 200))
+    with pytest.warns(UserWarning, match=r"sums to 1, less than one observation beyond "
+                      r"the regressor.s \d degrees of freedom.*frequency weights"):
+        scaled = GUMRegressor().fit(X, Y, sample_weight=np.full(200, 1 / 200))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        GUMRegressor().fit(X, Y, sample_weight=np.full(200, 5 / 200))
     assert_array_equal(scaled.inlier_mask_, plain.inlier_mask_)
     n_inliers = 200 * plain.inlier_prior_
     assert_allclose(scaled.covariance_, plain.covariance_ * (n_inliers - 2) / n_inliers,

@@ -103,13 +103,15 @@ def test_outlier_display_1d_artists(gum_1d, tmp_path):
     assert x[np.argmax(density)] == 0
     assert_allclose(density, rho * np.exp(-(x**2) / (2 * sigma2)) / np.sqrt(2 * np.pi * sigma2))
 
-    # Uniform level (1 - rho) / gamma over an interval of length gamma that
-    # holds the flagged residuals.
+    # Uniform level (1 - rho) / gamma over an interval of length gamma
+    # centred on the flagged residuals (the box spans them, each pulled
+    # towards the outliers' mean by its inlier responsibility: nearly all)
     x, level = display.uniform_line_.get_data()
     assert_allclose(level, (1 - rho) / gamma)
     assert_allclose(x[1] - x[0], gamma)
     residuals = (y - prediction)[flagged]
-    assert x[0] <= residuals.min() and residuals.max() <= x[1]
+    assert_allclose(x[0] + x[1], residuals.min() + residuals.max())
+    assert gamma >= 0.99 * np.ptp(residuals)
 
 
 def test_outlier_display_on_new_data_uses_outlier_proba(gum_1d):

@@ -54,14 +54,36 @@ def test_default_start_survives_half_one_sided_outliers(seed):
 # -------------------------------------------------------- classic data sets
 
 
-@pytest.mark.parametrize("loader", [load_stackloss, load_hbk, load_wood])
+@pytest.mark.parametrize("loader", [load_hbk, load_wood])
 @pytest.mark.parametrize("seed", range(4))
 def test_subset_start_flags_exactly_the_literature_outliers(loader, seed):
-    # Stack loss flagged 9 of 21 rows before the degrees-of-freedom
-    # correction; the literature (LTS, MM) flags 1, 3, 4 and 21.
     data = loader()
     gum = GUMRegressor(init="subsets", random_state=seed).fit(data.data, data.target)
     assert_array_equal(~gum.inlier_mask_, data.outlier_mask)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_stack_loss_start_leaves_out_the_literature_rows(seed):
+    # The literature (LTS, MM) flags rows 1, 3, 4 and 21 of 21. The subset
+    # start's reweighting leaves out exactly those with the small-sample
+    # factor of its scale (without it, rows 2 and 13 too). The decision, a
+    # test at 1% on the leverage-studentized residuals, does not keep them:
+    # the uniform's likelihood ratio is 11.4 nats against its 99% quantile
+    # of 18.0 on 21 clean residuals (it kept them when it read the raw
+    # residuals of the start, which on clean data at 20 x 5 kept an outlier
+    # component in about half of the fits).
+    from sklearn_gum._linear_refit import make_refit
+    from sklearn_gum._start import reweighted, subset_starts
+
+    data = load_stackloss()
+    refit = make_refit(LinearRegression(), data.data, data.target[:, None],
+                       np.ones(21), {}, True)
+    start = subset_starts(refit.estimator, refit, 1, np.random.RandomState(seed))[0]
+    _, kept = reweighted(start, refit)
+    assert_array_equal(~kept, data.outlier_mask)
+    gum = GUMRegressor(init="subsets", random_state=seed).fit(data.data, data.target)
+    assert not gum.has_outliers_
+    assert -7.5 < gum.outlier_evidence_ < -6
 
 
 def test_stars_flags_the_four_giants():
@@ -168,15 +190,18 @@ def test_rescaling_X_rescales_the_coefficients(factor):
 @pytest.mark.parametrize("seed", [1, 2])
 def test_forced_uniform_on_tiny_noise_fits_the_gaussian(seed):
     # noise sd 1e-4: every probability sat at 0.5 with an absolute reg_covar.
-    # Forced on clean data, the uniform may still take tail samples (6 of 60
-    # for seed 2, none for seed 1): the likelihood of 60 Gaussian draws can
-    # prefer a narrower Gaussian; outlier_component="auto" keeps it off.
+    # Forced on clean data, the uniform may still take tail samples (8 of 60
+    # for seed 1, none for seed 2, from the subset start with the
+    # small-sample factor of its scale; none and 6 without it): the
+    # likelihood of 60 Gaussian draws can prefer a narrower Gaussian, and
+    # which local optimum the EM reaches depends on its start;
+    # outlier_component="auto" keeps it off.
     y = X_UNITS @ [1.0, 2.0, 3.0] + 1e-4 * np.random.RandomState(seed).normal(size=60)
     gum = GUMRegressor(outlier_component="always").fit(X_UNITS, y)
-    assert (~gum.inlier_mask_).sum() <= 6
+    assert (~gum.inlier_mask_).sum() <= 8
     assert not GUMRegressor().fit(X_UNITS, y).has_outliers_
     assert np.mean(np.abs(gum.outlier_proba_ - 0.5) < 0.05) < 0.05
-    assert gum.inlier_prior_ > 0.75
+    assert gum.inlier_prior_ > 0.7
     residual_sd = np.std(y - LinearRegression().fit(X_UNITS, y).predict(X_UNITS))
     assert_allclose(np.sqrt(gum.covariance_[0, 0]), residual_sd, rtol=0.2)
     scaled = GUMRegressor(outlier_component="always").fit(X_UNITS, y * 1e4)
@@ -265,10 +290,11 @@ def test_default_start_is_the_subset_start_from_ten_rows_per_parameter():
     gum = GUMRegressor().fit(data.data, data.target)
     assert_array_equal(~gum.inlier_mask_, data.outlier_mask)
     # stack loss: 21 rows, 4 parameters: the plain start, which masks them
+    # (the subset start finds them, see the test above)
     data = load_stackloss()
-    assert GUMRegressor().fit(data.data, data.target).inlier_mask_.all()
-    subsets = GUMRegressor(init="subsets", random_state=0).fit(data.data, data.target)
-    assert_array_equal(~subsets.inlier_mask_, data.outlier_mask)
+    gum = GUMRegressor().fit(data.data, data.target)
+    assert gum.inlier_mask_.all()
+    assert gum.outlier_evidence_ < -10
 
 
 def test_auto_start_keeps_its_false_alarm_rate_on_clean_data():
@@ -355,8 +381,10 @@ def test_reweighting_refits_on_the_start_inliers():
     refit = make_refit(LinearRegression(), X_rw, y_rw[:, None], np.ones(200), {}, True)
     few = np.setdiff1d(np.arange(10), [5])
     start = refit.fit(refit.blank(), np.ones(200), rows=few)
-    fitted = reweighted(start, refit)
+    fitted, kept = reweighted(start, refit)
     residuals = y_rw - refit.predict(fitted)[:, 0]
+    assert not kept[[5, 50, 150]].any()
+    assert 190 <= kept.sum() <= 197
     assert np.all(np.abs(residuals[[5, 50, 150]]) > 19)
     assert np.abs(np.delete(residuals, [5, 50, 150])).max() < 0.4
     clean = np.setdiff1d(np.arange(200), [5, 50, 150])
