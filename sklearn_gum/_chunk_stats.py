@@ -129,7 +129,8 @@ def chunk_stats(X, y, w, model, residual_moments=False):
     blocks = []
     for start in range(0, max(len(X), 1), BLOCK_ROWS):
         rows = slice(start, start + BLOCK_ROWS)
-        block_w = np.ones(len(X[rows])) if w is None else np.asarray(w[rows], dtype=float)
+        block_w = (np.ones(len(X[rows])) if w is None
+                   else np.asarray(w[rows], dtype=float))
         blocks.append(_block_stats(X[rows], y[rows], block_w, model, design,
                                    residual_moments))
     return [_merged(list(parts)) for parts in zip(*blocks)]

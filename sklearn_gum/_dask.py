@@ -218,7 +218,8 @@ class ChunkedFinish:
         found = [self._with_all_gram(stats, params)
                  for stats, params in zip(found, candidates)]
         finite = all(np.isfinite(stats[name]).all() for stats in found
-                     for name in ("gram", "moment", "gram_all", "moment_all", "ll", "in_ee")
+                     for name in ("gram", "moment", "gram_all", "moment_all", "ll",
+                                  "in_ee")
                      if name in stats)
         if not finite or found[0]["negative"]:
             raise ValueError(

@@ -211,7 +211,8 @@ def test_each_iteration_is_one_pass_and_outputs_are_lazy(small_sample, monkeypat
     calls = []
     chunk_stats = _chunk_stats.chunk_stats
     monkeypatch.setattr(_chunk_stats, "chunk_stats",
-                        lambda *args: calls.append(args[0].ctypes.data) or chunk_stats(*args))
+                        lambda *args: calls.append(args[0].ctypes.data)
+                        or chunk_stats(*args))
     Xd = _lazy(X).map_blocks(load, dtype=float)
     with dask.config.set(scheduler="threads"):
         gum = GUMRegressor().fit(Xd, _lazy(Y))
@@ -377,10 +378,12 @@ def test_a_chunk_in_blocks_sums_to_the_chunk_in_one_block(monkeypatch, candidate
             weights = w
         else:
             resp = _mixture.e_step(e[:, None], params[0])[0]
-            weights = w * (resp if candidates == "gaussian" else np.maximum(resp, 1e-12))
+            floored = resp if candidates == "gaussian" else np.maximum(resp, 1e-12)
+            weights = w * floored
             assert seven["in_w"] == pytest.approx(w @ resp, rel=1e-12)
         assert seven["n"] == n and seven["sw"] == w.sum()
-        assert_allclose(seven["gram"], design.T @ (weights[:, None] * design), rtol=1e-10)
+        assert_allclose(seven["gram"], design.T @ (weights[:, None] * design),
+                        rtol=1e-10)
         assert_allclose(seven["moment"][:, 0], design.T @ (weights * yc), rtol=1e-10)
         if candidates == "gaussian":  # the Gram of w, for that of w (1 - r)
             assert_allclose(seven["gram_all"], design.T @ (w[:, None] * design),
