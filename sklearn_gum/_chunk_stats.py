@@ -94,7 +94,8 @@ class ChunkModel:
         return X @ self.coef + self.intercept
 
     def unscale(self, gram, moment):
-        """``Z^T W Z`` and ``Z^T W y`` from the sums of :meth:`design`."""
+        """``Z^T W Z`` and ``Z^T W y`` from the sums of ``Z D^-1`` (the
+        centred features and, with an intercept, ones: :class:`_Design`)."""
         inverse = np.append(1 / self.scale, [1.0] * self.fit_intercept)
         return gram * np.outer(inverse, inverse), moment * inverse[:, None]
 
@@ -198,8 +199,8 @@ class _Design:
         np.subtract(X, self.model.mean, out=self.centred[:self.n_rows])
 
     def gram(self, y, weights):
-        """``Z^T W Z`` and ``Z^T W y`` of the centred block (unscaled by
-        :meth:`ChunkModel.unscale`)."""
+        """``Z^T W Z`` and ``Z^T W y`` of the centred block, the scaling
+        ``D`` applied to the sums (:meth:`ChunkModel.unscale`)."""
         p, q, n = self.n_features, self.n_columns, self.n_rows
         root = np.sqrt(weights)
         weighted = self.weighted[:n]
