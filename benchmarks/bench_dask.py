@@ -27,6 +27,8 @@ Usage::
 
     nice -n 10 python benchmarks/bench_dask.py                      # 20M rows
     nice -n 10 python benchmarks/bench_dask.py --n-samples 2000000  # faster
+    python benchmarks/bench_dask.py --outlier-model uniform \
+        --out benchmarks/results/bench_dask_uniform.md
 """
 
 import argparse
@@ -135,7 +137,8 @@ def run(args, report):
         pass_times = count_passes()
         with MemoryPoller(client) as poller, warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            gum, gum_time = timed(GUMRegressor().fit, X, y)
+            gum, gum_time = timed(GUMRegressor(outlier_model=args.outlier_model).fit,
+                                  X, y)
         _, ols_after = timed(dask_ols, X, y)
         restarted = set(client.scheduler_info()["workers"]) != workers
         first = slice(0, args.chunk_rows)
@@ -146,7 +149,8 @@ def run(args, report):
     X_sub, y_sub = dask.compute(X[: args.subsample], y[: args.subsample])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        memory, memory_time = timed(GUMRegressor().fit, X_sub, y_sub)
+        memory, memory_time = timed(
+            GUMRegressor(outlier_model=args.outlier_model).fit, X_sub, y_sub)
     gum_error = error(gum.estimator_.coef_, gum.estimator_.intercept_, coef, intercept)
     rows = [[
         f"{args.n_samples:,} x {N_FEATURES}", f"{size / 1e9:.2f} GB",
@@ -192,6 +196,8 @@ def main(argv=None):
     parser.add_argument("--memory-limit", default="1.2GB", help="per worker")
     parser.add_argument("--subsample", type=int, default=1_000_000,
                         help="rows of the in-memory comparison fit")
+    parser.add_argument("--outlier-model", default="auto",
+                        choices=["auto", "uniform", "gaussian"])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=None, help="markdown file to write")
     args = parser.parse_args(argv)
@@ -201,7 +207,8 @@ def main(argv=None):
     )
     report.section(
         f"{args.n_samples:,} x {N_FEATURES}, {args.outliers:.0%} outliers, "
-        f"chunks of {args.chunk_rows:,} rows, LocalCluster of 2 processes"
+        f"chunks of {args.chunk_rows:,} rows, LocalCluster of 2 processes, "
+        f"outlier_model={args.outlier_model!r}"
     )
     with limit_threads(1):  # the client's BLAS must not fight the workers
         run(args, report)

@@ -14,9 +14,10 @@ total, equal to the M-step on all residuals at once, and
 The refit's weight is ``w max(r, 1e-12)`` for a uniform, and ``w (r + (1 -
 r) / k)`` for Gaussian outliers (:func:`sklearn_gum._mixture.precision_weights`)
 with the ``k`` of the coming M-step, known only once every chunk is summed.
-``r + (1 - r) / k`` is linear in ``1 / k``: a chunk sums the Gram matrices
-of ``w r`` and of ``w (1 - r)`` apart (``"gram"``, ``"gram_out"``), and
-:func:`normal_equations` adds the second divided by the new ``k``. That is
+``r + (1 - r) / k`` is linear in ``1 / k``: the Gram matrices of ``w r``
+(``"gram"``) and of ``w (1 - r)`` are summed apart (the second as that of
+``w``, ``"gram_all"``, less the first), and :func:`normal_equations` adds
+the second divided by the new ``k``. That is
 the in-memory refit exactly while ``k <= 1e12`` (where ``1 / k`` is above
 its floor of 1e-12).
 
@@ -35,6 +36,16 @@ every chunk is summed. A chunk therefore also returns its ``(r_n, e_n)``
 :func:`combine` has given ``c``, :func:`pulled_extremes` evaluates each
 chunk's pulled residuals, and :func:`with_span` adds the span to the sums.
 The data are read once and the span is exact.
+
+A chunk is scored in blocks of ``BLOCK_ROWS`` rows: every temporary then
+stays in the cache and below glibc's mmap threshold (dask's workers set
+``MALLOC_TRIM_THRESHOLD_``, which pins that threshold at 128 KiB, so every
+larger array is fresh memory, paid in page faults); each block's weighted
+design ``sqrt(W) [Z D^-1, 1, y]`` fills one buffer, and its Gram matrix, one
+BLAS call (``syrk``), holds ``Z^T W Z``, ``Z^T W y`` at once. For Gaussian
+outliers the Gram of ``w (1 - r)`` is that of ``w`` less that of ``w r``:
+the Gram of ``w`` (``"gram_all"``, the same in every pass) is summed once,
+in a model's first pass, and :func:`normal_equations` subtracts.
 """
 
 import numpy as np
@@ -43,7 +54,9 @@ from . import _em, _mixture
 
 WEIGHT_FLOOR = 1e-12  # as _regressor_em._refit_inputs floors the soft weights
 SUMS = ("n", "sw", "ll", "inliers", "in_w", "in_ee", "out_w", "out_e", "out_ee",
-        "gram", "moment", "gram_out", "moment_out")
+        "gram", "moment", "gram_all", "moment_all")
+# 8192 rows: a residual vector is 64 KiB, under the 128 KiB mmap threshold
+BLOCK_ROWS = 8192
 
 
 class ChunkModel:
@@ -62,32 +75,27 @@ class ChunkModel:
         Centring and scaling of the design.
     fit_intercept : bool
     threshold : float
+    all_gram : bool, default=True
+        Whether candidates with Gaussian outliers sum the Gram matrix of
+        ``w`` (``"gram_all"``); False once the caller holds it.
     """
 
     def __init__(self, coef, intercept, candidates, mean, scale, fit_intercept,
-                 threshold):
+                 threshold, all_gram=True):
         self.coef = np.asarray(coef, dtype=float).ravel()
         self.intercept = float(intercept)
         self.candidates = list(candidates)
         self.mean, self.scale = mean, scale
         self.fit_intercept = fit_intercept
         self.threshold = threshold
+        self.all_gram = all_gram
 
     def predict(self, X):
         return X @ self.coef + self.intercept
 
-    def design(self, X):
-        """``Z D^-1``: centred features and (with an intercept) ones; the
-        scaling ``D`` is applied to the sums instead (:meth:`unscale`)."""
-        n_features = X.shape[1]
-        design = np.empty((len(X), n_features + self.fit_intercept))
-        np.subtract(X, self.mean, out=design[:, :n_features])
-        if self.fit_intercept:
-            design[:, n_features] = 1.0
-        return design
-
     def unscale(self, gram, moment):
-        """``Z^T W Z`` and ``Z^T W y`` from the sums of :meth:`design`."""
+        """``Z^T W Z`` and ``Z^T W y`` from the sums of ``Z D^-1`` (the
+        centred features and, with an intercept, ones: :class:`_Design`)."""
         inverse = np.append(1 / self.scale, [1.0] * self.fit_intercept)
         return gram * np.outer(inverse, inverse), moment * inverse[:, None]
 
@@ -100,7 +108,8 @@ def chunk_stats(X, y, w, model, residual_moments=False):
     equations weighted by its responsibilities. Without a mixture (a
     candidate None) the refit is weighted by ``w`` alone;
     ``residual_moments`` then also sums ``w e e^T`` (a pure Gaussian's
-    M-step, in ``in_ee``).
+    M-step, in ``in_ee``). Computed in blocks of ``BLOCK_ROWS`` rows and
+    combined (the module's docstring).
 
     Parameters
     ----------
@@ -117,41 +126,90 @@ def chunk_stats(X, y, w, model, residual_moments=False):
     """
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float).reshape(len(X), 1)
-    w = np.ones(len(X)) if w is None else np.asarray(w, dtype=float)
+    design = _Design(X.shape[1], model)
+    blocks = []
+    for start in range(0, max(len(X), 1), BLOCK_ROWS):
+        rows = slice(start, start + BLOCK_ROWS)
+        block_w = (np.ones(len(X[rows])) if w is None
+                   else np.asarray(w[rows], dtype=float))
+        blocks.append(_block_stats(X[rows], y[rows], block_w, model, design,
+                                   residual_moments))
+    return [_merged(list(parts)) for parts in zip(*blocks)]
+
+
+def _block_stats(X, y, w, model, design, residual_moments):
+    """:func:`chunk_stats` of one block of rows, per candidate."""
     e = y - model.predict(X)[:, None]
-    design = model.design(X)
-    return [_candidate_stats(e, y, w, design, model, params, residual_moments)
-            for params in model.candidates]
+    design.centre(X)
+    gaussian = [params is not None and np.isfinite(params[0].outlier_scale)
+                for params in model.candidates]
+    every = design.gram(y, w) if model.all_gram and any(gaussian) else None
+    stats = [_candidate_stats(e, y, w, design, model, params, residual_moments)
+             for params in model.candidates]
+    for found, is_gaussian in zip(stats, gaussian):
+        if is_gaussian and every is not None:
+            found["gram_all"], found["moment_all"] = every
+    return stats
+
+
+def _merged(parts):
+    """:func:`combine` of a chunk's blocks, with their ``"pairs"``."""
+    total = combine(parts)
+    if "pairs" in parts[0]:
+        total["pairs"] = np.concatenate([part["pairs"] for part in parts])
+    return total
 
 
 def _candidate_stats(e, y, w, design, model, params, residual_moments):
-    """:func:`chunk_stats` of one candidate mixture ``params``."""
+    """:func:`chunk_stats` of one candidate mixture ``params`` on a block."""
     stats = {"n": len(e), "sw": w.sum(), "negative": bool((w < 0).any())}
     if params is None:
         if residual_moments:
             stats.update(in_ee=(e * w[:, None]).T @ e)
-        stats["gram"], stats["moment"] = _normal_sums(design, y, w, model)
+        stats["gram"], stats["moment"] = design.gram(y, w)
         return stats
     resp, log_lik = _em.score_groups(e, [np.array([0])], params)
     resp = resp[:, 0]
     gaussian = np.isfinite(params[0].outlier_scale)
     stats.update(_mixture_sums(e, resp, log_lik, w, model.threshold, pairs=not gaussian))
-    if gaussian:  # w (r + (1 - r) / k) with the next k: both parts apart
-        stats["gram"], stats["moment"] = _normal_sums(design, y, w * resp, model)
-        stats["gram_out"], stats["moment_out"] = _normal_sums(design, y, w * (1 - resp),
-                                                              model)
-    else:
-        stats["gram"], stats["moment"] = _normal_sums(
-            design, y, w * np.maximum(resp, WEIGHT_FLOOR), model)
+    # for Gaussian outliers w (r + (1 - r) / k), with the next k: the Gram of
+    # w r here, that of w (1 - r) from the Gram of w (normal_equations)
+    stats["gram"], stats["moment"] = design.gram(
+        y, w * resp if gaussian else w * np.maximum(resp, WEIGHT_FLOOR))
     return stats
 
 
-def _normal_sums(design, y, weights, model):
-    """``Z^T W Z`` and ``Z^T W y`` from ``sqrt(W) Z`` (a copy of the chunk's
-    design per weighting: the design itself serves every candidate)."""
-    root = np.sqrt(weights)[:, None]
-    weighted = design * root
-    return model.unscale(weighted.T @ weighted, weighted.T @ (root * y))
+class _Design:
+    """The buffers of a chunk's blocks: the centred features, and the
+    weighted design ``sqrt(W) [Z D^-1, 1, y]`` whose Gram matrix gives the
+    normal equations' sums in one BLAS call (``syrk``)."""
+
+    def __init__(self, n_features, model):
+        self.model = model
+        self.n_features = n_features
+        self.n_columns = n_features + model.fit_intercept  # Z's
+        rows = BLOCK_ROWS
+        self.centred = np.empty((rows, n_features))
+        self.weighted = np.empty((rows, self.n_columns + 1))
+        self.n_rows = 0
+
+    def centre(self, X):
+        """Centre a block's features (once for all its weightings)."""
+        self.n_rows = len(X)
+        np.subtract(X, self.model.mean, out=self.centred[:self.n_rows])
+
+    def gram(self, y, weights):
+        """``Z^T W Z`` and ``Z^T W y`` of the centred block, the scaling
+        ``D`` applied to the sums (:meth:`ChunkModel.unscale`)."""
+        p, q, n = self.n_features, self.n_columns, self.n_rows
+        root = np.sqrt(weights)
+        weighted = self.weighted[:n]
+        np.multiply(self.centred[:n], root[:, None], out=weighted[:, :p])
+        if self.model.fit_intercept:
+            weighted[:, p] = root
+        np.multiply(y[:, 0], root, out=weighted[:, q])
+        full = weighted.T @ weighted
+        return self.model.unscale(full[:q, :q], full[:q, q:])
 
 
 def _mixture_sums(e, resp, log_lik, w, threshold, pairs=True):
@@ -301,9 +359,10 @@ def normal_equations(stats, params):
     ``params``: for Gaussian outliers the Gram of ``w (1 - r)`` enters
     divided by the new ``k`` (``W = w (r + (1 - r) / k)``)."""
     gram, moment = stats["gram"], stats["moment"]
-    if "gram_out" in stats:
+    if "gram_all" in stats:  # the Gram of w (1 - r): that of w less that of w r
         scale = params[0].outlier_scale
-        gram, moment = gram + stats["gram_out"] / scale, moment + stats["moment_out"] / scale
+        gram_out, moment_out = stats["gram_all"] - gram, stats["moment_all"] - moment
+        gram, moment = gram + gram_out / scale, moment + moment_out / scale
     return gram, moment
 
 

@@ -190,19 +190,22 @@ class ChunkedFinish:
                                   refit.sample_weight, {}, refit.ravel)
         self.solver.design  # centre and scale from the sample
         self.threshold = threshold
+        self.all_gram = None  # the Gram of w, the same in every pass
 
     def pass_(self, coef, intercept, *candidates, residual_moments=False):
         """One pass over the chunks: the summed :func:`chunk_stats`, one dict
         per candidate mixture (a list of GroupParams, or None for none)."""
         model = _chunk_stats.ChunkModel(
             coef, intercept, candidates, self.solver._mean, self.solver._scale,
-            self.solver.fit_intercept, self.threshold,
+            self.solver.fit_intercept, self.threshold, all_gram=self.all_gram is None,
         )
+        # concatenate=False: a chunk's one block of columns is handed over
+        # as it is, where concatenating would copy it
         blocks = da.blockwise(
             _stats_block, "i", *self.arrays, model=model,
             residual_moments=residual_moments, adjust_chunks={"i": 1},
             meta=np.empty(0, dtype=object),
-            concatenate=True,
+            concatenate=False,
         ).to_delayed().ravel()
         # the sums reach the client; each chunk's (r, e) pairs stay on its
         # worker until the outliers' mean gives its pulled extremes
@@ -212,8 +215,11 @@ class ChunkedFinish:
         centres = delayed(_chunk_stats.candidate_centres)(totals)
         extremes = [delayed(_extremes)(block, centres) for block in blocks]
         found = delayed(_chunk_stats.candidates_with_span)(totals, extremes).compute()
+        found = [self._with_all_gram(stats, params)
+                 for stats, params in zip(found, candidates)]
         finite = all(np.isfinite(stats[name]).all() for stats in found
-                     for name in ("gram", "moment", "gram_out", "moment_out", "ll", "in_ee")
+                     for name in ("gram", "moment", "gram_all", "moment_all", "ll",
+                                  "in_ee")
                      if name in stats)
         if not finite or found[0]["negative"]:
             raise ValueError(
@@ -222,6 +228,15 @@ class ChunkedFinish:
                 "infinity or negative values."
             )
         return found
+
+    def _with_all_gram(self, stats, params):
+        """``stats`` with the Gram of ``w`` where ``params`` has Gaussian
+        outliers: summed in the first such pass, kept for the next ones."""
+        if params is None or not np.isfinite(params[0].outlier_scale):
+            return stats
+        if "gram_all" in stats:
+            self.all_gram = stats["gram_all"], stats["moment_all"]
+        return dict(stats, gram_all=self.all_gram[0], moment_all=self.all_gram[1])
 
     def solve(self, stats, params=None):
         """The refit's coefficients from the summed normal equations (of the
@@ -371,7 +386,9 @@ class ChunkedFinish:
 
 
 def _stats_block(X, y, w=None, *, model, residual_moments):
-    """:func:`chunk_stats` of one chunk, as a one-element object array."""
+    """:func:`chunk_stats` of one chunk (``X`` and ``y`` as lists of their
+    one block of columns), as a one-element object array."""
+    [X], [y] = X, y
     block = np.empty(1, dtype=object)
     block[0] = _chunk_stats.chunk_stats(X, y, w, model, residual_moments)
     return block

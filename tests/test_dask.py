@@ -64,6 +64,13 @@ def small_sample(monkeypatch):
     monkeypatch.setattr(_dask, "SAMPLE", 1000)
 
 
+@pytest.fixture(params=[8192, 64], ids=["one-block", "blocks-of-64"])
+def block_rows(request, monkeypatch):
+    """Chunks scored in one block, or in blocks of 64 rows (11 a chunk)."""
+    monkeypatch.setattr(_chunk_stats, "BLOCK_ROWS", request.param)
+    return request.param
+
+
 def _lazy(values, chunks=CHUNKS):
     return da.from_array(values, chunks=(chunks,) + values.shape[1:])
 
@@ -106,7 +113,8 @@ def _full_data_stage(monkeypatch):
     return found
 
 
-def test_gaussian_label_noise_finish_equals_the_in_memory_fit(small_sample, monkeypatch):
+def test_gaussian_label_noise_finish_equals_the_in_memory_fit(small_sample, monkeypatch,
+                                                              block_rows):
     # the contaminated normal's ECM on the chunks: Sigma for the current k,
     # k for the new Sigma, the refit weighted by r + (1 - r) / k (new k)
     memory = GUMRegressor().fit(X, Y_GAUSSIAN)
@@ -170,7 +178,7 @@ def test_a_sample_larger_than_em_sample_finishes_near_the_in_memory_fit(monkeypa
 
 @pytest.mark.parametrize("params", [dict(uniform="range"), dict(covariance_type="diag"),
                                     dict(estimator=LinearRegression(fit_intercept=False))])
-def test_options_and_weights_give_the_in_memory_fit(small_sample, params):
+def test_options_and_weights_give_the_in_memory_fit(small_sample, params, block_rows):
     weights = RNG.randint(0, 3, N).astype(float)
     memory = GUMRegressor(**params).fit(X, Y, sample_weight=weights)
     lazy = GUMRegressor(**params).fit(_lazy(X), _lazy(Y), sample_weight=_lazy(weights, 400))
@@ -192,14 +200,19 @@ def test_clean_data_is_the_plain_least_squares_fit(small_sample):
 def test_each_iteration_is_one_pass_and_outputs_are_lazy(small_sample, monkeypatch):
     reads = np.zeros(len(range(0, N, CHUNKS)), dtype=int)
 
+    loaded = set()
+
     def load(block, block_info=None):
         reads[block_info[0]["chunk-location"][0]] += 1
+        block = block.copy()
+        loaded.add(block.ctypes.data)
         return block
 
     calls = []
     chunk_stats = _chunk_stats.chunk_stats
     monkeypatch.setattr(_chunk_stats, "chunk_stats",
-                        lambda *args: calls.append(1) or chunk_stats(*args))
+                        lambda *args: calls.append(args[0].ctypes.data)
+                        or chunk_stats(*args))
     Xd = _lazy(X).map_blocks(load, dtype=float)
     with dask.config.set(scheduler="threads"):
         gum = GUMRegressor().fit(Xd, _lazy(Y))
@@ -207,6 +220,7 @@ def test_each_iteration_is_one_pass_and_outputs_are_lazy(small_sample, monkeypat
         # the sample, then one pass per full-data E-step
         assert passes >= 2 and len(calls) == passes * len(reads)
         assert_array_equal(reads, 1 + passes)
+        assert set(calls) <= loaded  # each chunk's X scored where it was loaded
         assert isinstance(gum.outlier_proba_, da.Array)
         assert isinstance(gum.inlier_mask_, da.Array)
         assert gum.outlier_proba_.chunks == Xd.chunks[:1]
@@ -325,3 +339,80 @@ def test_contaminated_m_step_and_refit_from_chunk_sums():
     design = np.column_stack([(Xc - mean) / scale, np.ones(n)])
     assert_allclose(gram, design.T @ (weights[:, None] * design), rtol=1e-10)
     assert_allclose(moment[:, 0], design.T @ (weights * yc), rtol=1e-10)
+
+
+def _stats_in_blocks(monkeypatch, rows, *args):
+    monkeypatch.setattr(_chunk_stats, "BLOCK_ROWS", rows)
+    return _chunk_stats.chunk_stats(*args)
+
+
+@pytest.mark.parametrize("candidates", ["uniform", "gaussian", "none"])
+def test_a_chunk_in_blocks_sums_to_the_chunk_in_one_block(monkeypatch, candidates):
+    """Blocks of 7 rows give the sums of one block of 500 (two candidate
+    uniforms, a contaminated normal, or none), and those sums are the
+    formulas' on the whole chunk."""
+    rng = np.random.RandomState(3)
+    n = 500
+    Xc = rng.normal(size=(n, 3)) * [1.0, 10.0, 0.1] + 1.0
+    e = rng.normal(size=n) * np.where(rng.rand(n) < 0.3, 6.0, 1.0)
+    yc = Xc @ [1.0, -2.0, 3.0] + 0.5 + e
+    w = rng.randint(0, 3, n).astype(float)
+    mixtures = {
+        "uniform": [[_mixture.GroupParams(0.7, np.array([[1.2]]), np.log(30.0))],
+                    [_mixture.GroupParams(0.7, np.array([[1.2]]), np.log(20.0))]],
+        "gaussian": [[_mixture.GroupParams(0.7, np.array([[1.2]]), np.inf, 9.0)]],
+        "none": [None],
+    }[candidates]
+    mean, scale = Xc.mean(axis=0), Xc.std(axis=0)
+    model = _chunk_stats.ChunkModel([1.0, -2.0, 3.0], 0.5, mixtures, mean, scale,
+                                    True, 0.5)
+    args = (Xc, yc, w, model, True)
+    whole = _stats_in_blocks(monkeypatch, 10_000, *args)
+    blocked = _stats_in_blocks(monkeypatch, 7, *args)
+    design = np.column_stack([(Xc - mean) / scale, np.ones(n)])
+    for params, one, seven in zip(mixtures, whole, blocked):
+        assert one.keys() == seven.keys()
+        for name in one:
+            assert_allclose(seven[name], one[name], rtol=1e-12, atol=1e-12)
+        if params is None:
+            weights = w
+        else:
+            resp = _mixture.e_step(e[:, None], params[0])[0]
+            floored = resp if candidates == "gaussian" else np.maximum(resp, 1e-12)
+            weights = w * floored
+            assert seven["in_w"] == pytest.approx(w @ resp, rel=1e-12)
+        assert seven["n"] == n and seven["sw"] == w.sum()
+        assert_allclose(seven["gram"], design.T @ (weights[:, None] * design),
+                        rtol=1e-10)
+        assert_allclose(seven["moment"][:, 0], design.T @ (weights * yc), rtol=1e-10)
+        if candidates == "gaussian":  # the Gram of w, for that of w (1 - r)
+            assert_allclose(seven["gram_all"], design.T @ (w[:, None] * design),
+                            rtol=1e-10)
+        else:
+            assert "gram_all" not in seven
+        if candidates == "uniform":  # the (r, e) of the explained residuals
+            assert len(seven["pairs"]) == np.sum(w * (1 - resp) > 0)
+    if candidates == "uniform":  # the two volumes score differently
+        assert whole[0]["ll"] != pytest.approx(whole[1]["ll"], rel=1e-3)
+
+
+@pytest.mark.parametrize("targets, expected", [(Y, 0), (Y_GAUSSIAN, 1)])
+def test_the_gram_of_the_weights_is_summed_in_one_pass(small_sample, monkeypatch,
+                                                       targets, expected):
+    """For Gaussian outliers the first pass sums the Gram of w for every
+    later one; a uniform's refit never needs it."""
+    found = []
+    chunk_stats = _chunk_stats.chunk_stats
+
+    def spy(*args):
+        stats = chunk_stats(*args)
+        found.append(any("gram_all" in candidate for candidate in stats))
+        return stats
+
+    monkeypatch.setattr(_chunk_stats, "chunk_stats", spy)
+    gum = GUMRegressor().fit(_lazy(X), _lazy(targets))
+    chunks = len(range(0, N, CHUNKS))
+    passes = [any(found[k:k + chunks]) for k in range(0, len(found), chunks)]
+    assert np.isfinite(gum.outlier_scale_) == bool(expected)
+    assert len(passes) >= 3 and sum(passes) == expected and passes[0] == bool(expected)
+    assert all(found[:chunks]) == bool(expected)
