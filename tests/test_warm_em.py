@@ -265,3 +265,29 @@ def test_two_stage_refits_record_their_own_e_steps(monkeypatch, capsys):
     assert [str(w.message)[:40] for w in caught] == [
         "EM did not converge in max_iter=5 iterat"]
     assert np.mean(gum.inlier_mask_ == ~OUTLIERS) > 0.97
+
+
+def test_staged_boosting_keeps_the_training_predictions(monkeypatch):
+    """A continued fit adds its trees to the kept training predictions as it
+    grows them: after each stage they equal predict on the raw features,
+    and only the first stage's trees are ever passed over the rows."""
+    from sklearn_gum import _warm_hgb
+
+    passed = []
+    original = HistGradientBoostingRegressor._predict_iterations
+
+    def count(self, X, predictors, *args, **kwargs):
+        if X is getattr(self, "_stage_binned", None):  # the training rows
+            passed.append(len(predictors))
+        return original(self, X, predictors, *args, **kwargs)
+
+    monkeypatch.setattr(HistGradientBoostingRegressor, "_predict_iterations", count)
+    model = _warm_hgb.staged(hgb(warm_start=True, early_stopping=False))
+    weights = np.linspace(0.1, 1.0, len(Y))
+    for size in (10, 20, 30):
+        model.set_params(max_iter=size)
+        model.fit(X, Y, sample_weight=weights if size == 20 else None)
+        assert_array_equal(model.training_prediction(),
+                           HistGradientBoostingRegressor.predict(model, X))
+    assert sum(passed) == 10  # the first stage's trees, once
+    assert model.n_iter_ == 30
