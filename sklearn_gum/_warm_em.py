@@ -40,7 +40,8 @@ networks and SGD, the epochs the plain fit ran). For boosting this is the
 price of accuracy: on 20,000 rows with 20% outliers the plain fit stops
 after about 44 of 100 iterations, and a warm run of that length is less
 accurate than ``loss="absolute_error"``; the full run is more accurate,
-but costs about 4 such plain fits (2 of 100 iterations).
+but costs 3.5-4.9 such plain fits (1.9-2.3 of 100 iterations; see
+``benchmarks/results/bench_any_regressor.md``).
 
 Every other regressor is refitted from scratch at each EM iteration. Unless
 it is weighted least squares (``EXACT_REFITS``), such a refit (a tree, k
