@@ -23,6 +23,8 @@ and applied the spline transform again (three quarters of its time at
 1000 x 8).
 """
 
+import copy
+
 import numpy as np
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
@@ -72,9 +74,11 @@ class PipelineRefit(WeightedRefit):
             head = self.estimator[:-1]
             head = type(head)(**{**head.get_params(deep=False), "steps": [
                 (name, _clone_step(step)) for name, step in head.steps]})
+            X, y, params = self.X, self._fit_targets(), self._head_params
+            if not keeps_inputs(head):  # it may write into them: copies
+                X, y, params = copy.deepcopy((X, y, params))
             try:
-                self._features = head.fit_transform(self.X, self._fit_targets(),
-                                                    **self._head_params)
+                self._features = head.fit_transform(X, y, **params)
             except Exception as exc:
                 exc.add_note("Raised by the transformers of the Pipeline, fitted "
                              "by GUMRegressor for the weighted fits of its EM.")
