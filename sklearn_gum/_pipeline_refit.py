@@ -122,7 +122,7 @@ class PipelineRefit(WeightedRefit):
         if not np.all(weights == 1):  # unit weights are no weights
             params[self._last_key] = weights
         if not keeps_inputs(last):  # it may write into them: copies
-            features, params = np.array(features, copy=True), dict(params)
+            features, params = copy.deepcopy((features, params))
         try:
             last.fit(features, self._fit_targets(), **params)
         except Exception as exc:
@@ -143,7 +143,7 @@ class PipelineRefit(WeightedRefit):
         last = estimator.steps[-1][1]
         features = self._features
         if not keeps_inputs(last):
-            features = np.array(features, copy=True)
+            features = copy.deepcopy(features)
         try:
             prediction = last.predict(features)
         except Exception as exc:

@@ -101,3 +101,22 @@ def test_starts_on_some_rows_fit_the_whole_pipeline(spline_fits):
     assert spline_fits == [150]
     plain = clone(spline_ridge()).fit(X[:150], Y[:150])
     assert_allclose(refit.predict(half)[:, 0], plain.predict(X))
+
+
+def test_sparse_and_dataframe_features_reach_the_final_step_as_they_are():
+    pd = pytest.importorskip("pandas")
+    from sklearn.preprocessing import OneHotEncoder
+
+    codes = (X > 0).astype(int)  # four cells, one-hot encoded (sparse)
+    y = 3.0 * codes[:, 0] - 2.0 * codes[:, 1] + 0.1 * RNG.normal(size=300)
+    y[:20] += 10.0
+    sparse_pipe = make_pipeline(OneHotEncoder(), Ridge(alpha=1e-3))
+    gum = GUMRegressor(sparse_pipe).fit(codes, y)
+    assert not gum.inlier_mask_[:20].any() and gum.inlier_mask_[20:].mean() > 0.95
+    frame = pd.DataFrame(X, columns=["a", "b"])
+    scaled = make_pipeline(StandardScaler(), SplineTransformer(n_knots=5),
+                           Ridge(alpha=1e-3)).set_output(transform="pandas")
+    gum = GUMRegressor(scaled).fit(frame, Y)
+    names = gum.estimator_[-1].feature_names_in_
+    assert len(names) == gum.estimator_[:-1].transform(frame).shape[1]
+    assert_array_equal(gum.inlier_mask_, ~OUTLIERS)
