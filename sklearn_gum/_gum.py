@@ -78,9 +78,10 @@ class GUMRegressor(MixtureReprMixin, MixtureScoresMixin, MetaEstimatorMixin,
     max_iter : int or "auto", default="auto"
         Maximum number of EM iterations per run: refits, or the stages of a
         warm run. ``"auto"``: 100 for weighted least squares (exact refits)
-        and networks, 5 refits of other regressors refitted from scratch,
-        10 stages of a warm run; 100 for the EM that decides whether
-        outliers are present.
+        and networks, 2 refits of other regressors refitted from scratch
+        (each a full fit: a reweighted fit and its check, see Notes of
+        :mod:`sklearn_gum._warm_em`), 10 stages of a warm run; 100 for the
+        EM that decides whether outliers are present.
     tol : float, default=1e-4
         Convergence threshold on the change of the EM's objective (the mean
         log-likelihood per sample, see Notes), in nats (a change of units shifts the log-likelihood by a

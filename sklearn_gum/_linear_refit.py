@@ -22,6 +22,7 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.linear_model import LinearRegression
 
+from ._pipeline_refit import PipelineRefit, supports_transform_once
 from ._weighted_fit import WeightedRefit, whiten
 
 # Above this condition number of the Gram matrix the normal equations lose
@@ -243,7 +244,12 @@ class LinearRefit(WeightedRefit):
 def make_refit(estimator, X, targets, sample_weight, fit_params, ravel):
     """A :class:`LinearRefit` when the normal equations can stand in for the
     refits of ``estimator`` (see :func:`supports_sufficient_statistics`),
-    else a :class:`WeightedRefit`."""
+    a :class:`~sklearn_gum._pipeline_refit.PipelineRefit` for a Pipeline
+    whose transformers need fitting once (see
+    :func:`~sklearn_gum._pipeline_refit.supports_transform_once`), else a
+    :class:`WeightedRefit`."""
     if supports_sufficient_statistics(estimator, X, fit_params):
         return LinearRefit(estimator, X, targets, sample_weight, fit_params, ravel)
+    if supports_transform_once(estimator, targets):
+        return PipelineRefit(estimator, X, targets, sample_weight, fit_params, ravel)
     return WeightedRefit(estimator, X, targets, sample_weight, fit_params, ravel)

@@ -10,9 +10,11 @@ warm run therefore trains a :class:`StagedBoosting`, which
 - finds the bins once, at the first stage, without the weights (the
   plain fit's bins), and keeps them and the binned data for every stage,
   so that each tree reads the bins it was built on;
-- keeps the raw predictions of the training rows, adding only the new
-  trees' after each stage: one pass per tree in all, for the E-steps and
-  for the continued fits.
+- keeps the raw predictions of the training rows and hands that array to
+  each continued fit as its own: the fit adds every new tree's values to
+  it from the leaves the tree was grown on, as it does to its own copy, so
+  that the E-steps read the training predictions without a pass of the
+  trees over the rows (only the first stage's trees make one).
 
 These are private hooks of scikit-learn's implementation (``_bin_data``,
 ``_raw_predict``, ``_predict_iterations``); :func:`staged` uses the class
@@ -42,19 +44,38 @@ class StagedBoosting(HistGradientBoostingRegressor):
             self._stage_binned = super()._bin_data(X, *[None] * len(weights),
                                                    is_training_data)
             self._stage_bins = self._bin_mapper
-            self._stage_raw, self._stage_trees = None, 0
+            self._stage_raw = None
         self._bin_mapper = self._stage_bins
         return self._stage_binned
 
+    def fit(self, X, y, *args, **kwargs):
+        """``HistGradientBoostingRegressor.fit``; a continued fit updates the
+        kept training predictions in place as it adds its trees."""
+        self._stage_live = False
+        try:
+            super().fit(X, y, *args, **kwargs)
+        except BaseException:
+            self._stage_raw = None  # part-updated: recomputed when needed
+            raise
+        if self._stage_live:  # the trees of this fit are in _stage_raw
+            self._stage_trees = len(self._predictors)
+        return self
+
     def _raw_predict(self, X, n_threads=None):
         if X is getattr(self, "_stage_binned", None):  # the training rows
-            return self.training_raw()
+            # the kept array itself: the continued fit adds each new tree's
+            # values to it, from the leaves the tree was grown on (as to its
+            # own copy), which spares a pass of its trees over the rows
+            self._stage_live = True
+            self.training_raw()
+            return self._stage_raw
         return super()._raw_predict(X, n_threads)
 
     def training_raw(self):
         """Raw predictions of the training rows by every tree so far; only
         the trees added since the last call are evaluated."""
-        if self._stage_raw is None:
+        if getattr(self, "_stage_raw", None) is None:
+            self._stage_trees = 0
             self._stage_raw = np.zeros(
                 (len(self._stage_binned), self.n_trees_per_iteration_),
                 dtype=self._baseline_prediction.dtype, order="F",
@@ -85,6 +106,7 @@ def unstaged(estimator):
     """A :class:`StagedBoosting` as the plain estimator, without its caches."""
     if type(estimator) is StagedBoosting:
         estimator.__class__ = HistGradientBoostingRegressor
-        for name in ("_stage_binned", "_stage_bins", "_stage_raw", "_stage_trees"):
+        for name in ("_stage_binned", "_stage_bins", "_stage_raw", "_stage_trees",
+                     "_stage_live"):
             vars(estimator).pop(name, None)
     return estimator

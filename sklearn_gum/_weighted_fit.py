@@ -28,6 +28,7 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils.metadata_routing import _routing_enabled, get_routing_for_object
 from sklearn.utils.validation import _check_method_params, has_fit_parameter
 
+from ._kernel_predict import dual_prediction
 from ._mixture import cholesky_factor
 from ._validation import check_prediction_scale, check_predictions, magnitude_limit
 
@@ -256,7 +257,9 @@ class WeightedRefit:
             X = copy.deepcopy(X)  # its predict may write into it
         n_rows = len(self.targets) if rows is None else len(rows)
         try:
-            prediction = estimator.predict(X)
+            prediction = dual_prediction(estimator, X)  # an SVR's, faster
+            if prediction is None:
+                prediction = estimator.predict(X)
         except Exception as exc:
             exc.add_note(
                 f"Raised by {type(estimator).__name__}.predict ({source}), called "

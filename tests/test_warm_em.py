@@ -126,7 +126,8 @@ def test_clean_data_costs_one_fit(estimator, fit_calls):
 
 def test_refits_stop_when_the_flags_settle():
     tree = DecisionTreeRegressor(max_depth=5, random_state=0)
-    gum = GUMRegressor(tree, tol=0.0).fit(X, Y)  # no log-likelihood stop
+    # no log-likelihood stop; a budget above the default's 2 refits
+    gum = GUMRegressor(tree, tol=0.0, max_iter=10).fit(X, Y)
     changes = gum.history_["flag_changes"]
     assert gum.converged_ and gum.n_iter_ == len(changes) - 1 <= 4
     assert changes[-1] <= _warm_em.FLAG_TOL * len(X)
@@ -155,7 +156,7 @@ def test_settling_counts_flags_and_mean_moves():
 def test_auto_max_iter_per_path():
     options = _em.EMOptions(max_iter="auto")
     for estimator, path, budget in [
-        (hgb(), "warm", 10), (DecisionTreeRegressor(), "refit", 5),
+        (hgb(), "warm", 10), (DecisionTreeRegressor(), "refit", 2),
         (make_pipeline(StandardScaler(), Ridge()), "exact", 100),
     ]:
         refit = SimpleNamespace(estimator=estimator, weight_key="sample_weight",
@@ -258,10 +259,36 @@ def test_two_stage_refits_record_their_own_e_steps(monkeypatch, capsys):
     assert np.isnan(history["flag_changes"][:n_sampled]).all()
     assert history["flag_changes"][n_sampled] == 0
     assert not np.isnan(history["flag_changes"][n_sampled + 1:]).any()
-    # the sample used up the budget of 5: one more refit, on all rows, and
+    # the sample used up the budget of 2: one more refit, on all rows, and
     # the warning
-    assert (n_sampled, n_full, gum.n_iter_, gum.converged_) == (5, 1, 6, False)
+    assert (n_sampled, n_full, gum.n_iter_, gum.converged_) == (2, 1, 3, False)
     assert gum.estimator_.tree_.n_node_samples[0] == len(X)
     assert [str(w.message)[:40] for w in caught] == [
-        "EM did not converge in max_iter=5 iterat"]
-    assert np.mean(gum.inlier_mask_ == ~OUTLIERS) > 0.97
+        "EM did not converge in max_iter=2 iterat"]
+    assert np.mean(gum.inlier_mask_ == ~OUTLIERS) >= 0.97  # 388 of 400
+
+
+def test_staged_boosting_keeps_the_training_predictions(monkeypatch):
+    """A continued fit adds its trees to the kept training predictions as it
+    grows them: after each stage they equal predict on the raw features,
+    and only the first stage's trees are ever passed over the rows."""
+    from sklearn_gum import _warm_hgb
+
+    passed = []
+    original = HistGradientBoostingRegressor._predict_iterations
+
+    def count(self, X, predictors, *args, **kwargs):
+        if X is getattr(self, "_stage_binned", None):  # the training rows
+            passed.append(len(predictors))
+        return original(self, X, predictors, *args, **kwargs)
+
+    monkeypatch.setattr(HistGradientBoostingRegressor, "_predict_iterations", count)
+    model = _warm_hgb.staged(hgb(warm_start=True, early_stopping=False))
+    weights = np.linspace(0.1, 1.0, len(Y))
+    for size in (10, 20, 30):
+        model.set_params(max_iter=size)
+        model.fit(X, Y, sample_weight=weights if size == 20 else None)
+        assert_array_equal(model.training_prediction(),
+                           HistGradientBoostingRegressor.predict(model, X))
+    assert sum(passed) == 10  # the first stage's trees, once
+    assert model.n_iter_ == 30

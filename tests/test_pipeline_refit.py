@@ -1,0 +1,122 @@
+"""A Pipeline's transformers fitted once for the EM's weighted refits
+(sklearn_gum._pipeline_refit)."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn import config_context
+from sklearn.base import clone
+from sklearn.linear_model import Ridge
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import SplineTransformer, StandardScaler
+
+from sklearn_gum import GUMRegressor
+from sklearn_gum._linear_refit import make_refit
+from sklearn_gum._pipeline_refit import PipelineRefit
+from sklearn_gum._weighted_fit import WeightedRefit
+
+# A smooth function of two features with 10% gross outliers at known rows.
+RNG = np.random.RandomState(0)
+X = RNG.uniform(-1, 1, size=(300, 2))
+Y_CLEAN = np.sin(3 * X[:, 0]) + X[:, 1] ** 2 + 0.1 * RNG.normal(size=300)
+OUTLIERS = np.zeros(300, dtype=bool)
+OUTLIERS[RNG.choice(300, 30, replace=False)] = True
+Y = Y_CLEAN + OUTLIERS * RNG.choice([-1, 1], 300) * RNG.uniform(3, 6, 300)
+
+
+def spline_ridge():
+    return make_pipeline(SplineTransformer(n_knots=5), Ridge(alpha=1e-3))
+
+
+@pytest.fixture
+def spline_fits(monkeypatch):
+    calls = []
+    original = SplineTransformer.fit
+
+    def fit(self, X, y=None, **params):
+        calls.append(len(X))
+        return original(self, X, y, **params)
+
+    monkeypatch.setattr(SplineTransformer, "fit", fit)
+    return calls
+
+
+def test_transformers_are_fitted_once_and_the_fit_is_unchanged(spline_fits,
+                                                                monkeypatch):
+    gum = GUMRegressor(spline_ridge()).fit(X, Y)
+    assert gum.n_iter_ >= 3 and spline_fits == [300]  # once, on every row
+    assert_array_equal(gum.inlier_mask_, ~OUTLIERS)
+    # the same EM with the whole Pipeline refitted at every iteration
+    monkeypatch.setattr("sklearn_gum._linear_refit.supports_transform_once",
+                        lambda *args: False)
+    spline_fits.clear()
+    whole = GUMRegressor(spline_ridge()).fit(X, Y)
+    assert len(spline_fits) == whole.n_iter_ + 1
+    assert gum.n_iter_ == whole.n_iter_
+    assert_allclose(gum.predict(X), whole.predict(X), rtol=1e-9, atol=1e-9)
+    assert_allclose(gum.outlier_proba_, whole.outlier_proba_, atol=1e-9)
+    # a genuine fitted Pipeline of the user's steps
+    steps = gum.estimator_.named_steps
+    assert list(steps) == ["splinetransformer", "ridge"]
+    assert_allclose(steps["ridge"].coef_, whole.estimator_.named_steps["ridge"].coef_,
+                    rtol=1e-8, atol=1e-10)
+
+
+def test_the_final_step_gets_its_own_fit_params_at_every_refit(monkeypatch):
+    seen = []
+    original = Ridge.fit
+
+    def fit(self, X, y, sample_weight=None):
+        seen.append(None if sample_weight is None else float(np.sum(sample_weight)))
+        return original(self, X, y, sample_weight=sample_weight)
+
+    monkeypatch.setattr(Ridge, "fit", fit)
+    weights = np.full(300, 2.0)
+    GUMRegressor(spline_ridge()).fit(X, Y, sample_weight=weights)
+    # the plain fit with the sample weights, then the EM weights (below)
+    assert seen[0] == pytest.approx(600.0) and all(s < 600 for s in seen[1:])
+
+
+@pytest.mark.parametrize("case", ["routing", "two outputs", "one step", "no weights"])
+def test_other_pipelines_refit_the_whole_pipeline(case):
+    estimator, targets = spline_ridge(), Y[:, None]
+    if case == "two outputs":
+        targets = np.column_stack([Y, Y])
+    elif case == "one step":
+        estimator = make_pipeline(Ridge())
+    elif case == "no weights":
+        from sklearn.neighbors import KNeighborsRegressor
+        estimator = make_pipeline(StandardScaler(), KNeighborsRegressor())
+    with config_context(enable_metadata_routing=case == "routing"):
+        if case == "routing":
+            estimator.steps[-1][1].set_fit_request(sample_weight=True)
+        refit = make_refit(estimator, X, targets, np.ones(300), {}, False)
+    assert type(refit) is WeightedRefit
+
+
+def test_starts_on_some_rows_fit_the_whole_pipeline(spline_fits):
+    refit = make_refit(spline_ridge(), X, Y[:, None], np.ones(300), {}, True)
+    assert type(refit) is PipelineRefit
+    half = refit.fit(refit.blank(), refit.sample_weight, rows=np.arange(150))
+    assert spline_fits == [150]
+    plain = clone(spline_ridge()).fit(X[:150], Y[:150])
+    assert_allclose(refit.predict(half)[:, 0], plain.predict(X))
+
+
+def test_sparse_and_dataframe_features_reach_the_final_step_as_they_are():
+    pd = pytest.importorskip("pandas")
+    from sklearn.preprocessing import OneHotEncoder
+
+    codes = (X > 0).astype(int)  # four cells, one-hot encoded (sparse)
+    y = 3.0 * codes[:, 0] - 2.0 * codes[:, 1] + 0.1 * RNG.normal(size=300)
+    y[:20] += 10.0
+    sparse_pipe = make_pipeline(OneHotEncoder(), Ridge(alpha=1e-3))
+    gum = GUMRegressor(sparse_pipe).fit(codes, y)
+    assert not gum.inlier_mask_[:20].any() and gum.inlier_mask_[20:].mean() > 0.95
+    frame = pd.DataFrame(X, columns=["a", "b"])
+    scaled = make_pipeline(StandardScaler(), SplineTransformer(n_knots=5),
+                           Ridge(alpha=1e-3)).set_output(transform="pandas")
+    gum = GUMRegressor(scaled).fit(frame, Y)
+    names = gum.estimator_[-1].feature_names_in_
+    assert len(names) == gum.estimator_[:-1].transform(frame).shape[1]
+    assert_array_equal(gum.inlier_mask_, ~OUTLIERS)
