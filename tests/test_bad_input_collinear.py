@@ -111,3 +111,19 @@ def test_a_redundant_feature_leaves_sigma_as_it_is(extra, init):
     assert_allclose(gum.covariance_, reference.covariance_, rtol=1e-10)
     assert_array_equal(gum.inlier_mask_, reference.inlier_mask_)
     assert (~gum.inlier_mask_[:80]).all()
+
+
+def test_a_shared_shift_of_eight_sd_on_two_noisy_copies_is_flagged():
+    # 40% of the rows shifted by 8 noise sd in both copies (independent noise,
+    # sd 0.5): full and diagonal covariances flag every shifted row
+    rng = np.random.RandomState(0)
+    line = np.arange(-200, 200)[:, None].astype(float)
+    shifted = rng.rand(400) < 0.4
+    targets = 0.2 * line + 20 + rng.normal(scale=0.5, size=(400, 2))
+    targets[shifted] += 4.0
+    full = GUMRegressor(random_state=0).fit(line, targets)
+    diag = GUMRegressor(covariance_type="diag", random_state=0).fit(line, targets)
+    for gum in (full, diag):
+        assert gum.has_outliers_
+        assert (~gum.inlier_mask_)[shifted].all()
+        assert (~gum.inlier_mask_)[~shifted].mean() < 0.12
