@@ -448,7 +448,8 @@ class GUMRegressor(MixtureReprMixin, MixtureScoresMixin, MetaEstimatorMixin,
             present is decided on their ratios alone; their scale changes
             only the degrees-of-freedom correction of ``Sigma`` (``sum w r -
             dof``), which is left out when less than one unit of weight
-            would remain (weights summing to one).
+            would remain (weights summing to one: a ``UserWarning`` says
+            so when the rows would leave one).
         **fit_params : dict
             Further parameters of the estimator's ``fit``: passed on as they
             are, or routed to the estimators that request them when metadata
