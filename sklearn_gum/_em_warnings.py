@@ -5,8 +5,10 @@ import warnings
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.pipeline import Pipeline
 
 from .exceptions import DegenerateMixtureWarning
+from ._weighted_fit import effective_dof
 
 COLLAPSED_INLIER_PRIOR = 0.01
 UNDECIDED_MARGIN = 0.05
@@ -28,7 +30,18 @@ def warn_if_degenerate(result):
         if not keep:
             continue
         name = "the mixture" if len(result.groups) == 1 else f"group {k}'s mixture"
-        if params.inlier_prior <= COLLAPSED_INLIER_PRIOR:
+        inliers, parameters = result.resp[:, k].sum(), _linear_parameters(result.estimator)
+        if (params.inlier_prior > COLLAPSED_INLIER_PRIOR and parameters > 0
+                and inliers <= parameters + 1):
+            warnings.warn(
+                f"The inliers of {name} hold {inliers:.3g} samples, no more than "
+                f"the regressor's {parameters:g} parameters + 1: the linear fit "
+                "interpolates them, and the mixture has collapsed onto a few "
+                "samples: its flags do not tell inliers from outliers. "
+                "outlier_component='never' gives the plain fit.",
+                DegenerateMixtureWarning,
+            )
+        elif params.inlier_prior <= COLLAPSED_INLIER_PRIOR:
             warnings.warn(
                 f"The inlier share of {name} collapsed to {params.inlier_prior:.2g}: "
                 "the uniform explains every sample. The starting fit may be far "
@@ -79,3 +92,12 @@ def warn_if_weights_below_dof(sample_weight, dof):
             "(sample_weight * n_samples / sample_weight.sum()).",
             UserWarning,
         )
+
+
+def _linear_parameters(estimator):
+    """The degrees of freedom of a linear regressor (alone or ending a
+    Pipeline); 0 for any other, whose inliers are not counted against it."""
+    final = estimator.steps[-1][1] if isinstance(estimator, Pipeline) else estimator
+    if getattr(final, "coef_", None) is None:
+        return 0.0
+    return effective_dof(estimator)

@@ -9,6 +9,7 @@ from numpy.testing import assert_allclose
 from statsmodels.stats.outliers_influence import OLSInfluence
 
 from sklearn_gum import GUMRegressor
+from sklearn_gum.exceptions import DegenerateMixtureWarning
 from sklearn_gum._leverage import studentized
 from sklearn_gum._start import subset_scale_factor
 
@@ -96,3 +97,15 @@ def test_subset_start_rarely_keeps_outliers_in_small_clean_data():
             kept += GUMRegressor(init="subsets", random_state=seed).fit(
                 X_clean, y_clean).has_outliers_[0]
     assert kept <= 1
+
+
+def test_a_mixture_collapsed_onto_fewer_inliers_than_parameters_warns():
+    # a clean 40 x 3 set whose decision is a false alarm (1%): the EM then
+    # fits its Gaussian to 1.6 samples with 4 parameters and flags all 40
+    rng = np.random.RandomState(1017)
+    X_clean = rng.normal(size=(40, 3))
+    y_clean = X_clean @ np.ones(3) + rng.normal(size=40)
+    with pytest.warns(DegenerateMixtureWarning,
+                      match=r"hold 1.5\d samples, no more than the regressor's 4 "):
+        gum = GUMRegressor(random_state=17).fit(X_clean, y_clean)
+    assert gum.inlier_prior_ < 0.05
