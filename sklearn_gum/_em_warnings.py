@@ -5,10 +5,9 @@ import warnings
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.pipeline import Pipeline
 
 from .exceptions import DegenerateMixtureWarning
-from ._weighted_fit import effective_dof
+from ._weighted_fit import linear_dof
 
 COLLAPSED_INLIER_PRIOR = 0.01
 UNDECIDED_MARGIN = 0.05
@@ -30,7 +29,7 @@ def warn_if_degenerate(result):
         if not keep:
             continue
         name = "the mixture" if len(result.groups) == 1 else f"group {k}'s mixture"
-        inliers, parameters = result.resp[:, k].sum(), _linear_parameters(result.estimator)
+        inliers, parameters = result.resp[:, k].sum(), linear_dof(result.estimator)
         if (params.inlier_prior > COLLAPSED_INLIER_PRIOR and parameters > 0
                 and inliers <= parameters + 1):
             warnings.warn(
@@ -92,12 +91,3 @@ def warn_if_weights_below_dof(sample_weight, dof):
             "(sample_weight * n_samples / sample_weight.sum()).",
             UserWarning,
         )
-
-
-def _linear_parameters(estimator):
-    """The degrees of freedom of a linear regressor (alone or ending a
-    Pipeline); 0 for any other, whose inliers are not counted against it."""
-    final = estimator.steps[-1][1] if isinstance(estimator, Pipeline) else estimator
-    if getattr(final, "coef_", None) is None:
-        return 0.0
-    return effective_dof(estimator)

@@ -87,7 +87,7 @@ def resolve_init(init, refit, n_samples):
     kept an outlier component in 15% of fits at 20 x 3 and 55% at 50 x 9
     (20 seeds each). The start's small-sample factor
     (:func:`sklearn_gum._start.subset_scale_factor`) and leverage-studentized
-    residuals (:func:`_decision_residuals`) bring that to 3-15% at 3-5 rows
+    residuals (:func:`_decide`) bring that to 3-15% at 3-5 rows
     per parameter (10 x 2 to 30 x 8, 40 seeds each), still above the 1% the
     decision is calibrated for on the residuals of a plain fit.
     """

@@ -29,9 +29,7 @@ def spanning_columns(residuals, sample_weight, resolution):
     -------
     kept : ndarray of int
     """
-    rows = sample_weight > 0
-    scaled = residuals[rows] * np.sqrt(sample_weight[rows] / sample_weight[rows].sum())[
-        :, None]
+    scaled = _weighted_rows(residuals, sample_weight)
     kept = []
     for j in range(residuals.shape[1]):
         pivot = np.linalg.qr(scaled[:, kept + [j]], mode="r")[-1, -1]
@@ -82,12 +80,18 @@ def _redundant_columns(residuals, sample_weight, resolution):
     earlier columns of at most ``resolution`` (one QR decomposition)."""
     if residuals.shape[1] < 2:
         return np.zeros(residuals.shape[1], dtype=bool)
-    rows = sample_weight > 0
-    scaled = residuals[rows] * np.sqrt(sample_weight[rows] / sample_weight[rows].sum())[
-        :, None]
+    scaled = _weighted_rows(residuals, sample_weight)
     pivots = np.abs(np.diag(np.linalg.qr(scaled, mode="r")))
     if len(pivots) < residuals.shape[1]:
         pivots = np.r_[pivots, np.zeros(residuals.shape[1] - len(pivots))]
     redundant = pivots**2 <= np.broadcast_to(resolution, pivots.shape)
     redundant[0] = False
     return redundant
+
+
+def _weighted_rows(residuals, sample_weight):
+    """The weighted rows ``sqrt(w_n / sum w) e_n``: their Gram matrix is the
+    weighted second moment of the residuals."""
+    rows = sample_weight > 0
+    return residuals[rows] * np.sqrt(sample_weight[rows] / sample_weight[rows].sum())[
+        :, None]

@@ -94,6 +94,19 @@ def keeps_inputs(estimator):
     return all(_from_trusted_package(value) for value in [estimator, *nested])
 
 
+def _final_step(estimator):
+    """A Pipeline's last step, or the estimator itself."""
+    return estimator.steps[-1][1] if isinstance(estimator, Pipeline) else estimator
+
+
+def linear_dof(estimator):
+    """:func:`effective_dof` of a linear regressor (alone or ending a
+    Pipeline); 0 for any other."""
+    if getattr(_final_step(estimator), "coef_", None) is None:
+        return 0.0
+    return effective_dof(estimator)
+
+
 def effective_dof(estimator):
     """Degrees of freedom a fitted regressor spends on its training targets.
 
@@ -109,7 +122,7 @@ def effective_dof(estimator):
     biased low by about their effective degrees of freedom over the number
     of inliers.
     """
-    final = estimator.steps[-1][1] if isinstance(estimator, Pipeline) else estimator
+    final = _final_step(estimator)
     coef = getattr(final, "coef_", None)
     if coef is not None and np.ndim(coef) in (1, 2):
         nonzero = np.count_nonzero(np.atleast_2d(coef), axis=1).mean()
