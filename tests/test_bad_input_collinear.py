@@ -10,16 +10,10 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
+from _ransac_line import ransac_line
 from sklearn_gum import GUMRegressor, _span
 
-X = np.arange(-200, 200)
-y = 0.2 * X + 20
-data = np.column_stack([X, y])
-rng = np.random.RandomState(1000)
-outliers = np.unique(rng.randint(len(X), size=200))
-data[outliers, :] += 50 + rng.rand(len(outliers), 2) * 10
-X = data[:, 0][:, np.newaxis]
-y = data[:, 1]
+X, y, outliers = ransac_line()
 SHIFTED = np.zeros(len(X), dtype=bool)
 SHIFTED[outliers] = True
 NOISE = np.random.RandomState(2).normal(scale=0.5, size=len(X))

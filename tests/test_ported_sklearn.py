@@ -18,6 +18,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LinearRegression, OrthogonalMatchingPursuit, Ridge
 from sklearn.utils import check_random_state
 
+from _ransac_line import ransac_line
 from sklearn_gum import GUMRegressor
 
 SPARSE = [sp.coo_matrix, sp.csr_matrix, sp.csc_matrix, sp.coo_array, sp.csr_array,
@@ -25,14 +26,7 @@ SPARSE = [sp.coo_matrix, sp.csr_matrix, sp.csc_matrix, sp.coo_array, sp.csr_arra
 
 # test_ransac.py's line with faulty data: 200 draws of rows shifted by
 # 50-60 in both X and y.
-X = np.arange(-200, 200)
-y = 0.2 * X + 20
-data = np.column_stack([X, y])
-rng = np.random.RandomState(1000)
-outliers = np.unique(rng.randint(len(X), size=200))
-data[outliers, :] += 50 + rng.rand(len(outliers), 2) * 10
-X = data[:, 0][:, np.newaxis]
-y = data[:, 1]
+X, y, outliers = ransac_line()
 REF_INLIER_MASK = np.ones(len(X), dtype=bool)
 REF_INLIER_MASK[outliers] = False
 
