@@ -23,11 +23,9 @@ import dask
 import dask.array as da
 import numpy as np
 from sklearn.base import clone
-from sklearn.linear_model import LinearRegression, Ridge
-from sklearn.utils import check_random_state
 
 from . import _chunk_stats, _em, _regressor_em, _warm_em
-from ._linear_refit import MAX_CONDITION, LinearRefit, LinearSolution
+from ._linear_refit import MAX_CONDITION, LinearRefit, LinearSolution, ridge_penalty
 from ._progress import iteration_budget
 from ._validation import check_groups
 from ._weighted_fit import effective_dof
@@ -41,11 +39,7 @@ SUPPORTED = "LinearRegression (not positive) or Ridge (scalar alpha, not positiv
 
 def check_supported(estimator, fit_params):
     """A ``TypeError`` unless ``estimator`` refits from sufficient statistics."""
-    kind = type(estimator)
-    fine = (kind is LinearRegression and not estimator.positive) or (
-        kind is Ridge and not estimator.positive and np.ndim(estimator.alpha) == 0
-    )
-    if not fine:
+    if ridge_penalty(estimator) is None:
         raise TypeError(
             f"GUMRegressor fits dask inputs with {SUPPORTED} inside: their refits "
             "are normal-equation solves, one pass over the chunks each. Got "
@@ -242,9 +236,7 @@ class ChunkedFinish:
         """The refit's coefficients from the summed normal equations (of the
         M-step that gave ``params``, :func:`_chunk_stats.normal_equations`)."""
         gram, moment = _chunk_stats.normal_equations(stats, params)
-        if isinstance(self.estimator, Ridge):
-            penalty = self.estimator.alpha / self.solver._scale**2
-            gram = gram + np.diag(np.append(penalty, [0.0] * self.solver.fit_intercept))
+        gram = self.solver.penalized(gram)
         eigenvalues = np.linalg.eigvalsh(gram)
         if not eigenvalues[0] > eigenvalues[-1] / MAX_CONDITION:
             raise ValueError(
@@ -372,17 +364,7 @@ class ChunkedFinish:
         """The final ``LinearRegression`` or ``Ridge`` of a solution."""
         if not isinstance(estimator, LinearSolution):
             return estimator  # a fitted estimator of the sample's refits
-        if isinstance(self.estimator, LinearRegression):
-            return self.solver._as_linear_regression(estimator)
-        fitted = clone(self.estimator)
-        dtype = self.solver.X.dtype
-        fitted.coef_ = estimator.coef_[0].astype(dtype)
-        fitted.intercept_ = estimator.intercept_[0].astype(dtype)
-        if not fitted.fit_intercept:
-            fitted.intercept_ = 0.0
-        fitted.n_iter_, fitted.solver_ = None, "cholesky"
-        fitted.n_features_in_ = self.solver.X.shape[1]
-        return fitted
+        return self.solver.as_estimator(estimator)
 
 
 def _stats_block(X, y, w=None, *, model, residual_moments):

@@ -1,9 +1,14 @@
-"""Least-squares refits from sufficient statistics, for ``LinearRegression``.
+"""Least-squares refits from sufficient statistics, for ``LinearRegression``
+and ``Ridge``.
 
 A weighted least-squares refit is a solve of the normal equations
-``(X1^T W X1) b = X1^T W z`` (``X1``: the features and a column of ones):
-one pass over the data to build the Gram matrix, about a fifth of a plain
-``LinearRegression`` fit (an SVD-based least-squares solve). The features
+``(X1^T W X1 + P) b = X1^T W z`` (``X1``: the features and a column of
+ones; ``P``: ridge's ``alpha`` on the diagonal of the features, 0 for the
+intercept and for least squares): one pass over the data to build the Gram
+matrix, about a fifth of a plain ``LinearRegression`` fit (an SVD-based
+least-squares solve). Ridge's own solvers reach the same unique minimiser
+(``sum_n w_n (z_n - x_n b - c)^2 + alpha |b|^2``), the iterative ones to
+their ``tol``. The features
 are centred and scaled once, so that the Gram matrix stays well conditioned
 whatever the units; above ``MAX_CONDITION`` the refits fall back to
 ``LinearRegression.fit``.
@@ -15,12 +20,15 @@ from the last solution when its Gram matrix is well conditioned (up to
 ``MAX_CONDITION_FINAL``: the coefficients then agree with an SVD solve to
 about 1e-10), and fitted by ``LinearRegression.fit`` otherwise, and
 whenever no group keeps outliers, so that a fit of clean data is exactly
-the estimator's own (:meth:`LinearRefit.materialize`).
+the estimator's own (:meth:`LinearRefit.materialize`). A ``Ridge`` is
+always fitted by its own ``fit`` with the last weights.
 """
+
+import numbers
 
 import numpy as np
 from sklearn.base import clone
-from sklearn.linear_model import LinearRegression
+from sklearn.linear_model import LinearRegression, Ridge
 
 from ._pipeline_refit import PipelineRefit, supports_transform_once
 from ._weighted_fit import WeightedRefit, whiten
@@ -34,11 +42,11 @@ SCALE_SAMPLE = 10_000
 
 def supports_sufficient_statistics(estimator, X, fit_params):
     """Whether refits of ``estimator`` on ``X`` can be normal-equation solves:
-    a plain ``LinearRegression`` (not ``positive``) on a dense float array,
-    without other fit parameters."""
+    a plain ``LinearRegression`` or ``Ridge`` with one ``alpha`` for every
+    output (neither ``positive``) on a dense float array, without other fit
+    parameters."""
     return (
-        type(estimator) is LinearRegression
-        and not estimator.positive
+        ridge_penalty(estimator) is not None
         and isinstance(X, np.ndarray)
         and X.ndim == 2
         and X.dtype.kind == "f"
@@ -46,6 +54,22 @@ def supports_sufficient_statistics(estimator, X, fit_params):
         and X.shape[0] > X.shape[1] + 1
         and _moderate(X)
     )
+
+
+def ridge_penalty(estimator):
+    """``alpha`` of a ``Ridge`` (one for every output, not ``positive``), 0 for
+    a ``LinearRegression`` (not ``positive``); None for any other estimator
+    or parameters, which its own ``fit`` handles (or rejects)."""
+    if type(estimator) is LinearRegression and estimator.positive is False:
+        return 0.0
+    if type(estimator) is not Ridge or estimator.positive is not False:
+        return None
+    alpha = estimator.alpha
+    if np.ndim(alpha) == 1 and len(alpha) == 1:
+        alpha = alpha[0]
+    if not isinstance(alpha, numbers.Real) or np.ndim(alpha) != 0:
+        return None
+    return float(alpha) if 0 <= alpha < np.inf else None
 
 
 def _moderate(X):
@@ -99,6 +123,7 @@ class LinearRefit(WeightedRefit):
     def __init__(self, estimator, X, targets, sample_weight, fit_params, ravel):
         super().__init__(estimator, X, targets, sample_weight, fit_params, ravel)
         self.fit_intercept = estimator.fit_intercept
+        self.alpha = ridge_penalty(estimator)
         self._design = None
 
     @property
@@ -136,19 +161,28 @@ class LinearRefit(WeightedRefit):
         design = self.design
         if rows is not None:
             design, targets, weights = design[rows], targets[rows], weights[rows]
-        gram = self._gram(design, weights)
+        gram = self.penalized(self._gram(design, weights))
         eigenvalues = np.linalg.eigvalsh(gram)
         if not eigenvalues[0] > eigenvalues[-1] / MAX_CONDITION:
-            # ill-conditioned or rank-deficient: LinearRegression's own solver
+            # ill-conditioned or rank-deficient: the estimator's own solver
             return super().fit(clone(self.estimator), *inputs)
         moment = design.T @ (weights[:, None] * targets)
         return self._solution(np.linalg.solve(gram, moment), inputs, gram,
                               eigenvalues[-1] / eigenvalues[0])
 
+    def penalized(self, gram):
+        """``gram`` (of the scaled design) plus ridge's penalty: ``alpha``
+        on the original coefficients is ``alpha / scale^2`` on the scaled
+        ones; the intercept is not penalised."""
+        if not self.alpha:
+            return gram
+        penalty = np.append(self.alpha / self._scale**2, [0.0] * self.fit_intercept)
+        return gram + np.diag(penalty)
+
     def _is_template(self, estimator):
         # an unfitted clone has the template's parameters and nothing else
         return estimator is self.estimator or (
-            type(estimator) is LinearRegression and vars(estimator) == vars(self.estimator)
+            type(estimator) is type(self.estimator) and vars(estimator) == vars(self.estimator)
         )
 
     def blank(self):
@@ -180,23 +214,24 @@ class LinearRefit(WeightedRefit):
         return self.checked(estimator.predict(X), len(X), factor, source)
 
     def materialize(self, estimator, exact=False):
-        """The ``LinearRegression`` of a :class:`LinearSolution`: built from it
-        when its Gram matrix is well conditioned, else (or when ``exact``)
-        fitted by its own ``fit`` with the same weights, rows and targets."""
+        """The estimator of a :class:`LinearSolution`: built from it when its
+        Gram matrix is well conditioned, else (or when ``exact``) fitted by
+        its own ``fit`` with the same weights, rows and targets."""
         if not isinstance(estimator, LinearSolution):
             return estimator
         if exact or not estimator.condition <= MAX_CONDITION_FINAL:
             weights, rows, targets, factor = estimator.inputs
             return WeightedRefit.fit(self, clone(self.estimator), weights, rows,
                                      targets, factor)
-        return self._as_linear_regression(estimator)
+        return self.as_estimator(estimator)
 
-    def _as_linear_regression(self, solution):
-        """A clone of the template with the fitted attributes that
-        ``LinearRegression.fit`` sets for the solution's weighted data."""
+    def as_estimator(self, solution):
+        """A clone of the template with the fitted attributes that its own
+        ``fit`` sets for the solution's weighted data: ``LinearRegression``'s
+        ``rank_`` and ``singular_``, ``Ridge``'s ``n_iter_`` (None) and
+        ``solver_`` (``"cholesky"``, the solve done here)."""
         fitted = clone(self.estimator)
         dtype = self.X.dtype
-        singular = self._singular_values(solution.gram)
         fitted.coef_ = solution.coef_.astype(dtype)
         fitted.intercept_ = solution.intercept_.astype(dtype)
         if not self.fit_intercept:
@@ -205,8 +240,12 @@ class LinearRefit(WeightedRefit):
             fitted.intercept_ = fitted.intercept_[0]
         if self.ravel:
             fitted.coef_ = fitted.coef_[0]
-        fitted.rank_ = int(np.sum(singular > self._rank_cutoff(solution) * singular[0]))
-        fitted.singular_ = singular.astype(dtype)
+        if type(fitted) is LinearRegression:
+            singular = self._singular_values(solution.gram)
+            fitted.rank_ = int(np.sum(singular > self._rank_cutoff(solution) * singular[0]))
+            fitted.singular_ = singular.astype(dtype)
+        else:
+            fitted.n_iter_, fitted.solver_ = None, "cholesky"
         fitted.n_features_in_ = self.X.shape[1]
         return fitted
 
@@ -246,10 +285,20 @@ def make_refit(estimator, X, targets, sample_weight, fit_params, ravel):
     refits of ``estimator`` (see :func:`supports_sufficient_statistics`),
     a :class:`~sklearn_gum._pipeline_refit.PipelineRefit` for a Pipeline
     whose transformers need fitting once (see
-    :func:`~sklearn_gum._pipeline_refit.supports_transform_once`), else a
-    :class:`WeightedRefit`."""
+    :func:`~sklearn_gum._pipeline_refit.supports_transform_once`; its final
+    step solves the normal equations on the kept features where it can),
+    else a :class:`WeightedRefit`."""
     if supports_sufficient_statistics(estimator, X, fit_params):
         return LinearRefit(estimator, X, targets, sample_weight, fit_params, ravel)
     if supports_transform_once(estimator, targets):
-        return PipelineRefit(estimator, X, targets, sample_weight, fit_params, ravel)
+        return PipelineRefit(estimator, X, targets, sample_weight, fit_params, ravel,
+                             final_refit=_final_refit)
     return WeightedRefit(estimator, X, targets, sample_weight, fit_params, ravel)
+
+
+def _final_refit(final_step, features, targets, sample_weight, fit_params, ravel):
+    """A :class:`LinearRefit` of a Pipeline's final step on its transformed
+    features, where the normal equations can stand in for its refits."""
+    if not supports_sufficient_statistics(final_step, features, fit_params):
+        return None
+    return LinearRefit(final_step, features, targets, sample_weight, fit_params, ravel)

@@ -72,9 +72,43 @@ def test_the_final_step_gets_its_own_fit_params_at_every_refit(monkeypatch):
 
     monkeypatch.setattr(Ridge, "fit", fit)
     weights = np.full(300, 2.0)
-    GUMRegressor(spline_ridge()).fit(X, Y, sample_weight=weights)
+    # positive: no normal equations, Ridge.fit at every refit
+    positive = make_pipeline(SplineTransformer(n_knots=5), Ridge(alpha=1e-3, positive=True))
+    gum = GUMRegressor(positive).fit(X, Y, sample_weight=weights)
     # the plain fit with the sample weights, then the EM weights (below)
+    assert len(seen) == gum.n_iter_ + 1 >= 3
     assert seen[0] == pytest.approx(600.0) and all(s < 600 for s in seen[1:])
+
+
+@pytest.mark.parametrize("alpha", [1e-3, 10.0])
+def test_a_linear_final_step_solves_the_normal_equations_on_the_kept_features(
+        monkeypatch, alpha):
+    calls = []
+    original = Ridge.fit
+
+    def fit(self, X, y, sample_weight=None):
+        calls.append(len(X))
+        return original(self, X, y, sample_weight=sample_weight)
+
+    monkeypatch.setattr(Ridge, "fit", fit)
+    weights = np.random.RandomState(1).randint(1, 4, 300).astype(float)
+    template = make_pipeline(SplineTransformer(n_knots=5), Ridge(alpha=alpha))
+    gum = GUMRegressor(template).fit(X, Y, sample_weight=weights)
+    assert calls == [] and gum.n_iter_ >= 3  # no Ridge.fit: solves
+    assert_array_equal(gum.inlier_mask_, ~OUTLIERS)
+    # Ridge.fit of the whole Pipeline at every refit: the same EM and fit
+    monkeypatch.setattr("sklearn_gum._linear_refit.supports_transform_once",
+                        lambda *args: False)
+    whole = GUMRegressor(template).fit(X, Y, sample_weight=weights)
+    assert len(calls) == whole.n_iter_ + 1 and gum.n_iter_ == whole.n_iter_
+    ridge, whole_ridge = gum.estimator_[-1], whole.estimator_[-1]
+    assert_allclose(ridge.coef_, whole_ridge.coef_, rtol=1e-7, atol=1e-9)
+    assert ridge.intercept_ == pytest.approx(whole_ridge.intercept_, rel=1e-9)
+    assert ridge.n_features_in_ == whole_ridge.n_features_in_ == 2 * 7
+    assert_allclose(gum.outlier_proba_, whole.outlier_proba_, atol=1e-8)
+    # the weights count: without them, another fit
+    unweighted = GUMRegressor(template).fit(X, Y)
+    assert np.abs(unweighted.estimator_[-1].coef_ - ridge.coef_).max() > 1e-4
 
 
 @pytest.mark.parametrize("case", ["routing", "two outputs", "one step", "no weights"])

@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.linear_model import HuberRegressor, LinearRegression
+from sklearn.linear_model import HuberRegressor, LinearRegression, Ridge
 from sklearn.tree import DecisionTreeRegressor
 
 from sklearn_gum import GUMRegressor, _linear_refit, _regressor_em
@@ -107,6 +107,10 @@ def test_ill_conditioned_features_fall_back_to_linear_regression():
         (LinearRegression(), X.astype(int), {}),
         (LinearRegression(), np.where(np.eye(300, 4), np.nan, X), {}),
         (LinearRegression(), X, {"check_input": True}),
+        (Ridge(positive=True), X, {}),
+        (Ridge(alpha=[1.0, 2.0]), X, {}),
+        (Ridge(alpha="1"), X, {}),
+        (Ridge(alpha=-1.0), X, {}),
     ],
 )
 def test_other_cases_keep_the_estimators_own_fit(estimator, X_input, fit_params):
@@ -130,6 +134,38 @@ def test_linear_fast_path_gives_the_generic_fit(monkeypatch):
     generic = GUMRegressor().fit(X1, y1)
     assert_array_equal(fast.inlier_mask_, generic.inlier_mask_)
     assert_allclose(fast.estimator_.coef_, generic.estimator_.coef_, rtol=1e-9)
+    assert_allclose(fast.outlier_proba_, generic.outlier_proba_, atol=1e-9)
+    assert fast.n_iter_ == generic.n_iter_
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("alpha", [1e-3, 30.0, np.array([5.0])])
+def test_ridge_refits_solve_its_penalised_normal_equations(fit_intercept, alpha):
+    # the penalty is on the coefficients of the original units (X's columns
+    # differ by 1e4 in scale), not on the intercept
+    template = Ridge(alpha=alpha, fit_intercept=fit_intercept)
+    X_fit = X if fit_intercept else X - X.mean(axis=0)
+    refit = make_refit(template, X_fit, Y, np.ones(300), {}, ravel=False)
+    assert isinstance(refit, LinearRefit)
+    solution = refit.fit(refit.blank(), W)
+    reference = Ridge(alpha=alpha, fit_intercept=fit_intercept).fit(X_fit, Y,
+                                                                   sample_weight=W)
+    assert_allclose(solution.coef_, reference.coef_, rtol=1e-7, atol=1e-10)
+    assert_allclose(solution.intercept_, reference.intercept_, rtol=1e-7, atol=1e-7)
+    built = refit.materialize(solution)
+    assert type(built) is Ridge and built.solver_ == "cholesky" and built.n_iter_ is None
+    assert built.coef_.shape == reference.coef_.shape and built.n_features_in_ == 4
+    assert_allclose(built.predict(X_fit), reference.predict(X_fit), rtol=1e-8)
+
+
+def test_ridge_fast_path_gives_the_generic_fit(monkeypatch):
+    X1, y1 = make_contaminated_regression(1000, 10, contamination=0.3, random_state=2)
+    fast = GUMRegressor(Ridge(alpha=50.0)).fit(X1, y1)
+    monkeypatch.setattr(_linear_refit, "supports_sufficient_statistics",
+                        lambda *args: False)
+    generic = GUMRegressor(Ridge(alpha=50.0)).fit(X1, y1)
+    assert_array_equal(fast.inlier_mask_, generic.inlier_mask_)
+    assert_allclose(fast.estimator_.coef_, generic.estimator_.coef_, rtol=1e-8)
     assert_allclose(fast.outlier_proba_, generic.outlier_proba_, atol=1e-9)
     assert fast.n_iter_ == generic.n_iter_
 
