@@ -28,13 +28,28 @@ inliers by design: NEC, which charges for every undecided assignment,
 would refuse it on any data. It is kept when its likelihood ratio alone
 exceeds its own simulated 99% quantile (``GAUSSIAN_QUANTILES``, from 8 to
 20,000 samples: that ratio's null distribution does not settle at the
-sizes where NEC decides the uniform's).
+sizes where NEC decides the uniform's), *and* when modelling it is
+predicted to make the fit measurably more accurate
+(:func:`contaminated_normal_gain`, at least ``MIN_GAUSSIAN_GAIN``). The
+test alone answers whether the residuals are exactly Gaussian, which
+no residuals of a misspecified model are: an additive spline fit of a
+function with an interaction leaves residuals whose best contaminated
+normal has ``k`` 1.7-2.1 (outliers 30-45% wider than the inliers) and a
+third of the rows in the outlier component; at 1,000 rows that passes the
+test, flags 7-9% of the clean rows and predicts a fit 0.3% more accurate.
+Label noise of three times the inliers' sd on 20-60% of the rows predicts
+30-40%.
 """
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 FALSE_ALARM_RATE = 0.01
+# The smallest predicted gain in accuracy for which the contaminated normal
+# is kept: its fit's standard errors at least 1% below least squares'
+# (contaminated_normal_gain).
+MIN_GAUSSIAN_GAIN = 0.01
+QUADRATURE_NODES = 60
 DRAWS = 400
 SIZES = np.array([8, 10, 15, 20, 30, 40, 60, 100])
 # QUANTILES[i, d - 1]: the 99% quantile of the likelihood ratio of SIZES[i]
@@ -144,8 +159,57 @@ def calibrated_evidence(mixture, n_samples, n_columns, outlier_model="uniform"):
     """
     threshold = likelihood_ratio_threshold(n_samples, n_columns, outlier_model)
     if outlier_model == "gaussian":
-        return mixture.likelihood_ratio - threshold
+        params = mixture.params
+        gain = contaminated_normal_gain(params.inlier_prior, params.outlier_scale,
+                                        n_columns)
+        # on the deviance scale: 2 n log of the ratio of predicted standard
+        # errors, over the smallest gain kept
+        worth = 2 * n_samples * (np.log1p(gain) - np.log1p(MIN_GAUSSIAN_GAIN))
+        return min(mixture.likelihood_ratio - threshold, worth)
     return min(mixture.evidence, mixture.likelihood_ratio - threshold)
+
+
+def contaminated_normal_gain(inlier_prior, outlier_scale, n_columns):
+    """Predicted gain in accuracy of the contaminated normal's fit over least
+    squares: the ratio of their standard errors, minus one.
+
+    For errors ``rho N(0, Sigma) + (1 - rho) N(0, k Sigma)`` in ``d``
+    columns, independent of the features, least squares' coefficients have
+    the errors' covariance ``(rho + (1 - rho) k) Sigma`` in the sandwich;
+    the maximum-likelihood fit (the EM's weighted refits, weights
+    ``r + (1 - r) / k``) has the inverse Fisher information for location,
+    ``Sigma / c`` with ``c = E[g(t)^2 t] / d``, where ``t`` is the squared
+    Mahalanobis distance of an error and ``g(t) = r(t) + (1 - r(t)) / k``
+    its weight. The gain is ``sqrt((rho + (1 - rho) k) c) - 1``: 0.3% for
+    ``rho = 0.6, k = 1.7``, 7% for ``rho = 0.9, k = 5``, 35% for
+    ``rho = 0.8, k = 10`` (in one column).
+
+    Parameters
+    ----------
+    inlier_prior, outlier_scale : float
+        ``rho`` and ``k``.
+    n_columns : int
+
+    Returns
+    -------
+    gain : float
+        0 for a pure Gaussian (``rho = 1`` or ``k = 1``).
+    """
+    rho, k, d = float(inlier_prior), float(outlier_scale), n_columns
+    if not (0 < rho < 1 and 1 < k < np.inf):
+        return 0.0
+    log_odds = np.log(rho) - np.log1p(-rho) + 0.5 * d * np.log(k)
+    # t = 2 s x, x ~ Gamma(d / 2) for each component (s = 1, k): generalised
+    # Gauss-Laguerre nodes of x^(d/2 - 1) e^-x
+    nodes, node_weights = special.roots_genlaguerre(QUADRATURE_NODES, d / 2 - 1)
+    node_weights = node_weights / special.gamma(d / 2)
+    moment = 0.0
+    for share, stretch in ((rho, 1.0), (1 - rho, k)):
+        t = 2 * stretch * nodes
+        resp = special.expit(log_odds - 0.5 * t * (1 - 1 / k))
+        weight = resp + (1 - resp) / k
+        moment += share * node_weights @ (weight**2 * t)
+    return float(np.sqrt((rho + (1 - rho) * k) * moment / d) - 1)
 
 
 def significantly_better(log_lik, baseline_log_lik, sample_weight):

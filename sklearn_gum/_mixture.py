@@ -222,6 +222,10 @@ def cholesky_factor(covariance, role="",
             f"{name} is not finite: the squared residuals overflow float64. "
             "Rescale y, or check the estimator's predictions."
         )
+    if covariance.shape == (1, 1):  # one column: no factorisation to call
+        if not covariance[0, 0] > 0:
+            raise ValueError(f"{name} is not positive definite: {degenerate}")
+        return np.sqrt(covariance)
     try:
         return linalg.cholesky(covariance, lower=True)
     except linalg.LinAlgError as exc:
@@ -237,6 +241,8 @@ def squared_distances(residuals, covariance):
     """Squared Mahalanobis distance of each row of ``residuals`` under
     ``covariance``."""
     cholesky = cholesky_factor(covariance)
+    if cholesky.shape == (1, 1):
+        return (residuals[:, 0] / cholesky[0, 0]) ** 2
     whitened = linalg.solve_triangular(cholesky, residuals.T, lower=True)
     return np.sum(whitened**2, axis=0)
 
