@@ -10,9 +10,10 @@ Two measurements:
    the ratio above its quantile, for the Gaussian the ratio alone) keep
    the outlier component. Its quantiles are
    ``sklearn_gum._calibration.QUANTILES`` and ``GAUSSIAN_QUANTILES``.
-2. The share of whole ``GUMRegressor()`` fits that keep the uniform on clean
-   linear data (standard normal features, unit Gaussian noise), per number
-   of samples and features, with the default ``init="auto"`` and with
+2. The share of whole ``GUMRegressor()`` fits that keep an outlier component
+   on clean linear data (standard normal features, and log-normal ones:
+   skewed, with leverage points; unit Gaussian noise), per number of
+   samples and features, with the default ``init="auto"`` and with
    ``init="subsets"``.
 
 Usage::
@@ -37,8 +38,8 @@ TABLE_SIZES = {
     "gaussian": [(d, n) for d in (1, 2, 3) for n in _calibration.GAUSSIAN_SIZES
                  if n > 2 * d + 4],
 }
-FIT_CASES = [(10, 1), (20, 1), (20, 3), (30, 2), (40, 3), (50, 4), (100, 9),
-             (200, 19), (1000, 5), (10000, 10)]
+FIT_CASES = [(10, 1), (15, 2), (20, 1), (20, 3), (25, 5), (30, 2), (30, 7), (40, 3),
+             (50, 4), (60, 9), (100, 9), (100, 24), (200, 19), (1000, 5), (10000, 10)]
 
 
 def table_cell(d, n, draws, model="uniform"):
@@ -51,9 +52,9 @@ def table_cell(d, n, draws, model="uniform"):
     return d, n, np.array([(m.evidence, m.likelihood_ratio) for m in found])
 
 
-def fit_job(n, p, seed, init):
+def fit_job(n, p, seed, init, design="normal"):
     rng = np.random.RandomState(seed)
-    X = rng.normal(size=(n, p))
+    X = rng.normal(size=(n, p)) if design == "normal" else rng.lognormal(size=(n, p))
     y = X @ rng.normal(size=p) + rng.normal(size=n)
     gum = GUMRegressor(init=init, random_state=None if init == "auto" else seed)
     gum.fit(X, y)
@@ -78,8 +79,8 @@ def table_section(report, parallel, draws, model):
                   "NEC alone keeps", "calibrated rule keeps (package table)"], rows)
 
 
-def fit_section(report, parallel, seeds):
-    jobs = [(n, p, seed, init) for n, p in FIT_CASES for init in ("auto", "subsets")
+def fit_section(report, parallel, seeds, design):
+    jobs = [(n, p, seed, init, design) for n, p in FIT_CASES for init in ("auto", "subsets")
             for seed in range(seeds if n <= 1000 else max(seeds // 10, 2))]
     results = parallel(delayed(fit_job)(*job) for job in jobs)
     rows = []
@@ -90,9 +91,9 @@ def fit_section(report, parallel, seeds):
             row += [f"{sum(r[3] for r in mine)}/{len(mine)}",
                     percent(max(r[4] for r in mine))]
         rows.append(row)
-    report.section("Whole fits on clean linear data",
-                   "Share of fits that keep the uniform, and the largest share "
-                   "of samples flagged in one fit.")
+    report.section(f"Whole fits on clean linear data ({design} features)",
+                   "Share of fits that keep an outlier component, and the largest "
+                   "share of samples flagged in one fit.")
     report.table(["n", "features", "rows per parameter", "auto: kept",
                   "auto: most flagged", "subsets: kept", "subsets: most flagged"], rows)
 
@@ -103,6 +104,10 @@ def main(argv=None):
     parser.add_argument("--table", action="store_true", help="simulate the table too")
     parser.add_argument("--draws", type=int, default=_calibration.DRAWS)
     parser.add_argument("--n-jobs", type=int, default=2)
+    parser.add_argument("--design", nargs="+", choices=["normal", "lognormal"],
+                        default=["normal", "lognormal"],
+                        help="features of the whole fits: standard normal, and "
+                             "log-normal (skewed, with leverage points)")
     args = parser.parse_args(argv)
     seeds = args.seeds or (20 if args.quick else 100)
     report = Report("The calibrated outlier decision (issue 17)",
@@ -113,7 +118,8 @@ def main(argv=None):
         if args.table:
             for model in TABLE_SIZES:
                 table_section(report, parallel, args.draws, model)
-        fit_section(report, parallel, seeds)
+        for design in args.design:
+            fit_section(report, parallel, seeds, design)
     report.write(args.out or default_out(__file__), sys.argv[1:] if argv is None else argv)
 
 

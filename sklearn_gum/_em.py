@@ -147,7 +147,8 @@ class Decision:
         return offset
 
 
-def decide_outliers(residuals, sample_weight, groups, options, keep=None, models=None):
+def decide_outliers(residuals, sample_weight, groups, options, keep=None, models=None,
+                    subset_dof=None):
     """Per group, whether fixed residuals support an outlier component, and
     which one.
 
@@ -162,7 +163,9 @@ def decide_outliers(residuals, sample_weight, groups, options, keep=None, models
     ``rho`` and the volume or the scale ``k``).
     With ``outlier_component="always"`` every group keeps one. ``keep`` and
     ``models`` impose an earlier decision (for the other starts of
-    ``n_init``). The sample weights are scaled to a mean of one over the
+    ``n_init``). ``subset_dof``: the residuals are those of a least-squares
+    subset start with that many parameters, whose tests have their own
+    thresholds (:func:`sklearn_gum._calibration.subset_threshold`). The sample weights are scaled to a mean of one over the
     weighted samples: the decision depends on their ratios, not on their
     scale.
     """
@@ -175,7 +178,7 @@ def decide_outliers(residuals, sample_weight, groups, options, keep=None, models
         models = [[model] for model in models]
     choices = [
         _choose_model(residuals[:, columns], weights, n_weighted, candidates, options,
-                      options.mixture_for(columns))
+                      options.mixture_for(columns), subset_dof)
         for columns, candidates in zip(groups, models)
     ]
     evidence = np.array([group_evidence for group_evidence, _ in choices])
@@ -227,7 +230,8 @@ def candidate_models(options):
     return [options.outlier_model]
 
 
-def _choose_model(residuals, weights, n_weighted, candidates, options, mixture_options):
+def _choose_model(residuals, weights, n_weighted, candidates, options, mixture_options,
+                  subset_dof=None):
     """``(evidence, ResidualMixture)`` of the model a group keeps: the one
     of positive evidence; where both are, the uniform (the seed's model)
     unless the contaminated normal explains the residuals significantly
@@ -242,8 +246,8 @@ def _choose_model(residuals, weights, n_weighted, candidates, options, mixture_o
         )
         # the columns that span the residuals (repeated outputs count once)
         n_columns = mixture.n_columns or residuals.shape[1]
-        found.append((calibrated_evidence(mixture, n_weighted, n_columns, model),
-                      mixture))
+        found.append((calibrated_evidence(mixture, n_weighted, n_columns, model,
+                                          subset_dof=subset_dof), mixture))
     supported = [choice for choice in found if choice[0] > 0]
     if len(supported) == 2 and not _gaussian_is_better(residuals, weights, *supported):
         return supported[0]

@@ -106,16 +106,15 @@ class GUMRegressor(MixtureReprMixin, MixtureScoresMixin, MetaEstimatorMixin,
         a reweighting step (``"subsets"``, robust to clustered outliers and
         bad leverage points), or a regressor, fitted or not, whose
         predictions give them. ``"auto"`` is ``"subsets"`` where a fit is
-        cheap and the start reliable (``LinearRegression``, the default
-        estimator, with at least 10 rows per parameter and at most 20,000
-        rows: the subset search costs about a thousand small least-squares
-        solves) and ``None`` otherwise: with fewer rows per parameter (the
-        decision on a start fitted to part of the rows then keeps an
-        outlier component on 3-15% of clean fits, against 1% from a plain
-        fit; pass ``init="subsets"`` to search anyway), on
-        larger data (where the search would cost several plain fits) and
-        for every other estimator, whose fits may be expensive (a network
-        trains once).
+        cheap and the decision after the search calibrated
+        (``LinearRegression``, the default estimator, with at least 10 rows
+        per parameter, or at least 3 for up to 10 parameters, and at most
+        20,000 rows: the subset search costs about a thousand small
+        least-squares solves) and ``None`` otherwise: with fewer rows per
+        parameter (pass ``init="subsets"`` to search anyway; its decision's
+        thresholds were not simulated there), on larger data (where the
+        search would cost several plain fits) and for every other
+        estimator, whose fits may be expensive (a network trains once).
     threshold : float, default=0.5
         A sample (or group) is an inlier when its outlier probability is
         below ``threshold``; must lie in (0, 1).
@@ -270,22 +269,18 @@ class GUMRegressor(MixtureReprMixin, MixtureScoresMixin, MetaEstimatorMixin,
     entropy ``H`` (a uniform that merely reshapes clean tails leaves samples
     undecided and pays for each), and the likelihood ratio ``2 (L_mixture -
     L_gaussian)`` above its 99% quantile on clean Gaussian residuals of the
-    same size, simulated (:mod:`sklearn_gum._calibration`): NEC alone kept
-    the uniform of a third of clean 10-sample sets. The Gaussian outliers
-    overlap the inliers by design, so NEC would always refuse them: they
-    are kept when the likelihood ratio exceeds its own simulated 99%
-    quantile and the fitted ``(rho, k)`` predict standard errors at least
-    1% below least squares' (the Fisher information of the contaminated
-    normal, :func:`sklearn_gum._calibration.contaminated_normal_gain`): a
-    misspecified model's residuals are never exactly Gaussian, and a
-    component barely wider than the inliers flags many rows for no
-    accuracy. ``outlier_evidence_`` is the margin of the kept model (the
-    smaller margin of its two tests). Where both pass, the
-    uniform stays unless the Gaussian fits significantly better (Vuong's
-    test at 1%; each has two parameters beyond the Gaussian's). When no group keeps an outlier
-    component, the fit is the plain weighted fit of the estimator and
-    ``outlier_proba_`` is zero. No variance goes below what the targets resolve: ``delta^2 / 12``
-    for targets recorded on a grid of step ``delta``.
+    same size (after a subset start, its own), simulated
+    (:mod:`sklearn_gum._calibration`). The Gaussian outliers overlap the
+    inliers by design, so NEC would always refuse them: they are kept when
+    the likelihood ratio exceeds its own simulated 99% quantile and the
+    fitted ``(rho, k)`` predict standard errors at least 1% below least
+    squares' (the contaminated normal's Fisher information): residuals that
+    are merely not exactly Gaussian do not count. ``outlier_evidence_`` is
+    the margin of the kept model (the smaller of its two tests). Where both
+    pass, the uniform stays unless the Gaussian fits significantly better
+    (Vuong's test at 1%). When no group keeps an outlier component, the fit
+    is the plain weighted fit and ``outlier_proba_`` is zero. No variance
+    goes below what a grid of step ``delta`` resolves (``delta^2 / 12``).
 
     The moment and range rules for ``gamma`` are not likelihood maximisers
     (with everything else fixed the likelihood always prefers a smaller

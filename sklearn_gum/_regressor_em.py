@@ -13,6 +13,7 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import _num_features
 
 from . import _em, _start, _warm_em
+from ._calibration import SUBSET_DOFS, SUBSET_MIN_ROWS_PER_PARAMETER
 from ._em_warnings import warn_if_weights_below_dof
 from ._leverage import studentized
 from ._progress import Progress
@@ -76,26 +77,18 @@ def fit_regressor_em(refit, groups, options, *, init, n_init, random_state, verb
 
 def resolve_init(init, refit, n_samples):
     """``init`` with ``"auto"`` resolved: ``"subsets"`` for a
-    ``LinearRegression`` on ``AUTO_SAMPLES_PER_PARAMETER`` rows per
-    parameter or more, at most ``EM_SAMPLE`` rows (``n_samples``), whose
-    ``X`` can be indexed by rows, after one plain fit of ``refit`` that
-    checks the data as the estimator's own fit does (a subset search would
-    only report that no subset could be fitted); ``None`` otherwise.
-
-    With fewer rows per parameter, the decision on the residuals of a start
-    fitted to part of the rows is not calibrated: on clean Gaussian data it
-    kept an outlier component in 15% of fits at 20 x 3 and 55% at 50 x 9
-    (20 seeds each). The start's small-sample factor
-    (:func:`sklearn_gum._start.subset_scale_factor`) and leverage-studentized
-    residuals (:func:`_decide`) bring that to 3-15% at 3-5 rows
-    per parameter (10 x 2 to 30 x 8, 40 seeds each), still above the 1% the
-    decision is calibrated for on the residuals of a plain fit.
+    ``LinearRegression`` where the decision after a subset start is
+    calibrated (:func:`subsets_calibrated`), at most ``EM_SAMPLE`` rows
+    (``n_samples``), whose ``X`` can be indexed by rows, after one plain fit
+    of ``refit`` that checks the data as the estimator's own fit does (a
+    subset search would only report that no subset could be fitted);
+    ``None`` otherwise.
     """
     if init != "auto":
         return init
     n_parameters = _num_features(refit.X) + 1
     if (type(refit.estimator) is not LinearRegression or n_samples > EM_SAMPLE
-            or n_samples < AUTO_SAMPLES_PER_PARAMETER * n_parameters):
+            or not subsets_calibrated(n_samples, n_parameters)):
         return None
     refit.plain_fit()
     try:  # subsets need X indexable by rows (not a DIA matrix, say)
@@ -103,6 +96,27 @@ def resolve_init(init, refit, n_samples):
     except (TypeError, ValueError, NotImplementedError):
         return None
     return "subsets"
+
+
+def subsets_calibrated(n_samples, n_parameters):
+    """Whether the decision after a least-squares subset start with
+    ``n_parameters`` is calibrated: from ``AUTO_SAMPLES_PER_PARAMETER`` rows
+    per parameter, or from the fewest the simulated thresholds cover
+    (:func:`sklearn_gum._calibration.subset_threshold`) for as many
+    parameters as they were simulated with.
+
+    The decision on the residuals of a start fitted to part of the rows,
+    with the thresholds of a plain fit's, kept an outlier component on
+    clean data in 15% of fits at 20 x 3 and 55% at 50 x 9 before the
+    start's small-sample factor and the studentized residuals, 3-15% at
+    3-5 rows per parameter after them, 10% at 10 x 2
+    (``benchmarks/results/simulate_subset_null_normal.md``); with its own
+    thresholds, 1% per outlier model.
+    """
+    if n_samples >= AUTO_SAMPLES_PER_PARAMETER * n_parameters:
+        return True
+    return (n_samples >= SUBSET_MIN_ROWS_PER_PARAMETER * n_parameters
+            and n_parameters <= SUBSET_DOFS[-1])
 
 
 def _fit(refit, groups, options, init, n_init, random_state, verbose):
@@ -230,15 +244,32 @@ def _decide(refit, residuals, fitted_rows, groups, options):
     For a least-squares start fitted to some of the rows, the decision reads
     the residuals studentized by their leverage
     (:func:`sklearn_gum._leverage.studentized`): on clean data they have the
-    errors' variance, as the test's calibration assumes, and the mixtures
-    fitted to them (where the EM starts) the errors' scale.
+    errors' variance, and the mixtures fitted to them (where the EM starts)
+    the errors' scale. They are still not the i.i.d. residuals of one fit
+    (the start was the best of hundreds): their tests take the thresholds
+    simulated for this start (:func:`sklearn_gum._calibration.subset_threshold`).
     """
-    least_squares = (type(refit.estimator) is LinearRegression
-                     and not refit.estimator.positive)
-    if fitted_rows is not None and not fitted_rows.all() and least_squares:
-        residuals = studentized(residuals, refit.X, refit.sample_weight, fitted_rows,
-                                refit.estimator.fit_intercept)
-    return _em.decide_outliers(residuals, refit.sample_weight, groups, options)
+    subset_dof = None
+    if fitted_rows is not None and _least_squares(refit.estimator):
+        subset_dof = _num_features(refit.X) + refit.estimator.fit_intercept
+    return _em.decide_outliers(decision_residuals(refit, residuals, fitted_rows),
+                               refit.sample_weight, groups, options,
+                               subset_dof=subset_dof)
+
+
+def decision_residuals(refit, residuals, fitted_rows):
+    """The residuals the decision reads: studentized by their leverage after
+    a least-squares start fitted to some of the rows (``fitted_rows``),
+    else as they are."""
+    if (fitted_rows is not None and not fitted_rows.all()
+            and _least_squares(refit.estimator)):
+        return studentized(residuals, refit.X, refit.sample_weight, fitted_rows,
+                           refit.estimator.fit_intercept)
+    return residuals
+
+
+def _least_squares(estimator):
+    return type(estimator) is LinearRegression and not estimator.positive
 
 
 def _run(refit, estimator, prediction, options, groups, start, decision, verbose):

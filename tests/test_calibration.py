@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 from scipy import stats
+from sklearn.linear_model import Ridge
 
-from sklearn_gum import _calibration, _em, _mixture, _residual_em
+from sklearn_gum import GUMRegressor, _calibration, _em, _mixture, _residual_em
 
 
 @pytest.mark.parametrize("row", range(len(_calibration.SIZES)))
@@ -168,3 +169,54 @@ def test_gaussian_outliers_that_promise_no_accuracy_are_refused():
         2 * 20000 * (np.log1p(gain) - np.log1p(_calibration.MIN_GAUSSIAN_GAIN)))
     gross = rng.normal(size=(20000, 1)) * np.where(rng.rand(20000, 1) < 0.2, 3.0, 1.0)
     assert _em.decide_outliers(gross, np.ones(20000), groups, options).keep[0]
+
+
+def test_subset_thresholds_are_the_simulated_quantiles_between_them_interpolated():
+    threshold = _calibration.subset_threshold
+    for model, table in _calibration.SUBSET_QUANTILES.items():
+        for n, row in zip(_calibration.SUBSET_SIZES, table):
+            plain = _calibration.likelihood_ratio_threshold(n, 1, model)
+            for dof, value in zip(_calibration.SUBSET_DOFS, row):
+                if not np.isnan(value):
+                    assert threshold(n, dof, model) == pytest.approx(max(value, plain))
+                    assert threshold(n, dof, model) >= plain
+        # linear in dof between two simulated columns, flat beyond the last
+        middle = 0.5 * (table[-1, 2] + table[-1, 3])
+        assert threshold(100, 5, model) == pytest.approx(max(
+            middle, _calibration.likelihood_ratio_threshold(100, 1, model)))
+        assert threshold(100, 40, model) == threshold(100, 10, model)
+        assert threshold(5000, 4, model) == pytest.approx(max(
+            table[-1, 2], _calibration.likelihood_ratio_threshold(5000, 1, model)))
+
+
+def test_a_least_squares_subset_start_is_decided_by_its_own_thresholds(monkeypatch):
+    seen = []
+    original = _em.calibrated_evidence
+
+    def record(mixture, n_samples, n_columns, outlier_model="uniform", **kwargs):
+        seen.append((outlier_model, kwargs.get("subset_dof")))
+        return original(mixture, n_samples, n_columns, outlier_model, **kwargs)
+
+    monkeypatch.setattr(_em, "calibrated_evidence", record)
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(30, 3)), rng.normal(size=30)
+    GUMRegressor(init="subsets", random_state=0).fit(X, y)
+    assert seen == [("uniform", 4), ("gaussian", 4)]
+    seen.clear()
+    GUMRegressor(init=None).fit(X, y)
+    assert seen == [("uniform", None), ("gaussian", None)]
+    seen.clear()  # not least squares: the plain thresholds
+    GUMRegressor(Ridge(), init="subsets", random_state=0).fit(X, y)
+    assert seen[:2] == [("uniform", None), ("gaussian", None)]
+
+
+@pytest.mark.parametrize("n, p", [(20, 3), (30, 7)])
+def test_clean_small_data_from_subsets_rarely_keeps_an_outlier_component(n, p):
+    # 5 and 3.75 rows per parameter: with the plain thresholds 6-10% of such
+    # fits kept one (simulate_subset_null); two models at 1% each here
+    kept = 0
+    for seed in range(40):
+        rng = np.random.RandomState(500 + seed)
+        X, y = rng.normal(size=(n, p)), rng.normal(size=n)
+        kept += GUMRegressor(random_state=seed).fit(X, y).has_outliers_[0]
+    assert kept <= 2
