@@ -165,9 +165,9 @@ def decide_outliers(residuals, sample_weight, groups, options, keep=None, models
     ``models`` impose an earlier decision (for the other starts of
     ``n_init``). ``subset_dof``: the residuals are those of a least-squares
     subset start with that many parameters, whose tests have their own
-    thresholds (:func:`sklearn_gum._calibration.subset_threshold`). The sample weights are scaled to a mean of one over the
-    weighted samples: the decision depends on their ratios, not on their
-    scale.
+    thresholds (:func:`sklearn_gum._calibration.subset_threshold`). The
+    sample weights are scaled to a mean of one over the weighted samples:
+    the decision depends on their ratios, not on their scale.
     """
     # Only the relative weights decide: scaled to one per weighted sample
     n_weighted = np.count_nonzero(sample_weight)

@@ -105,12 +105,12 @@ def subsets_calibrated(n_samples, n_parameters):
     (:func:`sklearn_gum._calibration.subset_threshold`) for as many
     parameters as they were simulated with.
 
-    The decision on the residuals of a start fitted to part of the rows,
-    with the thresholds of a plain fit's, kept an outlier component on
-    clean data in 15% of fits at 20 x 3 and 55% at 50 x 9 before the
-    start's small-sample factor and the studentized residuals, 3-15% at
-    3-5 rows per parameter after them, 10% at 10 x 2
-    (``benchmarks/results/simulate_subset_null_normal.md``); with its own
+    With the thresholds of a plain fit's residuals, the decision after the
+    subset start kept an outlier component on clean data in 15% of fits at
+    20 x 3 and 55% at 50 x 9 before the start's small-sample factor and the
+    studentized residuals, and in 2.2-14.2% after them at 10-100 rows and
+    3-15 rows per parameter (10.0% at 10 x 2, 14.2% at 30 x 9:
+    ``benchmarks/results/simulate_subset_null_normal.md``); with its own
     thresholds, 1% per outlier model.
     """
     if n_samples >= AUTO_SAMPLES_PER_PARAMETER * n_parameters:
@@ -246,8 +246,10 @@ def _decide(refit, residuals, fitted_rows, groups, options):
     (:func:`sklearn_gum._leverage.studentized`): on clean data they have the
     errors' variance, and the mixtures fitted to them (where the EM starts)
     the errors' scale. They are still not the i.i.d. residuals of one fit
-    (the start was the best of hundreds): their tests take the thresholds
-    simulated for this start (:func:`sklearn_gum._calibration.subset_threshold`).
+    (the start was the best of hundreds): after any least-squares subset
+    start, whether or not its reweighting kept every row, the tests take the
+    thresholds simulated for that start
+    (:func:`sklearn_gum._calibration.subset_threshold`).
     """
     subset_dof = None
     if fitted_rows is not None and _least_squares(refit.estimator):
