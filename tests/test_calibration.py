@@ -220,3 +220,28 @@ def test_clean_small_data_from_subsets_rarely_keeps_an_outlier_component(n, p):
         X, y = rng.normal(size=(n, p)), rng.normal(size=n)
         kept += GUMRegressor(random_state=seed).fit(X, y).has_outliers_[0]
     assert kept <= 2
+
+
+def test_auto_searches_subsets_only_where_their_thresholds_were_simulated():
+    from sklearn_gum._regressor_em import subsets_calibrated
+
+    # from 3 rows per parameter for up to 10 parameters, from 10 otherwise
+    assert subsets_calibrated(30, 10) and subsets_calibrated(9, 3)
+    assert not subsets_calibrated(29, 10) and not subsets_calibrated(8, 3)
+    assert not subsets_calibrated(109, 11) and subsets_calibrated(110, 11)
+    seen = []
+    original = _em.calibrated_evidence
+
+    def record(mixture, n_samples, n_columns, outlier_model="uniform", **kwargs):
+        seen.append(kwargs.get("subset_dof"))
+        return original(mixture, n_samples, n_columns, outlier_model, **kwargs)
+
+    rng = np.random.RandomState(0)
+    for n, p, expected in ((60, 13, None), (60, 9, 10)):
+        seen.clear()
+        _em.calibrated_evidence = record
+        try:
+            GUMRegressor().fit(rng.normal(size=(n, p)), rng.normal(size=n))
+        finally:
+            _em.calibrated_evidence = original
+        assert seen[:2] == [expected, expected]
