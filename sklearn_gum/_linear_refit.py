@@ -8,20 +8,19 @@ intercept and for least squares): one pass over the data to build the Gram
 matrix, about a fifth of a plain ``LinearRegression`` fit (an SVD-based
 least-squares solve). Ridge's own solvers reach the same unique minimiser
 (``sum_n w_n (z_n - x_n b - c)^2 + alpha |b|^2``), the iterative ones to
-their ``tol``. The features
-are centred and scaled once, so that the Gram matrix stays well conditioned
-whatever the units; above ``MAX_CONDITION`` the refits fall back to
-``LinearRegression.fit``.
+their ``tol``. The features are centred and scaled once, so that the Gram
+matrix stays well conditioned whatever the units; above ``MAX_CONDITION``
+the refits fall back to the estimator's own ``fit``.
 
-The final estimator is a ``LinearRegression`` with the attributes its own
-``fit`` would set from the last weights (``coef_``, ``intercept_``,
-``rank_``, ``singular_``, ``n_features_in_``, in the dtype of ``X``), built
-from the last solution when its Gram matrix is well conditioned (up to
-``MAX_CONDITION_FINAL``: the coefficients then agree with an SVD solve to
-about 1e-10), and fitted by ``LinearRegression.fit`` otherwise, and
-whenever no group keeps outliers, so that a fit of clean data is exactly
-the estimator's own (:meth:`LinearRefit.materialize`). A ``Ridge`` is
-always fitted by its own ``fit`` with the last weights.
+The final estimator has the attributes its own ``fit`` would set from the
+last weights (``coef_``, ``intercept_``, ``n_features_in_``, in the dtype
+of ``X``; a ``LinearRegression``'s ``rank_`` and ``singular_``, a
+``Ridge``'s ``n_iter_`` and ``solver_``), built from the last solution when
+its Gram matrix is well conditioned (up to ``MAX_CONDITION_FINAL``: the
+coefficients then agree with an SVD solve to about 1e-10), and fitted by
+its own ``fit`` otherwise, and whenever no group keeps outliers, so that a
+fit of clean data is exactly the estimator's own
+(:meth:`LinearRefit.materialize`).
 """
 
 import numbers

@@ -23,7 +23,7 @@ features (a ``LinearRegression`` or ``Ridge``,
 :func:`sklearn_gum._linear_refit.supports_sufficient_statistics`), they are
 solved from the features' weighted Gram matrix (``final_refit``, a
 :class:`~sklearn_gum._linear_refit.LinearRefit` of the features), and the
-final step is fitted by its own ``fit`` once, with the last weights
+final step is built from the last solution as that refit builds it
 (:meth:`PipelineRefit.materialize`).
 
 Before, each EM iteration of ``Pipeline(SplineTransformer, Ridge)`` fitted
@@ -132,10 +132,14 @@ class PipelineRefit(WeightedRefit):
             return self.estimator
         if self._head is None:
             return super().blank()
+        return self._with_final(clone(self.estimator.steps[-1][1]))
+
+    def _with_final(self, final):
+        """A Pipeline of the kept transformers and ``final``, with the
+        template's parameters, as ``Pipeline.fit`` would have built it."""
         params = self.estimator.get_params(deep=False)
-        name, last = self.estimator.steps[-1]
-        return type(self.estimator)(**{**params, "steps": [*self._head,
-                                                          (name, clone(last))]})
+        name = self.estimator.steps[-1][0]
+        return type(self.estimator)(**{**params, "steps": [*self._head, (name, final)]})
 
     def fit(self, estimator, weights, rows=None, targets=None, factor=None):
         """The weighted refit of the final step on the kept features, when
@@ -189,16 +193,13 @@ class PipelineRefit(WeightedRefit):
             raise
         return self.checked(prediction, len(self.targets), factor, source)
 
-
     def materialize(self, estimator, exact=False):
         """The Pipeline of the kept transformers and the final step of a
-        solution of the normal equations (fitted by its own ``fit``)."""
+        solution of the normal equations (as the final step's refit
+        materialises it)."""
         if self._final is None or isinstance(estimator, Pipeline):
             return estimator
-        final = self._final.materialize(estimator, exact=exact)
-        params = self.estimator.get_params(deep=False)
-        return type(self.estimator)(**{**params, "steps": [
-            *self._head, (self.estimator.steps[-1][0], final)]})
+        return self._with_final(self._final.materialize(estimator, exact=exact))
 
 
 def _clone_step(step):
