@@ -88,9 +88,10 @@ def keep_statistics(draws):
 
 
 def _quantile(keep, level):
-    """The quantile as text, "-" where it is minus infinity."""
-    value = np.quantile(keep[np.isfinite(keep)], 1 - (1 - level) * len(keep) / max(
-        np.isfinite(keep).sum(), 1)) if np.mean(np.isfinite(keep)) > 1 - level else -np.inf
+    """The quantile as text (numpy's linear interpolation, as the table
+    was made), "-" where it falls among the draws at minus infinity."""
+    with np.errstate(invalid="ignore"):  # -inf - -inf between two such draws
+        value = np.quantile(keep, level)
     return f"{value:.2f}" if np.isfinite(value) else "-"
 
 
