@@ -133,7 +133,8 @@ def _fit(refit, groups, options, init, n_init, random_state, verbose):
     prediction = refit.predict(first, source=source)
     residuals = refit.targets - prediction
     options = options.scaled(residuals, refit.sample_weight, refit.targets)
-    decision = _decide(refit, residuals, fitted_rows, groups, options)
+    decision = _decide(refit, residuals, fitted_rows, groups, options,
+                       subset_start=isinstance(init, str))
     if not decision.keep.any():
         result = _plain_result(refit, groups, options, decision, first, residuals,
                                init)
@@ -238,7 +239,7 @@ def _starts(refit, init, n_init, random_state):
     return first, None, others
 
 
-def _decide(refit, residuals, fitted_rows, groups, options):
+def _decide(refit, residuals, fitted_rows, groups, options, subset_start):
     """The outlier decision on the first start's residuals.
 
     For a least-squares start fitted to some of the rows, the decision reads
@@ -247,12 +248,13 @@ def _decide(refit, residuals, fitted_rows, groups, options):
     errors' variance, and the mixtures fitted to them (where the EM starts)
     the errors' scale. They are still not the i.i.d. residuals of one fit
     (the start was the best of hundreds): after any least-squares subset
-    start, whether or not its reweighting kept every row, the tests take the
+    start (``subset_start``), whether its reweighting kept every row, some
+    or none could be refitted (``fitted_rows`` None), the tests take the
     thresholds simulated for that start
     (:func:`sklearn_gum._calibration.subset_threshold`).
     """
     subset_dof = None
-    if fitted_rows is not None and _least_squares(refit.estimator):
+    if subset_start and _least_squares(refit.estimator):
         subset_dof = _num_features(refit.X) + refit.estimator.fit_intercept
     return _em.decide_outliers(decision_residuals(refit, residuals, fitted_rows),
                                refit.sample_weight, groups, options,

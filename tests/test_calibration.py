@@ -7,7 +7,7 @@ from numpy.testing import assert_allclose
 from scipy import stats
 from sklearn.linear_model import Ridge
 
-from sklearn_gum import GUMRegressor, _calibration, _em, _mixture, _residual_em
+from sklearn_gum import GUMRegressor, _calibration, _em, _mixture, _residual_em, _start
 
 
 @pytest.mark.parametrize("row", range(len(_calibration.SIZES)))
@@ -208,6 +208,11 @@ def test_a_least_squares_subset_start_is_decided_by_its_own_thresholds(monkeypat
     seen.clear()  # not least squares: the plain thresholds
     GUMRegressor(Ridge(), init="subsets", random_state=0).fit(X, y)
     assert seen[:2] == [("uniform", None), ("gaussian", None)]
+    # a subset start that no reweighting step could refit is still one
+    seen.clear()
+    monkeypatch.setattr(_start, "reweighted", lambda fitted, refit: (fitted, None))
+    GUMRegressor(init="subsets", random_state=0).fit(X, y)
+    assert seen[:2] == [("uniform", 4), ("gaussian", 4)]
 
 
 @pytest.mark.parametrize("n, p", [(20, 3), (30, 7)])
