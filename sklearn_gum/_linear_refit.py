@@ -26,6 +26,7 @@ fit of clean data is exactly the estimator's own
 import numbers
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import clone
 from sklearn.linear_model import LinearRegression, Ridge
 
@@ -37,22 +38,35 @@ from ._weighted_fit import WeightedRefit, whiten
 MAX_CONDITION = 1e10
 MAX_CONDITION_FINAL = 1e6
 SCALE_SAMPLE = 10_000
+# A sparse X of at most this many entries (8 MB as float64) is densified for
+# the normal equations; a larger one is refitted by the estimator's own fit.
+MAX_DENSIFIED = 1_000_000
 
 
 def supports_sufficient_statistics(estimator, X, fit_params):
     """Whether refits of ``estimator`` on ``X`` can be normal-equation solves:
     a plain ``LinearRegression`` or ``Ridge`` with one ``alpha`` for every
-    output (neither ``positive``) on a dense float array, without other fit
-    parameters."""
+    output (neither ``positive``) on a dense float array or a sparse one of
+    at most ``MAX_DENSIFIED`` entries, without other fit parameters."""
     return (
         ridge_penalty(estimator) is not None
-        and isinstance(X, np.ndarray)
+        and (isinstance(X, np.ndarray) or _small_sparse(X))
         and X.ndim == 2
         and X.dtype.kind == "f"
         and not fit_params
         and X.shape[0] > X.shape[1] + 1
-        and _moderate(X)
+        and _moderate(dense_features(X))
     )
+
+
+def _small_sparse(X):
+    return sparse.issparse(X) and X.shape[0] * X.shape[1] <= MAX_DENSIFIED
+
+
+def dense_features(X):
+    """``X`` as a dense array: a sparse ``X`` densified (a copy), a dense
+    one as it is."""
+    return X.toarray() if sparse.issparse(X) else X
 
 
 def ridge_penalty(estimator):
@@ -116,11 +130,14 @@ class LinearRefit(WeightedRefit):
     """:class:`WeightedRefit` whose refits solve the normal equations.
 
     The features are centred (with ``fit_intercept``) and scaled once
-    (``Xs``); with ``fit_intercept`` a column of ones is appended.
+    (``Xs``); with ``fit_intercept`` a column of ones is appended. A small
+    sparse ``X`` is densified once for the refits and their predictions
+    (``features``); the estimator's own fits see ``X`` as given.
     """
 
     def __init__(self, estimator, X, targets, sample_weight, fit_params, ravel):
         super().__init__(estimator, X, targets, sample_weight, fit_params, ravel)
+        self.features = dense_features(X)
         self.fit_intercept = estimator.fit_intercept
         self.alpha = ridge_penalty(estimator)
         self._design = None
@@ -129,7 +146,7 @@ class LinearRefit(WeightedRefit):
     def design(self):
         """``Xs1``, built at the first refit."""
         if self._design is None:
-            X = self.X
+            X = self.features
             # a sample of the rows sets the centre and scale (any values
             # near them condition the Gram matrix as well)
             sample = X[:: max(1, len(X) // SCALE_SAMPLE)]
@@ -209,7 +226,7 @@ class LinearRefit(WeightedRefit):
                 rows=None):
         if not isinstance(estimator, LinearSolution):
             return super().predict(estimator, factor=factor, source=source, rows=rows)
-        X = self.X if rows is None else self.X[rows]
+        X = self.features if rows is None else self.features[rows]
         return self.checked(estimator.predict(X), len(X), factor, source)
 
     def materialize(self, estimator, exact=False):
@@ -228,7 +245,9 @@ class LinearRefit(WeightedRefit):
         """A clone of the template with the fitted attributes that its own
         ``fit`` sets for the solution's weighted data: ``LinearRegression``'s
         ``rank_`` and ``singular_``, ``Ridge``'s ``n_iter_`` (None) and
-        ``solver_`` (``"cholesky"``, the solve done here)."""
+        ``solver_`` (``"cholesky"``, the solve done here). On sparse
+        ``X`` a ``LinearRegression`` (an LSQR solve) sets neither ``rank_``
+        nor ``singular_``, and neither does this."""
         fitted = clone(self.estimator)
         dtype = self.X.dtype
         fitted.coef_ = solution.coef_.astype(dtype)
@@ -239,12 +258,12 @@ class LinearRefit(WeightedRefit):
             fitted.intercept_ = fitted.intercept_[0]
         if self.ravel:
             fitted.coef_ = fitted.coef_[0]
-        if type(fitted) is LinearRegression:
+        if type(fitted) is Ridge:
+            fitted.n_iter_, fitted.solver_ = None, "cholesky"
+        elif not sparse.issparse(self.X):
             singular = self._singular_values(solution.gram)
             fitted.rank_ = int(np.sum(singular > self._rank_cutoff(solution) * singular[0]))
             fitted.singular_ = singular.astype(dtype)
-        else:
-            fitted.n_iter_, fitted.solver_ = None, "cholesky"
         fitted.n_features_in_ = self.X.shape[1]
         return fitted
 
@@ -256,7 +275,7 @@ class LinearRefit(WeightedRefit):
         if tol is not None:
             return tol
         rows = solution.inputs[1]
-        n_rows = len(self.X) if rows is None else len(rows)
+        n_rows = self.X.shape[0] if rows is None else len(rows)
         return max(n_rows, self.X.shape[1]) * np.finfo(self.X.dtype).eps
 
     def _singular_values(self, gram):

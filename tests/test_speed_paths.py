@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.linear_model import HuberRegressor, LinearRegression, Ridge
 from sklearn.tree import DecisionTreeRegressor
@@ -116,6 +117,31 @@ def test_ill_conditioned_features_fall_back_to_linear_regression():
 def test_other_cases_keep_the_estimators_own_fit(estimator, X_input, fit_params):
     refit = make_refit(estimator, X_input, Y, np.ones(300), fit_params, ravel=False)
     assert type(refit) is WeightedRefit
+
+
+@pytest.mark.filterwarnings("ignore::scipy.sparse.SparseEfficiencyWarning")
+@pytest.mark.parametrize("container", [sp.csr_matrix, sp.csc_array, sp.dia_array])
+def test_small_sparse_features_take_the_normal_equations(monkeypatch, container):
+    X1, y1 = make_contaminated_regression(200, 3, contamination=0.2, random_state=3)
+    refit = make_refit(LinearRegression(), container(X1), y1[:, None], W[:200], {},
+                       ravel=True)
+    assert type(refit) is LinearRefit
+    dense = make_refit(LinearRegression(), X1, y1[:, None], W[:200], {}, ravel=True)
+    rows = np.arange(0, 200, 3)
+    assert_allclose(refit.predict(refit.fit(refit.blank(), W[:200], rows=rows)),
+                    dense.predict(dense.fit(dense.blank(), W[:200], rows=rows)),
+                    rtol=1e-12)
+    gum = GUMRegressor().fit(container(X1), y1)
+    # rows of a DIA matrix cannot be indexed: init="auto" starts from the plain fit
+    init = None if container is sp.dia_array else "auto"
+    reference = GUMRegressor(init=init).fit(X1, y1)
+    assert_array_equal(gum.inlier_mask_, reference.inlier_mask_)
+    assert_allclose(gum.estimator_.coef_, reference.estimator_.coef_, rtol=1e-9)
+    # LinearRegression's own sparse fit (LSQR) sets neither
+    assert not hasattr(gum.estimator_, "rank_") and not hasattr(gum.estimator_, "singular_")
+    monkeypatch.setattr(_linear_refit, "MAX_DENSIFIED", 200 * 3 - 1)
+    assert type(make_refit(LinearRegression(), container(X1), y1[:, None], W[:200], {},
+                           ravel=True)) is WeightedRefit
 
 
 def test_an_init_regressor_is_fitted_by_its_own_fit():
