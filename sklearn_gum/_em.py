@@ -246,14 +246,37 @@ def _choose_model(residuals, weights, n_weighted, candidates, options, mixture_o
         )
         # the columns that span the residuals (repeated outputs count once)
         n_columns = mixture.n_columns or residuals.shape[1]
-        found.append((calibrated_evidence(mixture, n_weighted, n_columns, model,
-                                          subset_dof=subset_dof), mixture))
+        evidence = calibrated_evidence(mixture, n_weighted, n_columns, model,
+                                       subset_dof=subset_dof)
+        excess = inlier_excess(mixture, n_weighted, n_columns, options.covariance_type)
+        if model == "uniform" and excess <= 0:  # a Gaussian of a handful of rows
+            evidence = min(evidence, excess)
+        found.append((evidence, mixture))
     supported = [choice for choice in found if choice[0] > 0]
     if len(supported) == 2 and not _gaussian_is_better(residuals, weights, *supported):
         return supported[0]
     if supported:
         return supported[-1]
     return found[0]  # the uniform where it is a candidate: the seed's model
+
+
+def inlier_excess(mixture, n_weighted, n_columns, covariance_type):
+    """The weight of a uniform mixture's Gaussian beyond its parameters
+    (centre and covariance): negative where the Gaussian is fitted to fewer
+    samples than it has parameters.
+
+    Such a mixture is not evidence of outliers but a Gaussian fitted to a
+    handful of samples, the uniform explaining the rest: the residuals of
+    a network that has not yet learnt its task (they follow the targets'
+    own distribution; 8 outputs uniform in a box after one epoch: a
+    Gaussian of 18 of 3000 rows in 8 columns, 44 parameters), or a clean
+    fit's mixture collapsed onto a few rows. The calibrated test counts
+    such fits among the null draws it exceeds; refusing them keeps its
+    false-alarm rate at or below the stated level.
+    """
+    covariance = {"full": n_columns * (n_columns + 1) // 2, "diag": n_columns,
+                  "spherical": 1}[covariance_type]
+    return mixture.params.inlier_prior * n_weighted - (n_columns + covariance)
 
 
 def _gaussian_is_better(residuals, weights, uniform, gaussian):

@@ -105,6 +105,27 @@ def test_decision_keeps_the_uniform_of_the_group_with_outliers_only():
     assert_allclose(decision.offset(PER_OUTPUT), [expected[0].offset[0], 0.0])
 
 
+@pytest.mark.parametrize("covariance_type, parameters", [("full", 8 + 36), ("diag", 8 + 8)])
+def test_a_uniform_whose_gaussian_holds_fewer_rows_than_its_parameters_is_refused(
+        covariance_type, parameters):
+    # the residuals of a net that has learnt nothing of 8 targets uniform in
+    # a box: the box explains them, the Gaussian sits on a handful of rows
+    residuals = np.random.default_rng(0).uniform(-1, 1, size=(3000, 8))
+    weights = np.ones(3000)
+    options = _em.EMOptions(covariance_type=covariance_type, outlier_model="uniform")
+    decision = _em.decide_outliers(residuals, weights, [np.arange(8)], options)
+    mixture = _residual_em.residual_evidence(residuals, weights, max_iter=100, tol=1e-4,
+                                             **options.mixture_for(np.arange(8)))
+    held = mixture.params.inlier_prior * 3000
+    assert mixture.evidence > 1000 and held <= parameters  # what was kept before
+    assert_allclose(decision.evidence, [held - parameters])
+    assert not decision.keep[0]
+    excess = _em.inlier_excess(mixture, 3000, 8, covariance_type)
+    assert_allclose(excess, held - parameters)
+    # a centre and one variance: 9 parameters
+    assert_allclose(_em.inlier_excess(mixture, 3000, 8, "spherical"), held - 9)
+
+
 def test_decision_passes_max_iter_and_tol_to_the_em():
     """``max_iter`` bounds the decision's EM; ``tol`` applies where it is
     stricter than DECISION_TOL nats of the total log-likelihood."""
