@@ -427,6 +427,11 @@ class GUMCriterion(CheckpointMixin, EMStepsMixin, FittedMixtureMixin,
     def start(self, residuals):
         """First E-step from a starting regressor's residuals, before any epoch.
 
+        Its decision needs no confirmation: the E-steps of the training run
+        keep a uniform only where two in a row support it (the net's own
+        residuals early in training can look like outliers), but the
+        starting regressor's residuals are the user's robust start.
+
         Parameters
         ----------
         residuals : torch.Tensor or array-like of shape (n_samples, n_outputs)
@@ -444,7 +449,8 @@ class GUMCriterion(CheckpointMixin, EMStepsMixin, FittedMixtureMixin,
         n_outputs = tensor.shape[1] if tensor.ndim == 2 else 1
         if self._residuals is None:
             self._allocate(tensor.device, n_outputs)
-        self._e_step(self._checked(tensor, "in the residuals passed to start"))
+        self._e_step(self._checked(tensor, "in the residuals passed to start"),
+                     confirm=False)
         return self
 
     def end_epoch(self, residuals=None, last=False):
