@@ -382,9 +382,7 @@ def test_gum_net_records_rho_and_sigma_per_epoch():
     # E-steps after epochs 3 (first), 5, 7, 9; none after the last epoch.
     steps = [row["epoch"] for row in history if row.get("event_gum_estep")]
     assert steps == [3, 5, 7, 9]
-    # the uniform supported after epoch 3 is kept at its confirmation after
-    # epoch 5: two refreshes and the final E-step
-    assert gum.n_iter_ == 3
+    assert gum.n_iter_ == 4  # three refreshes and the final E-step
     assert len(history[-1, "gum_inlier_prior"]) == 2
     assert np.shape(history[:, "gum_covariance"]) == (8, 2, 2)
     assert np.all(np.isfinite(history[:, "gum_log_likelihood"]))
@@ -403,9 +401,7 @@ def test_gum_net_epochs_running_out_is_not_a_warning():
         gum = GUMRegressor(make_net(max_epochs=6), tol=0,
                            random_state=0).fit(X_CURVE, Y_CURVE)
     assert not gum.converged_
-    # the uniform supported after epoch 1, kept after epoch 2 (confirmed):
-    # E-steps after epochs 2..5 and the final one
-    assert gum.n_iter_ == 4
+    assert gum.n_iter_ == 5  # E-steps after epochs 1..5 and the final one
 
 
 def test_gum_net_stops_refreshing_once_converged():
@@ -414,9 +410,8 @@ def test_gum_net_stops_refreshing_once_converged():
     assert gum.converged_
     history = gum.estimator_.history
     steps = [row["epoch"] for row in history if row.get("event_gum_estep")]
-    # warm-up max(1, 10 // 10) = 1 epoch, the first decision, its
-    # confirmation (the EM starts), one E-step that converged
-    assert steps == [1, 2, 3]
+    # warm-up max(1, 10 // 10) = 1 epoch, the first E-step, one that converged
+    assert steps == [1, 2]
     assert gum.n_iter_ == 2
 
 

@@ -58,9 +58,11 @@ schedule runs in a plain PyTorch loop with :class:`GUMCriterion`.
    ``min_evidence`` (``"auto"``: 0.1 for a network) per weighted row. A trained net's clean
    residuals are heavy-tailed (hard examples), which plain NEC mistakes for
    outliers as training goes on; label outliers clear the margin by far.
-   A group keeps its uniform only when two E-steps in a row support it
-   (the residuals of a net early in training can look like outliers for
-   one E-step; the residuals of a starting regressor decide alone).
+   A uniform whose Gaussian holds a minority of the rows is kept only when
+   the previous E-step supported it too (the residuals of a net early in
+   training follow its targets, which a box can explain around the few
+   rows already learnt; the residuals of a starting regressor decide
+   alone).
    While no group keeps its uniform the net trains exactly as with its
    plain loss: on clean data nothing is flagged.
 4. From the first kept group on, the EM runs: the group starts from the

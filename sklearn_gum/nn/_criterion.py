@@ -427,10 +427,11 @@ class GUMCriterion(CheckpointMixin, EMStepsMixin, FittedMixtureMixin,
     def start(self, residuals):
         """First E-step from a starting regressor's residuals, before any epoch.
 
-        Its decision needs no confirmation: the E-steps of the training run
-        keep a uniform only where two in a row support it (the net's own
-        residuals early in training can look like outliers), but the
-        starting regressor's residuals are the user's robust start.
+        Its decision needs no confirmation: during training a uniform whose
+        Gaussian holds a minority of the rows is kept only where the
+        previous E-step supported it too (a net's own residuals early in
+        training can look like outliers), but the starting regressor's
+        residuals are the user's robust start.
 
         Parameters
         ----------
