@@ -372,23 +372,24 @@ def test_a_minority_of_inliers_is_kept_only_when_two_e_steps_support_it(always):
     """Residuals that call most rows outliers at one E-step and nothing at
     the next (a net early in training) keep no uniform; two E-steps in a
     row do. A majority of inliers is kept at once
-    (test_groups_without_a_uniform_are_decided_again)."""
+    (test_groups_without_a_uniform_are_decided_again), and so is anything
+    with outlier_component="always" or from start()'s residuals."""
     rs = np.random.RandomState(1)
     clean = rs.normal(scale=0.1, size=(400, 1))
     odd = clean.copy()
     odd[:300, 0] = rs.uniform(-5, 5, size=300)
+    assert GUMCriterion(400, warmup_epochs=0).start(odd).has_outliers_[0]
     crit = GUMCriterion(400, warmup_epochs=0,
                         outlier_component="always" if always else "auto")
-    crit.start(clean)
-    assert crit.has_outliers_[0] == always
+    crit(torch.zeros(400, 1), torch.zeros(400, 1), torch.arange(400))
     crit.end_epoch(odd)
-    assert crit.has_outliers_[0] == always
-    assert always or np.ravel(crit.outlier_evidence_)[0] > 0.1 * 400  # the margin
-    assert always or crit._decision.mixtures[0].params.inlier_prior < 0.5
-    crit.end_epoch(clean)
     assert crit.has_outliers_[0] == always
     if always:
         return
+    assert np.ravel(crit.outlier_evidence_)[0] > 0.1 * 400  # the margin
+    assert crit._decision.mixtures[0].params.inlier_prior < 0.5
+    crit.end_epoch(clean)
+    assert not crit.has_outliers_[0]
     crit.end_epoch(odd)
     assert not crit.has_outliers_[0]
     crit.end_epoch(odd)
