@@ -183,9 +183,9 @@ def decide_outliers(residuals, sample_weight, groups, options, keep=None, models
     ]
     evidence = np.array([group_evidence for group_evidence, _ in choices])
     mixtures = [mixture for _, mixture in choices]
-    if keep is None:  # min_evidence: a margin per unit of (scaled) weight
-        margin = options.min_evidence * n_weighted
-        keep = (evidence > margin) | (options.outlier_component == "always")
+    if keep is None:
+        keep = clears_margin(evidence, sample_weight, options) | (
+            options.outlier_component == "always")
     forced = np.asarray(keep, dtype=bool) & (evidence <= 0)
     for k in np.flatnonzero(forced):
         params, offset = _residual_em.gaussian_start(
@@ -202,6 +202,12 @@ def decide_outliers(residuals, sample_weight, groups, options, keep=None, models
         converged=all(mixture.converged for mixture in mixtures),
         forced=forced,
     )
+
+
+def clears_margin(evidence, sample_weight, options):
+    """Whether each group's evidence clears the decision's margin,
+    ``min_evidence`` per weighted sample."""
+    return np.asarray(evidence) > options.min_evidence * np.count_nonzero(sample_weight)
 
 
 def resolve_outlier_model(options, exact):

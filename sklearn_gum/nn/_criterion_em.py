@@ -110,8 +110,8 @@ class EMStepsMixin:
                              for mixture in decision.mixtures])
         supported_before = np.zeros(len(groups), dtype=bool)
         if self._decision is not None:
-            margin = self._options.min_evidence * np.count_nonzero(self._weights())
-            supported_before = self._decision.evidence[groups] > margin
+            supported_before = _em.clears_margin(self._decision.evidence[groups],
+                                                 self._weights(), self._options)
         return dataclasses.replace(
             decision, keep=decision.keep & (majority | supported_before))
 
