@@ -254,9 +254,10 @@ def _choose_model(residuals, weights, n_weighted, candidates, options, mixture_o
         n_columns = mixture.n_columns or residuals.shape[1]
         evidence = calibrated_evidence(mixture, n_weighted, n_columns, model,
                                        subset_dof=subset_dof)
-        excess = inlier_excess(mixture, n_weighted, n_columns, options.covariance_type)
-        if model == "uniform" and excess <= 0:  # a Gaussian of a handful of rows
-            evidence = min(evidence, excess)
+        if model == "uniform":  # refused where its Gaussian holds a handful of rows
+            excess = inlier_excess(mixture, n_weighted, n_columns,
+                                   options.covariance_type)
+            evidence = evidence if excess > 0 else min(evidence, excess)
         found.append((evidence, mixture))
     supported = [choice for choice in found if choice[0] > 0]
     if len(supported) == 2 and not _gaussian_is_better(residuals, weights, *supported):
