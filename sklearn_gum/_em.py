@@ -210,6 +210,16 @@ def clears_margin(evidence, sample_weight, options):
     return np.asarray(evidence) > options.min_evidence * np.count_nonzero(sample_weight)
 
 
+def refuted(evidence):
+    """Whether the evidence of a decision taken again during an EM run
+    refutes a kept outlier component: it favours the Gaussian (``<= 0``).
+
+    A component is kept above the margin (:func:`clears_margin`) and given
+    up only below zero, so that evidence between the two moves nothing.
+    """
+    return np.asarray(evidence) <= 0
+
+
 def resolve_outlier_model(options, exact):
     """The options with ``outlier_model="auto"`` resolved for a driver.
 
@@ -380,7 +390,7 @@ class EMState:
         self.groups = groups
         self.sample_weight = sample_weight
         self.options = options
-        self.mixture = np.asarray(mixture, dtype=bool)
+        self.mixture = np.array(mixture, dtype=bool)
         self.scorer = scorer
         self.params = None
         self.resp = self.log_lik = None
@@ -407,21 +417,31 @@ class EMState:
         """
         host = residuals if host is None else host
         self.dof = dof
-        self.params = []
-        for k, (columns, keep) in enumerate(zip(self.groups, self.mixture)):
-            options = self.options.mixture_for(columns)
-            if keep and decision is not None:
-                params = decision.mixtures[k].params
-            elif keep:
-                params = _residual_em.robust_start(host[:, columns], self.sample_weight,
-                                               **options)
-            else:
-                params = _mixture.gaussian_params(
-                    host[:, columns], self.sample_weight, options["covariance_type"],
-                    options["reg_covar"], options["floor"],
-                )
-            self.params.append(params)
+        self.params = [
+            decision.mixtures[k].params if keep and decision is not None
+            else self._fresh_params(host, k, keep)
+            for k, keep in enumerate(self.mixture)
+        ]
         return self.e_step(residuals)
+
+    def _fresh_params(self, residuals, k, mixture, outlier_model="uniform"):
+        """Group ``k``'s parameters from its residuals alone: the robust start
+        of a mixture, or a Gaussian fitted to all of them."""
+        columns = self.groups[k]
+        options = self.options.mixture_for(columns)
+        if mixture:
+            return _residual_em.robust_start(residuals[:, columns], self.sample_weight,
+                                             outlier_model=outlier_model, **options)
+        return _mixture.gaussian_params(residuals[:, columns], self.sample_weight,
+                                        options["covariance_type"], options["reg_covar"],
+                                        options["floor"])
+
+    def switch(self, k, residuals, mixture, outlier_model="uniform"):
+        """Give group ``k`` an outlier component (``mixture``), started from
+        the best half of its ``residuals`` (``rho = 0.5``), or make it a pure
+        Gaussian fitted to them: a decision taken again during the run."""
+        self.mixture[k] = mixture
+        self.params[k] = self._fresh_params(residuals, k, mixture, outlier_model)
 
     def e_step(self, residuals):
         """Responsibilities of ``residuals`` under the current parameters;

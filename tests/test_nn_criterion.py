@@ -399,6 +399,39 @@ def test_a_minority_of_inliers_is_kept_only_when_two_e_steps_support_it(always):
     assert np.mean(~crit.inlier_mask_[300:]) < 0.05
 
 
+@pytest.mark.parametrize("always", [False, True])
+def test_a_kept_uniform_is_given_up_when_the_residuals_refute_it(always):
+    """Mutants: a kept uniform never decided again; given up below the
+    margin rather than below zero (no hysteresis); given up against
+    outlier_component="always".
+
+    5% uniform outliers keep it; heavy-tailed clean residuals (evidence
+    between 0 and the margin) keep it too; Gaussian residuals (a net that
+    has learnt what the uniform took for outliers) give it up, every row
+    an inlier again; the outliers back keep it again at once.
+    """
+    rs = np.random.RandomState(0)
+    dirty = rs.normal(scale=0.1, size=(2000, 1))
+    dirty[:100] = rs.uniform(-3, 3, size=(100, 1))
+    tails = rs.standard_t(3, size=(2000, 1)) * 0.1
+    clean = rs.normal(scale=0.1, size=(2000, 1))
+    crit = GUMCriterion(2000, warmup_epochs=0,
+                        outlier_component="always" if always else "auto").start(dirty)
+    assert crit.has_outliers_[0]
+    crit.end_epoch(tails)
+    assert crit.has_outliers_[0]
+    evidence = np.ravel(crit.outlier_evidence_)[0]
+    assert 0 < evidence < 0.1 * 2000 or always
+    crit.end_epoch(clean)
+    assert np.ravel(crit.outlier_evidence_)[0] < 0 or always
+    assert crit.has_outliers_[0] == always
+    assert crit.inlier_mask_.all()
+    crit.end_epoch(dirty)
+    assert crit.has_outliers_[0]
+    assert np.mean(~crit.inlier_mask_[:100]) > 0.85
+    assert np.mean(~crit.inlier_mask_[100:]) < 0.02
+
+
 def test_loss_factor_after_the_first_e_step():
     # Residuals of scale 1, then 0.1: "first" keeps the factor tr(Sigma) / d^2
     # of its first E-step, "mse" follows Sigma (100 times smaller), "none"

@@ -70,8 +70,14 @@ schedule runs in a plain PyTorch loop with :class:`GUMCriterion`.
    (:func:`sklearn_gum._residual_em.robust_start`); every ``estep_every``
    epochs an E-step in torch on the net's device (:func:`torch_e_step`), the
    mixture's M-step in numpy, and new loss weights ``w_n r_ng`` and
-   whitening ``diag(L_g^{-1})`` for the next epochs. Groups still without a
-   uniform are decided again at each E-step. Training continues from the
+   whitening ``diag(L_g^{-1})`` for the next epochs. Every group is decided
+   again at each E-step, on the residuals of the net trained with the
+   mixture: a group without a uniform keeps one as in 3, and a kept group
+   gives it up when the evidence favours the Gaussian (below zero, under
+   the margin that kept it): a uniform kept while the net was still
+   learning marks the examples it had not learnt yet, and the residuals
+   of the net trained on say so (``outlier_component="always"`` keeps
+   every uniform). Training continues from the
    current network and optimiser state. The residuals come, by default
    (``estep_residuals="train"``), from the predictions the epoch's own
    forward passes made, so an E-step costs no forward pass; with

@@ -50,8 +50,9 @@ class GUMCriterion(CheckpointMixin, EMStepsMixin, FittedMixtureMixin,
     3. from the first kept group on, the EM: an E-step on the device of the
        residuals, the mixture's M-step, new loss weights and whitening,
        every ``estep_every`` epochs until the EM converges or ``max_iter``
-       E-steps ran. A group whose outliers are not visible yet stays a
-       Gaussian and is decided again at each E-step.
+       E-steps ran. Every group is decided again at each E-step: one whose
+       outliers are not visible yet stays a Gaussian until they are, and a
+       kept uniform is given up when the evidence turns to the Gaussian.
 
     The mixture is that of :mod:`sklearn_gum`'s EM core; the residual,
     weight and whitening buffers live on the model's device (allocated at
@@ -146,7 +147,9 @@ class GUMCriterion(CheckpointMixin, EMStepsMixin, FittedMixtureMixin,
     has_outliers_ : ndarray of bool of shape (n_groups,)
         Whether each group has kept its uniform component.
     outlier_evidence_ : float or ndarray of shape (n_groups,)
-        NEC evidence of the latest decision of each group (positive: kept).
+        Evidence of the latest decision of each group: a group keeps its
+        uniform above the margin (``min_evidence`` per row) and, once
+        kept, gives it up at or below zero.
     log_likelihood_ : float
         Mean log-likelihood per row of the latest E-step.
     n_iter_ : int
