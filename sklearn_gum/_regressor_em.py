@@ -126,15 +126,20 @@ def _fit(refit, groups, options, init, n_init, random_state, verbose):
     come, and only the best run so far is kept: ``n_init`` bounds the time,
     not the memory; :class:`~sklearn_gum._progress.Progress` reports it.
     """
-    first, fitted_rows, others = _starts(refit, init, n_init, random_state)
+    early = _first_stage_decision(refit, groups, options) if init is None else None
+    if early is not None:  # a warm run's first stage keeps an outlier component
+        first, prediction, options, decision = early
+        others = _other_starts(refit, n_init, random_state)
+    else:
+        first, fitted_rows, others = _starts(refit, init, n_init, random_state)
+        source = "the estimator" if init is None or isinstance(init, str) else (
+            "the init estimator")
+        prediction = refit.predict(first, source=source)
+        residuals = refit.targets - prediction
+        options = options.scaled(residuals, refit.sample_weight, refit.targets)
+        decision = _decide(refit, residuals, fitted_rows, groups, options,
+                           subset_start=isinstance(init, str))
     warn_if_weights_below_dof(refit.sample_weight, effective_dof(first))
-    source = "the estimator" if init is None or isinstance(init, str) else (
-        "the init estimator")
-    prediction = refit.predict(first, source=source)
-    residuals = refit.targets - prediction
-    options = options.scaled(residuals, refit.sample_weight, refit.targets)
-    decision = _decide(refit, residuals, fitted_rows, groups, options,
-                       subset_start=isinstance(init, str))
     if not decision.keep.any():
         result = _plain_result(refit, groups, options, decision, first, residuals,
                                init)
@@ -233,10 +238,32 @@ def _starts(refit, init, n_init, random_state):
         first = refit.fit(refit.blank(), refit.sample_weight)
     else:
         first = _start.fitted_or_fit(init, refit)
-    others = (
-        _start.random_half_fit(template, refit, random_state) for _ in range(n_init - 1)
-    )
-    return first, None, others
+    return first, None, _other_starts(refit, n_init, random_state)
+
+
+def _other_starts(refit, n_init, random_state):
+    """The starts after the first (``n_init > 1``): fits on random halves,
+    fitted when they are drawn."""
+    return (_start.random_half_fit(refit.estimator, refit, random_state)
+            for _ in range(n_init - 1))
+
+
+def _first_stage_decision(refit, groups, options):
+    """``(stage model, its predictions, scaled options, decision)`` where
+    the first stage of a warm run keeps an outlier component
+    (:func:`sklearn_gum._warm_em.first_stage`); None where the family does
+    not decide on it or the decision keeps nothing (the plain fit decides
+    then)."""
+    stage = _warm_em.first_stage(refit)
+    if stage is None:
+        return None
+    model, prediction = stage
+    residuals = refit.targets - prediction
+    options = options.scaled(residuals, refit.sample_weight, refit.targets)
+    decision = _em.decide_outliers(residuals, refit.sample_weight, groups, options)
+    if not decision.keep.any():
+        return None
+    return model, prediction, options, decision
 
 
 def _decide(refit, residuals, fitted_rows, groups, options, subset_start):

@@ -102,6 +102,17 @@ def staged(estimator):
     return estimator
 
 
+def share_bins(source, target):
+    """Give ``target``, a :class:`StagedBoosting` yet to be fitted, the bins
+    and binned training data of ``source`` (an earlier staged run on the
+    same rows, without weights): a run started again after its first stage
+    does not bin the data twice."""
+    binned = getattr(source, "_stage_binned", None)
+    if type(target) is StagedBoosting and binned is not None:
+        target._stage_binned, target._stage_bins = binned, source._stage_bins
+        target._stage_raw = None
+
+
 def unstaged(estimator):
     """A :class:`StagedBoosting` as the plain estimator, without its caches."""
     if type(estimator) is StagedBoosting:

@@ -56,8 +56,9 @@ def hgb(**params):
 def test_warm_boosting_is_one_training_run_in_stages(fit_calls):
     calls = fit_calls(HistGradientBoostingRegressor)
     gum = GUMRegressor(hgb()).fit(X, Y)
-    # the plain fit (unweighted), then 10 stages of one warm run
-    assert calls[0] == ("HistGradientBoostingRegressor", False, False)
+    # the first stage of a run (unweighted), whose residuals keep the
+    # uniform: no plain fit; then 10 stages of one warm run from scratch
+    assert calls[0] == ("StagedBoosting", True, False)
     assert calls[1:] == [("StagedBoosting", True, True)] * 10
     assert gum.n_iter_ == 10 and gum.converged_
     # every outlier flagged, one false alarm (of 360 inliers)
@@ -109,19 +110,43 @@ def test_several_outputs_and_no_weights_are_refitted_from_scratch():
     assert _warm_em.warm_family(refit) is None
 
 
-@pytest.mark.parametrize("estimator", [
-    hgb(), RandomForestRegressor(n_estimators=10, random_state=0),
-    DecisionTreeRegressor(max_depth=4, random_state=0),
-    make_pipeline(StandardScaler(), hgb()),
+@pytest.mark.parametrize("estimator, boosting", [
+    (hgb(), True), (RandomForestRegressor(n_estimators=10, random_state=0), False),
+    (DecisionTreeRegressor(max_depth=4, random_state=0), False),
+    (make_pipeline(StandardScaler(), hgb()), True),
 ], ids=["hgb", "forest", "tree", "pipeline"])
-def test_clean_data_costs_one_fit(estimator, fit_calls):
+def test_clean_data_costs_one_fit(estimator, boosting, fit_calls):
+    """Mutant: boosting decides on its first stage alone (its plain fit
+    never fitted, never deciding)."""
     calls = fit_calls(HistGradientBoostingRegressor, RandomForestRegressor,
                       DecisionTreeRegressor)
     gum = GUMRegressor(estimator).fit(X, Y_CLEAN)
     assert not gum.has_outliers_
-    assert len(calls) == 1 and calls[0][2] is False  # one plain, unweighted fit
+    # boosting decides on the first stage of a run first (3 of 30 iterations)
+    first = [("StagedBoosting", True, False)] if boosting else []
+    assert calls[:-1] == first  # then one plain, unweighted fit
+    assert calls[-1][0] != "StagedBoosting" and not calls[-1][1] and not calls[-1][2]
     plain = clone(estimator).fit(X, Y_CLEAN)
     assert_allclose(gum.predict(X), plain.predict(X))
+
+
+def test_boosting_decides_on_its_first_stage():
+    """Mutant: the decision on the plain fit alone.
+
+    40% Gaussian-shaped outliers: the plain fit takes them in and keeps
+    nothing (test RMSE 0.85-0.94 on these seeds); the first stage of the
+    run has not fitted them yet and keeps them.
+    """
+    rs = np.random.RandomState(0)
+    mask = rs.uniform(size=400) < 0.4
+    y = Y_CLEAN + mask * rs.normal(scale=5 * Y_CLEAN.std(), size=400)
+    with warnings.catch_warnings():  # a run of 10 stages that did not settle
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        gum = GUMRegressor(hgb()).fit(X, y)
+    assert gum.has_outliers_[0]
+    assert np.mean(~gum.inlier_mask_[mask]) > 0.8
+    assert np.mean(~gum.inlier_mask_[~mask]) < 0.01
+    assert np.sqrt(np.mean((gum.predict(X) - Y_CLEAN) ** 2)) < 0.25
 
 
 def test_refits_stop_when_the_flags_settle():
@@ -292,3 +317,24 @@ def test_staged_boosting_keeps_the_training_predictions(monkeypatch):
                            HistGradientBoostingRegressor.predict(model, X))
     assert sum(passed) == 10  # the first stage's trees, once
     assert model.n_iter_ == 30
+
+
+def test_a_run_started_again_after_its_first_stage_bins_once(monkeypatch):
+    """Mutant: the restarted run bins the training rows again (the same
+    bins: the predictions are those of a run that bins its own)."""
+    from sklearn_gum import _warm_hgb
+
+    binned = []
+    original = HistGradientBoostingRegressor._bin_data
+
+    def count(self, X, *args, **kwargs):
+        binned.append(len(X))
+        return original(self, X, *args, **kwargs)
+
+    monkeypatch.setattr(HistGradientBoostingRegressor, "_bin_data", count)
+    shared = GUMRegressor(hgb()).fit(X, Y)
+    assert shared.has_outliers_[0] and binned == [len(X)]
+    monkeypatch.setattr(_warm_hgb, "share_bins", lambda source, target: None)
+    own = GUMRegressor(hgb()).fit(X, Y)
+    assert binned == [len(X)] * 3
+    assert_array_equal(shared.predict(X), own.predict(X))
