@@ -42,9 +42,6 @@ from ._em_warnings import (  # noqa: F401 (the core's names for them)
 )
 
 
-# The shared settings live in _settings (re-exported: _em.PARAMETER_CONSTRAINTS...).
-
-
 @dataclass(frozen=True)
 class EMOptions:
     """The settings of the EM, as named by :class:`~sklearn_gum.GUMRegressor`."""
@@ -211,12 +208,9 @@ def clears_margin(evidence, sample_weight, options):
 
 
 def refuted(evidence):
-    """Whether the evidence of a decision taken again during an EM run
-    refutes a kept outlier component: it favours the Gaussian (``<= 0``).
-
-    A component is kept above the margin (:func:`clears_margin`) and given
-    up only below zero, so that evidence between the two moves nothing.
-    """
+    """Whether evidence taken again during a run gives a kept outlier
+    component up: it favours the Gaussian (kept above the margin of
+    :func:`clears_margin`, given up at or below zero)."""
     return np.asarray(evidence) <= 0
 
 
@@ -406,42 +400,36 @@ class EMState:
 
         A kept group starts from the mixture the decision fitted to its
         residuals (``decision.mixtures``, centred: pass residuals minus
-        ``decision.offset``), or without a decision with the scale of its
-        best half of the residuals and ``rho = 0.5``
-        (:func:`sklearn_gum._residual_em.robust_start`): a scale from all
-        residuals would be inflated by the outliers. A Gaussian group starts
-        (and stays) fitted to all of them. ``host`` is a numpy copy of
-        ``residuals`` when the scorer takes another kind of array; ``dof``:
-        the degrees of freedom of the regressor behind them (see
-        :meth:`objective`).
+        ``decision.offset``), or without a decision as :meth:`switch` makes
+        it (a scale from all residuals would be inflated by the outliers).
+        ``host``: a numpy copy of ``residuals`` when the scorer takes another
+        kind of array; ``dof``: the degrees of freedom of the regressor
+        behind them (see :meth:`objective`).
         """
         host = residuals if host is None else host
         self.dof = dof
-        self.params = [
-            decision.mixtures[k].params if keep and decision is not None
-            else self._fresh_params(host, k, keep)
-            for k, keep in enumerate(self.mixture)
-        ]
+        self.params = [None] * len(self.groups)
+        for k, keep in enumerate(self.mixture):
+            if keep and decision is not None:
+                self.params[k] = decision.mixtures[k].params
+            else:
+                self.switch(k, host, keep)
         return self.e_step(residuals)
 
-    def _fresh_params(self, residuals, k, mixture, outlier_model="uniform"):
-        """Group ``k``'s parameters from its residuals alone: the robust start
-        of a mixture, or a Gaussian fitted to all of them."""
-        columns = self.groups[k]
-        options = self.options.mixture_for(columns)
-        if mixture:
-            return _residual_em.robust_start(residuals[:, columns], self.sample_weight,
-                                             outlier_model=outlier_model, **options)
-        return _mixture.gaussian_params(residuals[:, columns], self.sample_weight,
-                                        options["covariance_type"], options["reg_covar"],
-                                        options["floor"])
-
     def switch(self, k, residuals, mixture, outlier_model="uniform"):
-        """Give group ``k`` an outlier component (``mixture``), started from
-        the best half of its ``residuals`` (``rho = 0.5``), or make it a pure
-        Gaussian fitted to them: a decision taken again during the run."""
+        """Make group ``k`` a mixture (``mixture``), started from the best
+        half of its ``residuals`` (``rho = 0.5``), or a Gaussian fitted to
+        them; also where a decision taken again during the run changes it."""
+        columns, options = self.groups[k], self.options.mixture_for(self.groups[k])
         self.mixture[k] = mixture
-        self.params[k] = self._fresh_params(residuals, k, mixture, outlier_model)
+        if mixture:
+            self.params[k] = _residual_em.robust_start(
+                residuals[:, columns], self.sample_weight, outlier_model=outlier_model,
+                **options)
+        else:
+            self.params[k] = _mixture.gaussian_params(
+                residuals[:, columns], self.sample_weight, options["covariance_type"],
+                options["reg_covar"], options["floor"])
 
     def e_step(self, residuals):
         """Responsibilities of ``residuals`` under the current parameters;

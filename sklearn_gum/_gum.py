@@ -191,9 +191,9 @@ class GUMRegressor(MixtureReprMixin, MixtureScoresMixin, MetaEstimatorMixin,
         ``inf`` for a group without Gaussian outliers.
     has_outliers_ : ndarray of bool of shape (n_groups,)
         Whether each group kept an outlier component (always an array:
-        ``gum.has_outliers_.any()`` for the fit as a whole): decided once per fit, on
-        the residuals of a fit made without it (see Notes); for a network,
-        decided again at each E-step (see :mod:`sklearn_gum.nn`).
+        ``gum.has_outliers_.any()`` for the fit as a whole), decided on the
+        residuals of a fit made without it (see Notes; a network decides
+        again at each E-step, see :mod:`sklearn_gum.nn`).
     outlier_evidence_ : float or ndarray of shape (n_groups,)
         Calibrated evidence for the mixture over a pure Gaussian on those
         residuals (positive favours the mixture; see Notes), on which
@@ -310,15 +310,11 @@ class GUMRegressor(MixtureReprMixin, MixtureScoresMixin, MetaEstimatorMixin,
     then lazy dask arrays (see the user guide).
 
     Warm EM: a regressor that can continue its fit (the families of
-    :mod:`sklearn_gum._warm_em`, which says what a stage is for each), takes
-    ``sample_weight`` and has one target column is trained once after its
-    plain starting fit, in ``max_iter`` stages weighted by the
-    responsibilities of the model so far; the final model is that run.
-    Boosting first decides on the residuals of its run's first stage
-    (before its trees have fitted the outliers) and, where they keep an
-    outlier component, trains its run from scratch without a plain fit.
-    With clean data every regressor costs one plain fit (boosting a tenth
-    of a run more): that fit is the answer.
+    :mod:`sklearn_gum._warm_em`, which says what a stage is for each, and
+    why boosting decides on its first one), takes ``sample_weight`` and has
+    one target column is trained once, in ``max_iter`` stages weighted by
+    the responsibilities of the model so far: that run is the final model.
+    With clean data the plain fit is the answer.
 
     ``outlier_component="always"`` starts the EM of a group whose residuals
     do not support the uniform from the Gaussian (``rho = 1 - 1/n``).
