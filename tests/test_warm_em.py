@@ -149,6 +149,16 @@ def test_boosting_decides_on_its_first_stage():
     assert np.sqrt(np.mean((gum.predict(X) - Y_CLEAN) ** 2)) < 0.25
 
 
+def test_a_first_stage_decision_keeps_the_other_starts(fit_calls):
+    """Mutant: n_init ignored when boosting decides on its first stage.
+    The second start is a plain fit on a random half, then its own run."""
+    calls = fit_calls(HistGradientBoostingRegressor)
+    GUMRegressor(hgb(), n_init=2, random_state=0).fit(X, Y)
+    assert calls.count(("StagedBoosting", True, False)) == 1  # the first stage
+    assert calls.count(("StagedBoosting", True, True)) == 20  # two runs
+    assert calls.count(("HistGradientBoostingRegressor", False, False)) == 1
+
+
 def test_refits_stop_when_the_flags_settle():
     tree = DecisionTreeRegressor(max_depth=5, random_state=0)
     # no log-likelihood stop; a budget above the default's 2 refits
