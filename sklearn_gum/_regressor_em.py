@@ -260,7 +260,7 @@ def _first_stage_decision(refit, groups, options):
     model, prediction = stage
     residuals = refit.targets - prediction
     options = options.scaled(residuals, refit.sample_weight, refit.targets)
-    decision = _em.decide_outliers(residuals, refit.sample_weight, groups, options)
+    decision = _decide(refit, residuals, None, groups, options, subset_start=False)
     if not decision.keep.any():
         return None
     return model, prediction, options, decision

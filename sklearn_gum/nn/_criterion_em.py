@@ -136,29 +136,17 @@ class EMStepsMixin:
         every E-step). With ``outlier_component="always"`` no group gives
         its uniform up.
         """
-        state = self._state
-        groups = np.arange(len(self.groups_))
-        if self._options.outlier_component == "always":
-            groups = np.flatnonzero(~state.mixture)
-        if not len(groups):
+        if self._options.outlier_component == "always":  # every group kept
             return
-        decision = self._decide(host, groups, confirm)
-        old = self._decision
-        keep, evidence = old.keep.copy(), old.evidence.copy()
-        mixtures = list(old.mixtures)
-        evidence[groups] = decision.evidence
-        for position, k in enumerate(groups):
-            mixtures[k] = decision.mixtures[position]
-            if state.mixture[k] and _em.refuted(decision.evidence[position]):
-                keep[k] = False
+        state, old = self._state, self._decision
+        decision = self._decide(host, range(len(self.groups_)), confirm)
+        for k, (evidence, keep) in enumerate(zip(decision.evidence, decision.keep)):
+            if state.mixture[k] and _em.refuted(evidence):
                 state.switch(k, host, mixture=False)
-            elif not state.mixture[k] and decision.keep[position]:
-                keep[k] = True
-                state.switch(k, host, mixture=True,
-                             outlier_model=decision.models[position])
+            elif not state.mixture[k] and keep:
+                state.switch(k, host, mixture=True, outlier_model=decision.models[k])
         self._decision = dataclasses.replace(
-            old, evidence=evidence, keep=keep, mixtures=mixtures,
-            n_iter=max(old.n_iter, decision.n_iter),
+            decision, keep=state.mixture.copy(), n_iter=max(old.n_iter, decision.n_iter),
             converged=old.converged and decision.converged,
         )
 
