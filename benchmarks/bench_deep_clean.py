@@ -41,8 +41,9 @@ share of training entries flagged (``~inlier_mask_``), outlier precision
 and recall, and the GUM / L2 ratio of process CPU time (median over runs).
 
 ``--quick`` is the CPU setting (1,000 training rows for digits and
-tabular, the issue's 3,000 pairs for homography; about 30 minutes on one
-thread of a loaded 2-core machine); results go to
+tabular, the issue's 3,000 pairs for homography, bench_deep's 1,500
+images for landmarks; about 40 minutes on one thread of a loaded 2-core
+machine); results go to
 ``benchmarks/results/deep_clean_cpu.md``.
 """
 
@@ -64,7 +65,9 @@ from sklearn_gum.datasets import contaminate_targets
 from sklearn_gum.model_selection import paired_wilcoxon
 from sklearn_gum.nn import WeightedNeuralNetRegressor
 
-TASKS = ("digits", "homography", "tabular")
+from bench_deep import LandmarkCNN, make_landmark_data
+
+TASKS = ("digits", "homography", "tabular", "landmarks")
 GRANULARITIES = ("sample", "output")
 SIZE = 16
 MAX_ANGLE, MAX_SCALE = 50.0, 1.25
@@ -193,6 +196,7 @@ SETTINGS = {  # module, epochs, learning rate, batch size
     "digits": (AngleCNN, 12, 2e-3, 64),
     "homography": (HomographyCNN, 10, 2e-3, 64),
     "tabular": (TabularMLP, 40, 2e-3, 64),
+    "landmarks": (LandmarkCNN, 30, 2e-3, 64),  # as bench_deep --quick
 }
 
 
@@ -360,6 +364,8 @@ def parse_args(argv=None):
     config.sizes = {task: (1000, 500) if config.quick else (4000, 1000)
                     for task in TASKS}
     config.sizes["homography"] = (3000, 1000)
+    if config.quick:  # as bench_deep --quick
+        config.sizes["landmarks"] = (1500, 500)
     return config
 
 
@@ -371,7 +377,7 @@ def main(argv=None):
     rows = []
     for task in config.tasks:
         make = {"digits": make_digits, "homography": make_homography,
-                "tabular": make_tabular}[task]
+                "tabular": make_tabular, "landmarks": make_landmark_data}[task]
         n_train, n_test = config.sizes[task]
         X, Y = make(n_train + n_test, config.seed)
         data = X[:n_train], Y[:n_train], X[n_train:], Y[n_train:]
