@@ -181,7 +181,7 @@ def decide_outliers(residuals, sample_weight, groups, options, keep=None, models
     evidence = np.array([group_evidence for group_evidence, _ in choices])
     mixtures = [mixture for _, mixture in choices]
     if keep is None:
-        keep = clears_margin(evidence, sample_weight, options) | (
+        keep = clears_margin(evidence, sample_weight, options, groups) | (
             options.outlier_component == "always")
     forced = np.asarray(keep, dtype=bool) & (evidence <= 0)
     for k in np.flatnonzero(forced):
@@ -201,10 +201,12 @@ def decide_outliers(residuals, sample_weight, groups, options, keep=None, models
     )
 
 
-def clears_margin(evidence, sample_weight, options):
+def clears_margin(evidence, sample_weight, options, groups):
     """Whether each group's evidence clears the decision's margin,
-    ``min_evidence`` per weighted sample."""
-    return np.asarray(evidence) > options.min_evidence * np.count_nonzero(sample_weight)
+    ``min_evidence`` per weighted entry (sample and column of the group):
+    the heavy tails of each column add to a group's evidence."""
+    entries = np.count_nonzero(sample_weight) * np.array([len(g) for g in groups])
+    return np.asarray(evidence) > options.min_evidence * entries
 
 
 def refuted(evidence):
@@ -390,9 +392,7 @@ class EMState:
         self.resp = self.log_lik = None
         self.log_likelihood = -np.inf
         self._previous_volumes = None
-        self.dof = 0.0
-        self.n_iter = 0
-        self.converged = False
+        self.dof, self.n_iter, self.converged = 0.0, 0, False
         self.history = []
 
     def start(self, residuals, decision=None, host=None, dof=0.0):

@@ -137,11 +137,11 @@ class GUMRegressor(MixtureReprMixin, MixtureScoresMixin, MetaEstimatorMixin,
         uniform for other regressors and nets, whose clean residuals have
         heavy tails of their own (see Notes).
     min_evidence : float or "auto", default="auto"
-        Margin of that decision: the evidence for the uniform
-        (``outlier_evidence_``) must exceed ``min_evidence`` per weighted
-        sample. ``"auto"``: 0 for a scikit-learn estimator (the calibrated
-        test alone), 0.1 for a network (a trained net's clean residuals
-        are heavy-tailed; see :mod:`sklearn_gum.nn`).
+        Margin of that decision: the evidence (``outlier_evidence_``) must
+        exceed ``min_evidence`` per weighted sample and column of the group.
+        ``"auto"``: 0 for a scikit-learn estimator (the calibrated test
+        alone), 0.05 for a network (a trained net's clean residuals are
+        heavy-tailed; see :mod:`sklearn_gum.nn`).
     warmup_epochs : int or "auto", default="auto"
         Networks only: epochs trained with the sample weights alone before
         the first outlier decision, below the net's ``max_epochs``;

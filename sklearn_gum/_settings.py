@@ -62,14 +62,15 @@ DEFAULTS = {
     "verbose": 0,
 }
 NETWORK_MAX_ITER = 100  # max_iter="auto" of a network: E-steps
-NETWORK_MIN_EVIDENCE = 0.1  # min_evidence="auto" of a network, per unit weight
+NETWORK_MIN_EVIDENCE = 0.05  # min_evidence="auto" of a network, per weighted entry
 DEFAULT_WARMUP_EPOCHS = 5  # warmup_epochs="auto" when the epochs are not known
 
 
 def auto_min_evidence(value, network):
-    """``min_evidence`` with ``"auto"`` resolved: 0.1 per unit of sample
-    weight for a network (a trained net's clean residuals are heavy-tailed),
-    0 for a refitted estimator (the calibrated test alone)."""
+    """``min_evidence`` with ``"auto"`` resolved: 0.05 per weighted entry
+    (0.1 per row of a group of two columns) for a network (a trained net's
+    clean residuals are heavy-tailed), 0 for a refitted estimator (the
+    calibrated test alone)."""
     if isinstance(value, str) and value == "auto":
         return NETWORK_MIN_EVIDENCE if network else 0.0
     return float(value)

@@ -206,6 +206,18 @@ def test_decision_rule_at_the_evidence_boundary(monkeypatch, outlier_component, 
     assert (decision.n_iter, decision.converged) == (5, False)
 
 
+def test_the_margin_is_per_weighted_entry():
+    """``min_evidence`` per weighted sample and per column of the group: 10
+    weighted rows (two of zero weight do not count), margins 1, 2 and 3."""
+    options = _em.EMOptions(min_evidence=0.1)
+    weights = np.r_[np.ones(10), 0.0, 0.0]
+    groups = [[0], [1, 2], [3, 4, 5]]
+    assert_array_equal(_em.clears_margin([1.5, 1.5, 3.5], weights, options, groups),
+                       [True, False, True])
+    assert_array_equal(_em.clears_margin([1.0, 2.0, 3.0], weights, options, groups),
+                       [False, False, False])
+
+
 def test_decision_offset_puts_each_kept_centre_on_its_columns():
     groups = [np.array([2, 0]), np.array([1]), np.array([3])]
     mixtures = [SimpleNamespace(offset=np.array([5.0, 6.0])),

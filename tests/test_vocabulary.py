@@ -58,14 +58,14 @@ def test_the_callback_takes_every_setting_of_the_criterion_it_builds():
 
 
 def test_auto_settings_resolve_per_path():
-    assert _em.auto_min_evidence("auto", network=True) == 0.1
+    assert _em.auto_min_evidence("auto", network=True) == 0.05
     assert _em.auto_min_evidence("auto", network=False) == 0.0
     assert _em.auto_min_evidence(0.3, network=False) == 0.3
     assert _em.auto_warmup_epochs("auto", 40) == 4
     assert _em.auto_warmup_epochs("auto", 5) == 1
     assert _em.auto_warmup_epochs("auto") == 5
     crit = GUMCriterion(10)
-    assert (crit.max_iter, crit.min_evidence, crit.warmup_epochs) == (100, 0.1, 5)
+    assert (crit.max_iter, crit.min_evidence, crit.warmup_epochs) == (100, 0.05, 5)
 
 
 # -- documented defaults -----------------------------------------------------

@@ -55,9 +55,13 @@ schedule runs in a plain PyTorch loop with :class:`GUMCriterion`.
    decision of every GUM fit is taken, per group, on the residuals of the
    net trained so far (NEC with a free centre, as for the start of a
    scikit-learn estimator), with a margin: the evidence must exceed
-   ``min_evidence`` (``"auto"``: 0.1 for a network) per weighted row. A trained net's clean
-   residuals are heavy-tailed (hard examples), which plain NEC mistakes for
-   outliers as training goes on; label outliers clear the margin by far.
+   ``min_evidence`` (``"auto"``: 0.05 for a network) per weighted entry,
+   per row and per column of the group. A trained net's clean residuals
+   are heavy-tailed (hard examples), which plain NEC mistakes for outliers
+   as training goes on, and the tails of each column add to a group's
+   evidence (10 landmark coordinates of an image as one group: about 0.16
+   per row before the uniform was kept, none per landmark); label outliers
+   clear the margin by far.
    A uniform whose Gaussian holds a minority of the rows is kept only when
    the previous E-step supported it too (the residuals of a net early in
    training follow its targets, which a box can explain around the few

@@ -93,8 +93,8 @@ class GUMCallback(Callback):
     outlier_model : {"auto", "uniform", "gaussian"}, default="auto"
         As in :class:`GUMCriterion`: ``"auto"`` is the uniform for a network.
     min_evidence : float or "auto", default="auto"
-        Margin of the outlier decision per weighted row (see
-        :class:`GUMCriterion`); ``"auto"`` means 0.1.
+        Margin of the outlier decision per weighted entry (see
+        :class:`GUMCriterion`); ``"auto"`` means 0.05.
     warmup_epochs : int or "auto", default="auto"
         Epochs trained with the sample weights alone before the first
         outlier decision, below ``max_epochs``; ``"auto"`` means

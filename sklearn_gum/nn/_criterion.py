@@ -44,7 +44,7 @@ class GUMCriterion(CheckpointMixin, EMStepsMixin, FittedMixtureMixin,
     1. ``warmup_epochs`` epochs of the plain loss (sample weights alone);
     2. after them, and after every ``estep_every`` epochs, the outlier
        decision of :class:`~sklearn_gum.GUMRegressor` (NEC) on the recorded
-       residuals, per group, with a margin of ``min_evidence`` per sample.
+       residuals, per group, with a margin of ``min_evidence`` per entry.
        While no group keeps its uniform the loss stays the plain one: on
        clean data the model trains exactly as with ``criterion`` alone;
     3. from the first kept group on, the EM: an E-step on the device of the
@@ -96,9 +96,10 @@ class GUMCriterion(CheckpointMixin, EMStepsMixin, FittedMixtureMixin,
     min_evidence : float or "auto", default="auto"
         Margin of the decision: a group keeps its uniform once the NEC
         evidence of its residuals (``outlier_evidence_``, deviance scale)
-        exceeds ``min_evidence`` per weighted row. ``"auto"`` means 0.1,
-        the rule of networks (0 is that of scikit-learn estimators); see
-        Notes.
+        exceeds ``min_evidence`` per weighted entry (per weighted row and
+        per column of the group). ``"auto"`` means 0.05 (0.1 per row of a
+        landmark's two coordinates), the rule of networks (0 is that of
+        scikit-learn estimators); see Notes.
     warmup_epochs : int or "auto", default="auto"
         Epochs of the plain loss before the first E-step (the residuals of
         a model that has not learnt the inliers yet follow the targets'
@@ -148,7 +149,7 @@ class GUMCriterion(CheckpointMixin, EMStepsMixin, FittedMixtureMixin,
         Whether each group has kept its uniform component.
     outlier_evidence_ : float or ndarray of shape (n_groups,)
         Evidence of the latest decision of each group: a group keeps its
-        uniform above the margin (``min_evidence`` per row) and, once
+        uniform above the margin (``min_evidence`` per entry) and, once
         kept, gives it up at or below zero.
     log_likelihood_ : float
         Mean log-likelihood per row of the latest E-step.

@@ -110,8 +110,9 @@ class EMStepsMixin:
                              for mixture in decision.mixtures])
         supported_before = np.zeros(len(groups), dtype=bool)
         if self._decision is not None:
-            supported_before = _em.clears_margin(self._decision.evidence[groups],
-                                                 self._weights(), self._options)
+            supported_before = _em.clears_margin(
+                self._decision.evidence[groups], self._weights(), self._options,
+                [self.groups_[k] for k in groups])
         return dataclasses.replace(
             decision, keep=decision.keep & (majority | supported_before))
 
