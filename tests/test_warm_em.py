@@ -16,6 +16,7 @@ from sklearn.neural_network import MLPRegressor
 from sklearn.utils.validation import has_fit_parameter
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVR
 from sklearn.tree import DecisionTreeRegressor
 
 from sklearn_gum import GUMRegressor, _em, _regressor_em, _warm_em
@@ -128,6 +129,27 @@ def test_clean_data_costs_one_fit(estimator, boosting, fit_calls):
     assert calls[-1][0] != "StagedBoosting" and not calls[-1][1] and not calls[-1][2]
     plain = clone(estimator).fit(X, Y_CLEAN)
     assert_allclose(gum.predict(X), plain.predict(X))
+
+
+def test_a_flexible_fit_keeps_no_uniform_for_most_of_its_rows():
+    """Mutant: the majority rule of flexible regressors left out.
+
+    A clean linear target whose noise (sd 0.05) is narrower than SVR's
+    epsilon-insensitive tube (0.1): the training residuals spread evenly
+    within the tube, which a uniform of 98% of the rows explains around a
+    Gaussian of 2% (evidence +0.27 per row). Least squares keeps such a
+    decision; a flexible regressor does not.
+    """
+    rs = np.random.RandomState(0)
+    X_lin = rs.normal(size=(200, 3))
+    y = X_lin @ [1.0, -2.0, 0.5] + rs.normal(scale=0.05, size=200)
+    gum = GUMRegressor(SVR(C=10.0)).fit(X_lin, y)
+    assert not gum.has_outliers_[0] and gum.outlier_evidence_ > 0.2 * 200
+    assert_allclose(gum.predict(X_lin), SVR(C=10.0).fit(X_lin, y).predict(X_lin))
+    with warnings.catch_warnings():  # the EM of a 2% Gaussian, not settled
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        forced = GUMRegressor(SVR(C=10.0), outlier_component="always").fit(X_lin, y)
+    assert forced.has_outliers_[0] and forced.inlier_prior_ < 0.5
 
 
 def test_boosting_decides_on_its_first_stage():
