@@ -1,0 +1,108 @@
+"""The independence of the outliers from the inputs, tested before a
+flexible regressor keeps an outlier component (sklearn_gum._coherence)."""
+
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from scipy import sparse
+from sklearn.base import clone
+from sklearn.datasets import make_friedman3
+from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neighbors import KNeighborsRegressor, NearestNeighbors
+
+from sklearn_gum import GUMRegressor, _coherence
+
+RNG = np.random.RandomState(0)
+INPUTS = RNG.uniform(-1, 1, size=(500, 3))
+
+
+def test_flags_of_one_region_are_clustered():
+    assert _coherence.clustered(INPUTS, INPUTS[:, 0] < -0.6)  # a fifth of the rows
+
+
+def test_flags_spread_at_random_are_not_clustered():
+    # a test at the 1% level: at most one of 20 random draws refused
+    draws = [_coherence.clustered(INPUTS, RNG.uniform(size=500) < 0.2) for _ in range(20)]
+    assert sum(draws) <= 1
+
+
+def test_a_single_flag_is_not_tested():
+    flags = np.zeros(500, dtype=bool)
+    flags[0] = True
+    assert not _coherence.clustered(INPUTS, flags)
+
+
+def test_numeric_inputs_are_standardised_without_constant_columns():
+    X = np.c_[np.arange(4.0), np.ones(4), [1.0, 1.0, 3.0, 3.0]]
+    inputs = _coherence.numeric_inputs(X)
+    assert inputs.shape == (4, 2)
+    assert_allclose(inputs.mean(axis=0), 0, atol=1e-12)
+    assert_allclose(inputs.std(axis=0), 1)
+    assert _coherence.numeric_inputs(sparse.csr_matrix(X)) is None
+    assert _coherence.numeric_inputs(np.array([["a", "b"], ["c", "d"]])) is None
+    assert _coherence.numeric_inputs(np.array([[np.nan, 1.0], [0.0, 2.0]])) is None
+    assert _coherence.numeric_inputs(np.ones((3, 2))) is None
+
+
+def test_a_flexible_regressor_keeps_no_outliers_where_its_fit_fails():
+    """Mutant: the test left out of the decision.
+
+    Clean friedman3 labels (noise a tenth of the target's sd): k nearest
+    neighbours leave large residuals where the target is steep, a uniform
+    is kept there and flags a fifth of the rows; those rows are neighbours.
+    """
+    X, y = make_friedman3(300, noise=0.0, random_state=0)
+    y = y + RNG.normal(scale=0.1 * y.std(), size=300)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    y = (y - y.mean()) / y.std()
+    gum = GUMRegressor(KNeighborsRegressor(n_neighbors=10)).fit(X, y)
+    assert not gum.has_outliers_[0]
+    assert gum.outlier_evidence_ > 0
+    assert_allclose(gum.predict(X), KNeighborsRegressor(n_neighbors=10).fit(X, y).predict(X))
+
+
+def test_boosting_refused_after_its_first_stage_returns_its_plain_fit():
+    """Mutant: the refused run returns the first stage's model. Histogram
+    boosting keeps a uniform on its first stage's residuals; the EM's flags
+    are a region, and the answer is the plain fit, made then."""
+    X, y = make_friedman3(300, noise=0.0, random_state=0)
+    y = y + RNG.normal(scale=0.1 * y.std(), size=300)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    boosting = HistGradientBoostingRegressor(max_iter=30, random_state=0)
+    with warnings.catch_warnings():  # no warning about the EM it did not return
+        warnings.simplefilter("error", ConvergenceWarning)
+        gum = GUMRegressor(boosting).fit(X, y)
+    assert not gum.has_outliers_[0] and gum.outlier_evidence_ > 0
+    plain = clone(boosting).fit(X, y)
+    assert gum.estimator_.n_iter_ == 30 and not gum.estimator_.warm_start
+    assert_allclose(gum.predict(X), plain.predict(X))
+
+
+def test_label_errors_of_a_flexible_regressor_are_kept():
+    X = RNG.uniform(-1, 1, size=(400, 3))
+    y = np.sin(3 * X[:, 0]) + X[:, 1] ** 2 + 0.1 * RNG.normal(size=400)
+    bad = RNG.uniform(size=400) < 0.15
+    y[bad] += RNG.choice([-1, 1], bad.sum()) * RNG.uniform(3, 6, bad.sum())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gum = GUMRegressor(KNeighborsRegressor(n_neighbors=10)).fit(X, y)
+    assert gum.has_outliers_[0]
+    assert np.mean(~gum.inlier_mask_[bad]) > 0.9 and np.mean(~gum.inlier_mask_[~bad]) < 0.02
+
+
+def test_join_count_moments_match_random_flags():
+    inputs = INPUTS[:300]
+    search = NearestNeighbors(n_neighbors=6).fit(inputs)
+    neighbours = search.kneighbors(inputs, return_distance=False)[:, 1:]
+    rng = np.random.RandomState(1)
+    counts = []
+    for _ in range(3000):
+        flags = np.zeros(300, dtype=bool)
+        flags[rng.choice(300, 60, replace=False)] = True
+        counts.append(flags[neighbours[flags]].sum())
+    mean, sd = _coherence.join_count_moments(neighbours, 60)
+    assert mean == pytest.approx(np.mean(counts), rel=0.01)
+    assert sd == pytest.approx(np.std(counts), rel=0.05)
