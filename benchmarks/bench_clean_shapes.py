@@ -8,6 +8,8 @@ and y standardised on the training rows (a common habit, and the scale
 SVR's ``epsilon=0.1`` and the MLP's learning rate expect):
 
 - ``friedman1``: the design problem, for reference (noise sd 1);
+- ``friedman2``: ``sqrt(x0^2 + (x1 x2 - 1 / (x1 x3))^2)``, with Gaussian
+  noise of a tenth of the target's standard deviation;
 - ``friedman3``: ``arctan((x1 x2 - 1 / (x1 x3)) / x0)``, with Gaussian
   noise of a tenth of the target's standard deviation: steep where ``x0``
   is small, so a flexible fit leaves a few hard regions with large
@@ -24,7 +26,7 @@ flag).
 
 Usage::
 
-    python benchmarks/bench_clean_shapes.py           # about 3 minutes
+    python benchmarks/bench_clean_shapes.py           # about 4 minutes
 """
 
 import argparse
@@ -34,12 +36,12 @@ import numpy as np
 from _common import Report, add_common_arguments, default_out, limit_threads, percent
 from bench_any_regressor import families
 from sklearn.base import clone
-from sklearn.datasets import make_friedman1, make_friedman3, make_regression
+from sklearn.datasets import make_friedman1, make_friedman2, make_friedman3, make_regression
 
 from sklearn_gum import GUMRegressor
 
 N_TEST = 2000
-SHAPES = ("friedman1", "friedman3", "linear")
+SHAPES = ("friedman1", "friedman2", "friedman3", "linear")
 
 
 def make_shape(shape, n_samples, seed):
@@ -49,8 +51,9 @@ def make_shape(shape, n_samples, seed):
     if shape == "friedman1":
         X, y = make_friedman1(n_total, 8, noise=0.0, random_state=seed)
         noise = 1.0
-    elif shape == "friedman3":
-        X, y = make_friedman3(n_total, noise=0.0, random_state=seed)
+    elif shape in ("friedman2", "friedman3"):
+        make = make_friedman2 if shape == "friedman2" else make_friedman3
+        X, y = make(n_total, noise=0.0, random_state=seed)
         noise = 0.1 * y.std()
     else:
         X, y = make_regression(n_total, 8, noise=0.0, random_state=seed)
