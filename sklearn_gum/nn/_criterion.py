@@ -209,7 +209,8 @@ class GUMCriterion(CheckpointMixin, EMStepsMixin, FittedMixtureMixin,
     > 0) kept uniforms that flagged those hard examples; label outliers,
     even 1% of uniform ones or 5% of Gaussian displacements, gave +0.15 to
     +3 per sample as soon as the net had learnt the inliers. A margin per
-    sample, not in total, keeps that distinction for any number of rows.
+    entry (sample and column of the group), not in total, keeps that
+    distinction for any number of rows and of columns per group.
 
     Under :mod:`torch.distributed` (DDP), every process records the rows of
     its shard, and ``end_epoch`` gives each process, per row, the residual
