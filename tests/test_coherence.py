@@ -106,3 +106,15 @@ def test_join_count_moments_match_random_flags():
     mean, sd = _coherence.join_count_moments(neighbours, 60)
     assert mean == pytest.approx(np.mean(counts), rel=0.01)
     assert sd == pytest.approx(np.std(counts), rel=0.05)
+
+
+def test_a_few_neighbours_among_scattered_flags_are_not_a_region():
+    """Mutant: significance alone. 15% of the rows flagged at random and
+    the 5% of one edge: the flagged rows' neighbours are flagged 1.6 times
+    as often as chance (z about 15), under the ratio of 2 asked for; the
+    edge alone is a region."""
+    rng = np.random.RandomState(2)
+    inputs = rng.uniform(-1, 1, size=(2000, 2))
+    edge = inputs[:, 0] < -0.9
+    assert not _coherence.clustered(inputs, (rng.uniform(size=2000) < 0.15) | edge)
+    assert _coherence.clustered(inputs, edge)
