@@ -184,8 +184,7 @@ def _flags_clustered(refit, result, options):
     Least squares, whose form is fixed, is not tested; nor are inputs that
     are not numeric.
     """
-    if (_warm_em.em_path(refit) == "exact" or options.outlier_component == "always"
-            or not result.has_outliers.any()):
+    if not _flexible_rules(refit, options) or not result.has_outliers.any():
         return False
     inputs = _coherence.numeric_inputs(refit.X)
     if inputs is None:
@@ -315,8 +314,7 @@ def _second_look(refit, options):
     boosting found the 20% uniform outliers its ten coarse trees had missed
     in 5 seeds, at +0.22 to +0.37 per row.
     """
-    family = _warm_em.warm_family(refit)
-    if family is None or not family.decides_first:
+    if _warm_em.stage_family(refit) is None:
         return options
     return dataclasses.replace(
         options, min_evidence=max(options.min_evidence, _em.NETWORK_MIN_EVIDENCE))
@@ -342,9 +340,15 @@ def _decide(refit, residuals, fitted_rows, groups, options, subset_start):
     decision = _em.decide_outliers(decision_residuals(refit, residuals, fitted_rows),
                                    refit.sample_weight, groups, options,
                                    subset_dof=subset_dof)
-    if _warm_em.em_path(refit) == "exact" or options.outlier_component == "always":
-        return decision
-    return _majority_only(decision)
+    return _majority_only(decision) if _flexible_rules(refit, options) else decision
+
+
+def _flexible_rules(refit, options):
+    """Whether the rules of flexible regressors apply (:func:`_majority_only`,
+    :func:`_flags_clustered`): to every refit but weighted least squares,
+    unless ``outlier_component="always"`` keeps the mixture on."""
+    return (_warm_em.em_path(refit) != "exact"
+            and options.outlier_component != "always")
 
 
 def _majority_only(decision):
@@ -364,7 +368,6 @@ def _majority_only(decision):
     majority = np.array([model != "uniform" or mixture.params.inlier_prior >= 0.5
                          for model, mixture in zip(decision.models, decision.mixtures)])
     return dataclasses.replace(decision, keep=decision.keep & majority)
-
 
 
 def decision_residuals(refit, residuals, fitted_rows):

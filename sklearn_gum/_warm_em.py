@@ -167,6 +167,14 @@ def warm_family(refit):
     return family
 
 
+def stage_family(refit):
+    """The :class:`WarmFamily` of ``refit`` where it decides on the first
+    stage of its warm run (``WarmFamily.decides_first``: boosting), else
+    None."""
+    family = warm_family(refit)
+    return family if family is not None and family.decides_first else None
+
+
 def em_path(refit):
     """``"exact"``, ``"warm"`` or ``"refit"``: how the EM of ``refit`` runs.
 
@@ -314,8 +322,8 @@ def first_stage(refit):
     (20% uniform outliers: 2 of 5 seeds missed): where the first stage
     keeps nothing, the plain fit decides.
     """
-    family = warm_family(refit)
-    if family is None or not family.decides_first:
+    family = stage_family(refit)
+    if family is None:
         return None
     model, sizes = _warm_model(refit, family, None, refit.max_refits)
     _train_stage(refit, family, model, refit.sample_weight, sizes[0])
