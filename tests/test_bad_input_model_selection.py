@@ -705,7 +705,9 @@ def test_compare_accepts_pandas():
     res = compare_estimators(
         ESTIMATORS, pd.DataFrame(X), pd.Series(Y), n_runs=2, random_state=0
     )
-    assert_allclose(res.errors["ols"], ref.errors["ols"], rtol=1e-12)
+    # the frame's values reach the solver in another memory order: the
+    # last digits of the least-squares fit differ (1.4e-12 relative seen)
+    assert_allclose(res.errors["ols"], ref.errors["ols"], rtol=1e-10)
 
 
 def test_compare_cv_iterable_is_reused_in_every_run():
