@@ -2,9 +2,10 @@
 
 The reweighting step of ``init="subsets"`` (``sklearn_gum._start.reweighted``)
 scales the residuals of the best subset start by the covariance of their
-best half (``sklearn_gum._residual_em.robust_covariance``): the trimmed
-second moment, divided by ``h - dof`` and rescaled by the asymptotic
-consistency factor of a half. That start was itself chosen, among hundreds,
+best half (``sklearn_gum._start._best_half``: centred on the mean of that
+half, as the minimum covariance determinant is; the trimmed second moment,
+divided by ``h - dof`` and rescaled by the asymptotic consistency factor of
+a half). That start was itself chosen, among hundreds,
 for the smallest trimmed sum of squares: on few rows its residuals are far
 tighter than the errors, and the scale is biased low (the bias Pison, Van
 Aelst and Willems 2002 correct for LTS). The reweighting then cuts clean rows
@@ -53,9 +54,9 @@ def start_scale(n, dof, seed):
     refit = make_refit(LinearRegression(), X, y, np.ones(n), {}, True)
     start = _start.subset_starts(refit.estimator, refit, 1, np.random.RandomState(seed))[0]
     residuals = refit.targets - refit.predict(start)
-    residuals = residuals - np.median(residuals, axis=0)
-    covariance, _ = _residual_em.robust_covariance(
-        residuals, refit.sample_weight, dof=effective_dof(start))
+    # centred and scaled by their best half, as the reweighting step does
+    _, covariance, _ = _start._best_half(residuals, refit.sample_weight,
+                                         effective_dof(start), 0.0, 0.0)
     return covariance[0, 0]
 
 

@@ -62,8 +62,7 @@ class EMOptions:
     def of(cls, source, network=False):
         """The options held as attributes of ``source`` (an estimator), with
         ``min_evidence="auto"`` resolved for a ``network`` or not."""
-        names = [option.name for option in fields(cls)
-                 if option.name not in ("scale", "floor")]
+        names = [option.name for option in fields(cls) if option.name not in ("scale", "floor")]
         values = {name: getattr(source, name) for name in names}
         values["min_evidence"] = auto_min_evidence(values["min_evidence"], network)
         return cls(**values)
@@ -145,7 +144,7 @@ class Decision:
 
 
 def decide_outliers(residuals, sample_weight, groups, options, keep=None, models=None,
-                    subset_dof=None):
+                    subset_dof=None, tests=None):
     """Per group, whether fixed residuals support an outlier component, and
     which one.
 
@@ -162,24 +161,24 @@ def decide_outliers(residuals, sample_weight, groups, options, keep=None, models
     ``models`` impose an earlier decision (for the other starts of
     ``n_init``). ``subset_dof``: the residuals are those of a least-squares
     subset start with that many parameters, whose tests have their own
-    thresholds (:func:`sklearn_gum._calibration.subset_threshold`). The
-    sample weights are scaled to a mean of one over the weighted samples:
-    the decision depends on their ratios, not on their scale.
+    thresholds (:func:`sklearn_gum._calibration.subset_threshold`); ``tests``
+    per group, the evidence of an outlier test that replaces the uniform's
+    (NaN: none; :mod:`sklearn_gum._max_residual`). Only the ratios of the
+    sample weights count: they are scaled to one per weighted sample.
     """
-    # Only the relative weights decide: scaled to one per weighted sample
     n_weighted = np.count_nonzero(sample_weight)
     weights = sample_weight * (n_weighted / max(sample_weight.sum(), np.finfo(float).tiny))
     if models is None:
         models = [candidate_models(options)] * len(groups)
     else:
         models = [[model] for model in models]
+    tests = np.full(len(groups), np.nan) if tests is None else tests
     choices = [
         _choose_model(residuals[:, columns], weights, n_weighted, candidates, options,
-                      options.mixture_for(columns), subset_dof)
-        for columns, candidates in zip(groups, models)
+                      options.mixture_for(columns), subset_dof, test)
+        for columns, candidates, test in zip(groups, models, tests)
     ]
-    evidence = np.array([group_evidence for group_evidence, _ in choices])
-    mixtures = [mixture for _, mixture in choices]
+    evidence, mixtures = np.array([choice[0] for choice in choices]), [c[1] for c in choices]
     if keep is None:
         keep = clears_margin(evidence, sample_weight, options, groups) | (
             options.outlier_component == "always")
@@ -243,30 +242,31 @@ def candidate_models(options):
 
 
 def _choose_model(residuals, weights, n_weighted, candidates, options, mixture_options,
-                  subset_dof=None):
-    """``(evidence, ResidualMixture)`` of the model a group keeps: the one
-    of positive evidence; where both are, the uniform (the seed's model)
-    unless the contaminated normal explains the residuals significantly
-    better (both have two parameters beyond the Gaussian's); else the first
-    candidate (reported, not kept; forced on by
-    ``outlier_component="always"``)."""
+                  subset_dof=None, test=np.nan):
+    """``(evidence, ResidualMixture)`` of the model a group keeps: the one of
+    positive evidence; where both are, the uniform (the seed's model) unless
+    the contaminated normal is significantly better (both have two more
+    parameters than the Gaussian); else the first candidate (not kept, or
+    forced on by ``outlier_component="always"``)."""
     found = []
     for model in candidates:
         mixture = _residual_em.residual_evidence(
             residuals, weights, max_iter=options.max_iter, tol=options.tol,
             outlier_model=model, **mixture_options,
         )
-        # the columns that span the residuals (repeated outputs count once)
-        n_columns = mixture.n_columns or residuals.shape[1]
+        n_columns = mixture.n_columns or residuals.shape[1]  # the spanning ones
         evidence = calibrated_evidence(mixture, n_weighted, n_columns, model,
                                        subset_dof=subset_dof)
-        if model == "uniform":  # refused where its Gaussian holds a handful of rows
+        if model == "uniform":
+            evidence = evidence if np.isnan(test) else test
+            # refused where its Gaussian holds a handful of rows
             excess = inlier_excess(mixture, n_weighted, n_columns,
                                    options.covariance_type)
             evidence = evidence if excess > 0 else min(evidence, excess)
         found.append((evidence, mixture))
     supported = [choice for choice in found if choice[0] > 0]
-    if len(supported) == 2 and not _gaussian_is_better(residuals, weights, *supported):
+    if len(supported) == 2 and supported[0][1].evidence > 0 and not _gaussian_is_better(
+            residuals, weights, *supported):  # a uniform NEC finds undecided gives way
         return supported[0]
     if supported:
         return supported[-1]

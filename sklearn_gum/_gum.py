@@ -260,18 +260,18 @@ class GUMRegressor(MixtureReprMixin, MixtureScoresMixin, MetaEstimatorMixin,
     (a half-trained net can hide the outliers; see :mod:`sklearn_gum.nn`).
     EM over those fixed residuals gives the mixture of each outlier model
     of ``outlier_model`` (its Gaussian's centre free, as a refit of the
-    intercept would make it). The uniform is kept when two tests agree:
-    the normalised entropy criterion (NEC;
-    Celeux and Soromenho 1996, Biernacki, Celeux and Govaert 1999),
-
-        2 (L_mixture - L_gaussian) - 2 sum_n w_n H(r_n) > 0,
-
-    with total log-likelihoods ``L``, sample weights ``w`` and the binary
-    entropy ``H`` (a uniform that merely reshapes clean tails leaves samples
-    undecided and pays for each), and the likelihood ratio ``2 (L_mixture -
-    L_gaussian)`` above its 99% quantile on clean Gaussian residuals of the
-    same size (after a subset start, its own), simulated
-    (:mod:`sklearn_gum._calibration`). The Gaussian outliers overlap the
+    intercept would make it). The uniform is kept when two tests agree: the
+    normalised entropy criterion (NEC; Celeux and Soromenho 1996, Biernacki,
+    Celeux and Govaert 1999), ``2 (L_mixture - L_gaussian) - 2 sum_n w_n
+    H(r_n) > 0``, with total log-likelihoods ``L``, sample weights ``w`` and
+    the binary entropy ``H`` (a uniform that merely reshapes clean tails
+    leaves samples undecided and pays for each), and the likelihood ratio
+    ``2 (L_mixture - L_gaussian)`` above its 99% quantile on clean Gaussian
+    residuals of the same size, simulated (:mod:`sklearn_gum._calibration`).
+    After a least-squares subset start, in one column, the uniform's test is
+    the largest studentized residual over the scale of the start's inliers,
+    above its simulated 99% quantile (:mod:`sklearn_gum._max_residual`: the
+    ratio has little power on a few dozen rows). The Gaussian outliers overlap the
     inliers by design, so NEC would always refuse them: they are kept when
     the likelihood ratio exceeds its own simulated 99% quantile and the
     fitted ``(rho, k)`` predict standard errors at least 1% below least

@@ -41,7 +41,7 @@ def studentized(residuals, X, sample_weight, fitted_rows, fit_intercept=True):
     studentized : ndarray of shape (n_samples, n_outputs)
     """
     design = _equilibrated(X, fit_intercept)
-    weights = sample_weight * max(1.0, np.count_nonzero(sample_weight) / sample_weight.sum())
+    weights = frequency_counts(sample_weight)
     fitted = design[np.flatnonzero(fitted_rows)]
     if sp.issparse(fitted):
         gram = (fitted.T @ sp.diags(weights[fitted_rows]) @ fitted).toarray()
@@ -55,6 +55,14 @@ def studentized(residuals, X, sample_weight, fitted_rows, fit_intercept=True):
         leverage[block:block + BLOCK_ROWS] = np.einsum("ij,jk,ik->i", rows, inverse, rows)
     variance = np.where(fitted_rows, 1 - leverage, 1 + leverage)
     return residuals / np.sqrt(np.maximum(variance, np.finfo(float).eps))[:, None]
+
+
+def frequency_counts(sample_weight):
+    """The observations each row counts for: frequency weights (a weight of
+    2 is a row fitted twice), or, where the weights sum to fewer
+    observations than weighted rows (no counts), the weights scaled to a
+    mean of one over the weighted rows."""
+    return sample_weight * max(1.0, np.count_nonzero(sample_weight) / sample_weight.sum())
 
 
 def _equilibrated(X, fit_intercept):

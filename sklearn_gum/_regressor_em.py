@@ -12,7 +12,7 @@ from sklearn.linear_model import LinearRegression
 from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import _num_features
 
-from . import _coherence, _em, _start, _warm_em
+from . import _coherence, _em, _max_residual, _start, _warm_em
 from ._calibration import SUBSET_DOFS, SUBSET_MIN_ROWS_PER_PARAMETER
 from ._em_warnings import warn_if_weights_below_dof
 from ._leverage import studentized
@@ -334,13 +334,30 @@ def _decide(refit, residuals, fitted_rows, groups, options, subset_start):
     thresholds simulated for that start
     (:func:`sklearn_gum._calibration.subset_threshold`).
     """
-    subset_dof = None
+    subset_dof = tests = None
+    scaled = decision_residuals(refit, residuals, fitted_rows)
     if subset_start and _least_squares(refit.estimator):
         subset_dof = _num_features(refit.X) + refit.estimator.fit_intercept
-    decision = _em.decide_outliers(decision_residuals(refit, residuals, fitted_rows),
-                                   refit.sample_weight, groups, options,
-                                   subset_dof=subset_dof)
+        tests = _largest_residual_tests(scaled, refit.sample_weight, fitted_rows,
+                                        groups, subset_dof)
+    decision = _em.decide_outliers(scaled, refit.sample_weight, groups, options,
+                                   subset_dof=subset_dof, tests=tests)
     return _majority_only(decision) if _flexible_rules(refit, options) else decision
+
+
+def _largest_residual_tests(scaled, sample_weight, fitted_rows, groups, dof):
+    """Per group, the evidence of the largest-residual test after a
+    least-squares subset start (:mod:`sklearn_gum._max_residual`): for
+    groups of one column whose start was refitted on its inliers; NaN (the
+    mixture's tests) for the others."""
+    tests = np.full(len(groups), np.nan)
+    if fitted_rows is None:
+        return tests
+    for k, columns in enumerate(groups):
+        if len(columns) == 1:
+            tests[k] = _max_residual.evidence(scaled[:, columns[0]], sample_weight,
+                                              fitted_rows, dof)
+    return tests
 
 
 def _flexible_rules(refit, options):

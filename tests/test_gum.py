@@ -204,8 +204,12 @@ def test_clean_data_flags_nothing_and_equals_least_squares(n_samples, n_features
             ols = LinearRegression().fit(X_clean, y)
             assert_allclose(gum.predict(X_clean), ols.predict(X_clean), rtol=1e-10)
             assert_array_equal(gum.outlier_proba_, 0.0)
+    # the decision keeps an outlier component on 1% of clean fits: here at
+    # most one of the ten (100 x 1: seed 6, its largest residual 4.31
+    # against 4.24, flags 4 rows)
     assert np.median(shares) == 0.0
-    assert max(shares) <= 0.02
+    assert sum(share > 0 for share in shares) <= 1
+    assert max(shares) <= 0.05
 
 
 @pytest.mark.parametrize("n_outputs", [1, 2])
@@ -344,9 +348,16 @@ def test_integer_sample_weights_equal_repeated_rows():
     weights = RNG.randint(0, 4, size=200)
     weighted = GUMRegressor().fit(X, Y, sample_weight=weights)
     repeated = GUMRegressor().fit(np.repeat(X, weights, 0), np.repeat(Y, weights))
-    assert_allclose(weighted.estimator_.coef_, repeated.estimator_.coef_)
-    assert_allclose(weighted.inlier_prior_, repeated.inlier_prior_)
-    assert_allclose(weighted.covariance_, repeated.covariance_)
+    # The subset search draws rows, not weights, and the EM's fixed point
+    # depends a little on where it starts (the uniform keeps a volume that
+    # explains the residuals better than its rule's): the two fits agree to
+    # about 1e-6 (up to 3e-6 over 20 draws of the weights)
+    first_copy = (np.cumsum(weights) - weights)[weights > 0]
+    assert_array_equal(weighted.inlier_mask_[weights > 0],
+                       repeated.inlier_mask_[first_copy])
+    assert_allclose(weighted.estimator_.coef_, repeated.estimator_.coef_, rtol=1e-5)
+    assert_allclose(weighted.inlier_prior_, repeated.inlier_prior_, rtol=1e-5)
+    assert_allclose(weighted.covariance_, repeated.covariance_, rtol=1e-4)
 
 
 def test_weights_that_sum_to_one_keep_the_flags_and_the_inlier_variance():
