@@ -11,7 +11,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
 from sklearn.linear_model import Ridge
 
-from sklearn_gum import GUMRegressor, _max_residual, _regressor_em, _start
+from sklearn_gum import GUMRegressor, _em, _max_residual, _regressor_em, _residual_em, _start
 
 
 def test_bonferroni_threshold_is_the_t_quantile_of_alpha_over_2n():
@@ -177,3 +177,43 @@ def test_the_uniform_of_a_least_squares_subset_start_is_decided_by_the_test(monk
     assert seen == []
     GUMRegressor(Ridge(), init="subsets", random_state=0).fit(X, y)
     assert seen == []
+
+
+def test_gaussian_shaped_noise_keeps_the_contaminated_normal_when_the_test_fires():
+    # 30% of 400 residuals with three times the sd: both models supported
+    # once the largest-residual test fires; the uniform's mixture leaves
+    # its assignments undecided (NEC evidence below zero) and gives way,
+    # as it did when NEC refused it (Vuong's test alone keeps the uniform)
+    rng = np.random.RandomState(3)
+    residuals = rng.normal(size=(400, 1))
+    residuals[rng.rand(400) < 0.3] *= 3
+    groups, options = [np.array([0])], _em.EMOptions()
+    decision = _em.decide_outliers(residuals, np.ones(400), groups, options,
+                                   tests=np.array([5.0]))
+    assert decision.keep[0] and decision.models == ["gaussian"]
+    uniform = _residual_em.residual_evidence(
+        residuals, np.ones(400), outlier_model="uniform", **options.mixture_for([0]))
+    assert uniform.evidence < 0
+    # no test: the uniform's own tests refuse it, the Gaussian is kept
+    assert _em.decide_outliers(residuals, np.ones(400), groups, options).models == [
+        "gaussian"]
+
+
+def test_the_reweighting_counts_frequency_weights_as_rows():
+    # a row of weight 3 is three rows: the radius of a scale fitted to
+    # them has as many degrees of freedom as the repeated rows give
+    rng = np.random.RandomState(0)
+    residuals = rng.normal(size=(12, 1))
+    weights = np.ones(12)
+    weights[:3] = 3
+    repeated = np.repeat(residuals, weights.astype(int), axis=0)
+    distances, radius = _start._distances(residuals, weights, None, 2, 0.0, None)
+    repeated_distances, repeated_radius = _start._distances(
+        repeated, np.ones(len(repeated)), None, 2, 0.0, None)
+    assert radius == pytest.approx(repeated_radius)
+    # and the scale, with its small-sample factor for 18 rows
+    first_copy = np.cumsum(weights).astype(int) - weights.astype(int)
+    assert_allclose(distances, repeated_distances[first_copy])
+    kept = np.ones(12, dtype=bool)
+    _, radius = _start._distances(residuals, weights, kept, 2, 0.0, 5.0)
+    assert radius == pytest.approx(_start.central_radius(1, 18 - 2))
