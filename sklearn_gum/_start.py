@@ -137,17 +137,16 @@ def reweighted(fitted, refit, n_steps=N_REWEIGHTING_STEPS):
     """The refit on the samples a robust start calls inliers (the
     reweighting step of LTS and MCD, repeated).
 
-    The start's residuals are centred at their weighted median and scaled
-    by the covariance of their best half (:func:`sklearn_gum._mixture.
-    robust_covariance`), corrected for the degrees of freedom the start
-    spent on that half and by :func:`subset_scale_factor`; the samples
-    within the central 97.5% of a new residual (squared Mahalanobis
-    distance below :func:`central_radius`, which allows for the few degrees
-    of freedom of a scale from few rows) are refitted with their sample
-    weights. The step is repeated, up to ``n_steps``
-    times or until the samples kept stay the same, with the scale of the
-    last refit's kept residuals (its degrees of freedom and the consistency
-    factor of the 97.5% cut). A start fitted to about half of the samples
+    The start's residuals are centred on their best half and scaled by its
+    covariance (:func:`_best_half`), corrected for the degrees of freedom
+    the start spent on that half and by :func:`subset_scale_factor`; the
+    samples within the central 97.5% of a new residual (squared
+    Mahalanobis distance below :func:`central_radius`, which allows for the
+    few degrees of freedom of a scale from few rows) are refitted with
+    their sample weights. The step is repeated, up to ``n_steps`` times or
+    until the samples kept stay the same, with the scale of the last
+    refit's kept residuals (its degrees of freedom and the consistency
+    factor of the cut). A start fitted to about half of the samples
     leaves those too close and the others too far, the more so the more
     parameters it has; the refits on the inliers give residuals shaped like
     those of the final model (on clean data, those of the plain fit).
@@ -187,9 +186,10 @@ def central_radius(n_columns, scale_dof):
     Student's ``t_nu`` quantile. It tends to ``chi2_d`` as ``nu`` grows.
 
     A scale from a few rows is often too small by chance: with the
-    Gaussian's radius the reweighting of 10 clean rows left 2 to 4 of them
-    out in a third of the fits, and the refit on the rest made them
-    outliers.
+    Gaussian's radius the reweighting of 10 clean rows (one feature) left
+    2 to 5 of them out in 38% of 200 fits, and the refit on the rest made
+    them outliers (``benchmarks/simulate_max_residual.py`` measures how
+    often rows are left out now).
     """
     denominator = max(scale_dof - n_columns + 1, 1.0)
     return float(n_columns * scale_dof / denominator
