@@ -194,15 +194,26 @@ def subset_threshold(n_samples, dof, outlier_model="uniform"):
     threshold : float
     """
     plain = likelihood_ratio_threshold(n_samples, 1, outlier_model)
-    dof = float(np.clip(dof, SUBSET_DOFS[0], SUBSET_DOFS[-1]))
-    sizes, values = [], []
-    for size, row in zip(SUBSET_SIZES, SUBSET_QUANTILES[outlier_model]):
-        known = ~np.isnan(row)
-        if known.any() and dof <= SUBSET_DOFS[known][-1]:
-            sizes.append(size)
-            values.append(np.interp(dof, SUBSET_DOFS[known], row[known]))
-    value = np.interp(np.log(max(n_samples, 1.0)), np.log(sizes), values)
+    value = interpolate_table(n_samples, dof, SUBSET_SIZES, SUBSET_DOFS,
+                              SUBSET_QUANTILES[outlier_model])
     return float(max(plain, value))
+
+
+def interpolate_table(n_samples, dof, sizes, dofs, table):
+    """A simulated table's value at ``(n_samples, dof)``: per simulated size,
+    linear in ``dof`` between its known cells (beyond the columns, the
+    nearest), then linear in ``log n`` between the sizes simulated with
+    this many parameters (outside them, the nearest). ``table[i, j]`` is
+    the value at ``sizes[i]`` rows and ``dofs[j]`` parameters, NaN where
+    not simulated (too few rows per parameter)."""
+    dof = float(np.clip(dof, dofs[0], dofs[-1]))
+    known_sizes, values = [], []
+    for size, row in zip(sizes, table):
+        known = ~np.isnan(row)
+        if known.any() and dof <= dofs[known][-1]:
+            known_sizes.append(size)
+            values.append(np.interp(dof, dofs[known], row[known]))
+    return float(np.interp(np.log(max(n_samples, 1.0)), np.log(known_sizes), values))
 
 
 def calibrated_evidence(mixture, n_samples, n_columns, outlier_model="uniform",

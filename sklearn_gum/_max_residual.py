@@ -1,10 +1,10 @@
 """The largest residual of a robust least-squares start: an outlier test.
 
-After a subset start (``init="subsets"``) the decision has a second test
-for the uniform, besides the mixture's likelihood ratio: the classical
-outlier test on the largest studentized residual (the Bonferroni outlier
-test), computed against the robust start instead of a plain fit, which
-masks clustered outliers. On a few dozen rows with a handful of gross
+After a least-squares subset start (``init="subsets"``) the decision tests
+for the uniform of a one-column group with the classical outlier test on
+the largest studentized residual (the Bonferroni outlier test) instead of
+the mixture's likelihood ratio, computed against the robust start rather
+than a plain fit, which masks clustered outliers. On a few dozen rows with a handful of gross
 outliers the mixture's ratio has little power (its null distribution is
 wide: a mixture can fit a tight Gaussian to any few rows), while one row
 five standard deviations from the fit of the others is already rare on
@@ -37,7 +37,7 @@ start's scale converges, and the factor with it).
 import numpy as np
 from scipy import stats
 
-from ._calibration import FALSE_ALARM_RATE
+from ._calibration import FALSE_ALARM_RATE, SUBSET_MIN_ROWS_PER_PARAMETER, interpolate_table
 from ._leverage import frequency_counts
 from ._start import REWEIGHT_SHARE
 
@@ -58,7 +58,7 @@ THRESHOLD_FACTORS = np.array([
     [1.0177, 0.9410, 0.9850, 0.9823, 0.9944],
     [0.9664, 0.9725, 1.0401, 0.9596, 0.9515],
 ])
-MIN_ROWS_PER_PARAMETER = 3
+MIN_ROWS_PER_PARAMETER = SUBSET_MIN_ROWS_PER_PARAMETER  # the cells simulated
 
 
 def largest_residual(studentized, sample_weight, fitted_rows):
@@ -116,10 +116,9 @@ def envelope():
 def threshold(n_samples, dof, n_fitted=None):
     """The ``1 - FALSE_ALARM_RATE`` quantile of ``T`` on clean data after a
     subset start: Bonferroni's threshold times the simulated factor (their
-    :func:`envelope`), interpolated linearly in ``dof`` (beyond the
-    simulated columns, the nearest) and in ``log n`` between the sizes
-    simulated with this many parameters (outside them, the nearest); never
-    below Bonferroni's (from 300 rows the simulated factors are within
+    :func:`envelope`, interpolated by
+    :func:`sklearn_gum._calibration.interpolate_table`); never below
+    Bonferroni's (from 300 rows the simulated factors are within
     their noise of one).
 
     Parameters
@@ -135,14 +134,7 @@ def threshold(n_samples, dof, n_fitted=None):
     -------
     threshold : float
     """
-    dof_clipped = float(np.clip(dof, FACTOR_DOFS[0], FACTOR_DOFS[-1]))
-    sizes, factors = [], []
-    for size, row in zip(FACTOR_SIZES, envelope()):
-        known = ~np.isnan(row)
-        if known.any() and dof_clipped <= FACTOR_DOFS[known][-1]:
-            sizes.append(size)
-            factors.append(np.interp(dof_clipped, FACTOR_DOFS[known], row[known]))
-    factor = np.interp(np.log(max(n_samples, 1)), np.log(sizes), factors)
+    factor = interpolate_table(n_samples, dof, FACTOR_SIZES, FACTOR_DOFS, envelope())
     return float(max(factor, 1.0) * bonferroni_threshold(n_samples, dof, n_fitted))
 
 

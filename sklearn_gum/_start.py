@@ -219,11 +219,11 @@ def _distances(residuals, weights, kept, dof, floor, radius):
     at the start (``kept`` None, with :func:`subset_scale_factor`), then by
     the samples kept within the previous ``radius``."""
     reg_covar = 1e-6 * _mixture.residual_scale(residuals, weights)
-    n_columns = residuals.shape[1]
+    n_columns, counts = residuals.shape[1], frequency_counts(weights)
     if kept is None:
         residuals, covariance, inside = _best_half(residuals, weights, dof, reg_covar,
                                                    floor)
-        covariance = covariance * subset_scale_factor(frequency_counts(weights).sum(), dof)
+        covariance = covariance * subset_scale_factor(counts.sum(), dof)
     else:
         inside = kept
         consistency = (stats.chi2.cdf(radius, n_columns)
@@ -232,7 +232,7 @@ def _distances(residuals, weights, kept, dof, floor, radius):
             residuals, weights * kept, "full", 0.0, dof=dof,
         )
         covariance = _mixture.regularised(covariance, "full", reg_covar, floor)
-    scale_dof = frequency_counts(weights) @ inside - dof
+    scale_dof = counts @ inside - dof
     return (_mixture.squared_distances(residuals, covariance),
             central_radius(n_columns, scale_dof))
 
