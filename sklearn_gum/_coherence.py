@@ -67,13 +67,18 @@ def clustered(inputs, flags, random_state=0):
         From :func:`numeric_inputs`.
     flags : ndarray of bool of shape (n_samples,)
     random_state : int, default=0
-        Seed of the permutations: the test gives one answer per data set.
+        Seed of the row order and the permutations: the test gives one
+        answer per data set.
 
     Returns
     -------
     bool
     """
+    rng = np.random.RandomState(random_state)
     rows = np.arange(0, len(flags), -(-len(flags) // MAX_ROWS))
+    # in random order: among rows with equal inputs (codes, categories) the
+    # neighbour search would otherwise prefer the first rows, flagged or not
+    rows = rows[rng.permutation(len(rows))]
     inputs, flags = inputs[rows], np.asarray(flags, dtype=bool)[rows]
     n_flagged = int(flags.sum())
     n_neighbors = min(N_NEIGHBORS, len(flags) - 1)
@@ -85,7 +90,6 @@ def clustered(inputs, flags, random_state=0):
     mean, sd = join_count_moments(neighbours, n_flagged)
     if observed < max(mean + SCREEN * sd, MIN_RATIO * mean):
         return False
-    rng = np.random.RandomState(random_state)
     as_many = 0
     for _ in range(N_PERMUTATIONS):
         spread = np.zeros(len(flags), dtype=bool)

@@ -118,3 +118,13 @@ def test_a_few_neighbours_among_scattered_flags_are_not_a_region():
     edge = inputs[:, 0] < -0.9
     assert not _coherence.clustered(inputs, (rng.uniform(size=2000) < 0.15) | edge)
     assert _coherence.clustered(inputs, edge)
+
+
+def test_rows_with_equal_inputs_are_neighbours_in_random_order():
+    """Mutant: the rows kept in their order. Two binary inputs, four cells
+    of about 75 equal rows; the first 20 rows flagged are spread over the
+    cells, but the neighbour search would name the first rows of a cell,
+    all flagged."""
+    codes = (RNG.uniform(-1, 1, size=(300, 2)) > 0).astype(float)
+    flags = np.arange(300) < 20
+    assert not _coherence.clustered(_coherence.numeric_inputs(codes), flags)
