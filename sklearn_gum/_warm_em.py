@@ -8,11 +8,12 @@ epochs do (:mod:`sklearn_gum.nn`). The final model is that one training run,
 so after the starting plain fit (which decides whether outliers are present
 at all, and is the answer when they are not) the EM costs about one more
 training run of the estimator's full budget. Boosting decides first on the
-residuals of the run's first stage, before its trees have fitted the
-outliers (:func:`first_stage`); where that stage keeps an outlier
-component, no plain fit is made and the run starts again, from scratch,
-with the E-step's weights (a tenth of a run, instead of a plain fit, before
-the run); where it keeps none, the plain fit decides as for the others.
+residuals of the run's first stage, a robust start fitted to the absolute
+error before the trees could fit the outliers (:func:`first_stage`); where
+that stage keeps an outlier component, no plain fit is made and the run
+starts again, from scratch, with the E-step's weights (a tenth of a run,
+instead of a plain fit, before the run); where it keeps none, the plain
+fit decides as for the others.
 
 What a stage is, per family (``WARM_FAMILIES``):
 
@@ -319,15 +320,49 @@ def first_stage(refit):
     seeds at 1,000 and at 20,000 rows (evidence -120 to -3,500; the plain
     fit kept a uniform in 2 of the 5 at 1,000). Ten trees of depth three,
     gradient boosting's first stage, can be too coarse to show a uniform
-    (20% uniform outliers: 2 of 5 seeds missed): where the first stage
-    keeps nothing, the plain fit decides.
+    (20% uniform outliers, squared error at the run's rate: 2 of 5 seeds
+    missed): where the first stage keeps nothing, the plain fit decides.
+
+    The first stage is boosting's robust start (:func:`_robust_stage`), as
+    the subsets are least squares'.
     """
     family = stage_family(refit)
     if family is None:
         return None
     model, sizes = _warm_model(refit, family, None, refit.max_refits)
+    model.set_params(**_robust_stage(refit.estimator, sizes))
     _train_stage(refit, family, model, refit.sample_weight, sizes[0])
     return model, _stage_prediction(refit, model)
+
+
+def _robust_stage(template, sizes):
+    """Parameters of a squared-error booster's first stage (of ``sizes[0]``
+    of ``sizes[-1]`` iterations) that make it a robust start: the absolute
+    error, whose leaves take the median of their residuals, which outliers
+    do not move while they are fewer than half of a leaf's rows; and the
+    learning rate that shrinks a residual in the stage's iterations as
+    much as the run's rate does in all of its (``1 - (1 - rate)^10`` for ten
+    stages: 0.65 for the default 0.1), so that the stage reaches the target
+    instead of a tenth of the way to it. Other losses are kept as they are.
+
+    At 1,000 x 8 (``bench_any_regressor``'s data, 5 seeds), the squared
+    error's first stage was pulled by 40% of uniform outliers, its inliers'
+    residuals spread over the targets' range and NEC refused the uniform:
+    GUM returned the plain fit, 3.7-4.7 times the test RMSE of a fit to the
+    clean rows for histogram boosting (``loss="absolute_error"``: 1.5) and
+    2.7-3.3 for gradient boosting; the robust stage keeps the uniform in
+    every seed, 1.23-1.35 and 1.05-1.20. At 20% of outliers of either
+    shape and at 40% Gaussian-shaped ones histogram boosting's medians went
+    from 1.11-1.47 to 1.09-1.17, gradient boosting's from 1.14-1.35 to
+    1.07-1.18; on clean data nothing changed. Learning rates of 0.3, 0.5
+    and 0.65 for the stage gave the same figures to within 0.05.
+    """
+    final, prefix = final_step(template)
+    if getattr(final, "loss", None) != "squared_error":
+        return {}
+    rate = min(final.learning_rate, 1.0)
+    return {prefix + "loss": "absolute_error",
+            prefix + "learning_rate": 1 - (1 - rate) ** (sizes[-1] / sizes[0])}
 
 
 def _train_stage(refit, family, model, weights, size):

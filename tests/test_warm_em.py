@@ -21,6 +21,7 @@ from sklearn.svm import SVR
 from sklearn.tree import DecisionTreeRegressor
 
 from sklearn_gum import GUMRegressor, _em, _regressor_em, _warm_em
+from sklearn_gum.datasets import contaminate_targets
 
 # A smooth function of three features with 10% gross outliers at known rows.
 RNG = np.random.RandomState(0)
@@ -170,6 +171,40 @@ def test_boosting_decides_on_its_first_stage():
     assert np.mean(~gum.inlier_mask_[mask]) > 0.8
     assert np.mean(~gum.inlier_mask_[~mask]) < 0.01
     assert np.sqrt(np.mean((gum.predict(X) - Y_CLEAN) ** 2)) < 0.25
+
+
+def test_the_first_stage_is_a_robust_start():
+    """Mutant: the first stage fitted as the run is (squared error, the
+    run's learning rate). 40% of labels drawn over twice the targets' range:
+    that stage was pulled towards them, NEC refused the uniform and GUM
+    returned the plain fit (test RMSE 4.4-5.0 on these seeds)."""
+    for seed in (0, 1):
+        X_train, y = make_friedman1(600, 5, noise=0.5, random_state=seed)
+        y_bad, mask = contaminate_targets(y, kind="g-ugo", contamination=0.4,
+                                          random_state=seed)
+        X_test, y_test = make_friedman1(1000, 5, noise=0.0, random_state=50 + seed)
+        with warnings.catch_warnings():  # a run of 10 stages that did not settle
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            gum = GUMRegressor(HistGradientBoostingRegressor(max_iter=50, random_state=0))
+            gum.fit(X_train, y_bad)
+        assert gum.has_outliers_[0]
+        assert np.mean(~gum.inlier_mask_[mask]) > 0.75
+        assert np.mean(~gum.inlier_mask_[~mask]) < 0.05
+        assert np.sqrt(np.mean((gum.predict(X_test) - y_test) ** 2)) < 1.9
+
+
+@pytest.mark.parametrize("pipeline", [False, True])
+def test_robust_stage_parameters(pipeline):
+    booster = HistGradientBoostingRegressor(learning_rate=0.2)
+    template = make_pipeline(StandardScaler(), booster) if pipeline else booster
+    prefix = "histgradientboostingregressor__" if pipeline else ""
+    params = _warm_em._robust_stage(template, [10, 20, 30, 40, 50])
+    assert params == {prefix + "loss": "absolute_error",
+                      prefix + "learning_rate": pytest.approx(1 - 0.8**5)}
+    booster.set_params(loss="absolute_error")
+    assert _warm_em._robust_stage(template, [10, 20]) == {}
+    huge = HistGradientBoostingRegressor(learning_rate=2.0)  # never above 1
+    assert _warm_em._robust_stage(huge, [10, 20])["learning_rate"] == 1.0
 
 
 def test_the_plain_fit_decides_after_the_first_stage_with_a_margin():
