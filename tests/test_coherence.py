@@ -128,3 +128,45 @@ def test_rows_with_equal_inputs_are_neighbours_in_random_order():
     codes = (RNG.uniform(-1, 1, size=(300, 2)) > 0).astype(float)
     flags = np.arange(300) < 20
     assert not _coherence.clustered(_coherence.numeric_inputs(codes), flags)
+
+
+@pytest.mark.parametrize("n_flagged", [2, 4])
+def test_join_count_moments_are_exact(n_flagged):
+    """Mutants: any term of Cliff and Ord's moments. Every way of flagging
+    2 or 4 of 8 rows of a small neighbour graph (with mutual pairs),
+    enumerated (with 2 the variance is below 1)."""
+    from itertools import combinations
+
+    neighbours = np.array([[1, 2], [0, 3], [0, 1], [4, 5], [3, 6], [6, 7], [5, 0],
+                           [2, 5]])
+    counts = []
+    for chosen in combinations(range(8), n_flagged):
+        flags = np.zeros(8, dtype=bool)
+        flags[list(chosen)] = True
+        counts.append(flags[neighbours[flags]].sum())
+    mean, sd = _coherence.join_count_moments(neighbours, n_flagged)
+    assert_allclose(mean, np.mean(counts), rtol=1e-12)
+    assert_allclose(sd, np.std(counts), rtol=1e-12)
+
+
+def test_a_large_set_is_tested_on_an_evenly_spaced_sample(monkeypatch):
+    """Mutant: every row searched. 5,000 rows: at most 2,000 (every third
+    row) reach the neighbour search, and a region is still found."""
+    searched = []
+    fit = NearestNeighbors.fit
+
+    def record(self, X, *args, **kwargs):
+        searched.append(len(X))
+        return fit(self, X, *args, **kwargs)
+
+    monkeypatch.setattr(NearestNeighbors, "fit", record)
+    inputs = np.random.RandomState(3).uniform(-1, 1, size=(5000, 2))
+    assert _coherence.clustered(inputs, inputs[:, 0] < -0.6)
+    assert searched == [1667]
+
+
+def test_a_handful_of_rows_is_searched_for_fewer_neighbours():
+    """Mutant: more neighbours than the other rows. Six rows, two flagged
+    at one end: five neighbours each, and no region can be significant."""
+    inputs = np.arange(6.0)[:, None]
+    assert not _coherence.clustered(inputs, np.arange(6) < 2)
