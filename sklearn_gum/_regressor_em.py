@@ -181,10 +181,11 @@ def _flags_clustered(refit, result, options):
     whose fit it drags (the other rows of a tree's leaf), and the EM's
     reweighted fits release them. A region of wrong labels looks like a
     region of signal to a flexible regressor: GUM then trusts the labels.
-    Least squares, whose form is fixed, is not tested; nor are inputs that
-    are not numeric.
+    Least squares on the inputs, whose form is fixed, is not tested (on a
+    basis expansion it is); nor are inputs that are not numeric.
     """
-    if not _flexible_rules(refit, result.estimator, options) or not result.has_outliers.any():
+    if not (result.has_outliers.any()
+            and _flexible_rules(refit, result.estimator, options)):
         return False
     inputs = _coherence.numeric_inputs(refit.X)
     if inputs is None:
