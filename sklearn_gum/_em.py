@@ -23,7 +23,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from . import _mixture, _residual_em
-from ._calibration import calibrated_evidence, significantly_better
+from ._calibration import calibrated_evidence, inlier_excess, significantly_better
 from ._settings import (  # noqa: F401 (the core's names for them)
     DEFAULT_WARMUP_EPOCHS,
     DEFAULTS,
@@ -62,7 +62,8 @@ class EMOptions:
     def of(cls, source, network=False):
         """The options held as attributes of ``source`` (an estimator), with
         ``min_evidence="auto"`` resolved for a ``network`` or not."""
-        names = [option.name for option in fields(cls) if option.name not in ("scale", "floor")]
+        names = [option.name for option in fields(cls)
+                 if option.name not in ("scale", "floor")]
         values = {name: getattr(source, name) for name in names}
         values["min_evidence"] = auto_min_evidence(values["min_evidence"], network)
         return cls(**values)
@@ -166,6 +167,7 @@ def decide_outliers(residuals, sample_weight, groups, options, keep=None, models
     (NaN: none; :mod:`sklearn_gum._max_residual`). Only the ratios of the
     sample weights count: they are scaled to one per weighted sample.
     """
+    # Only the relative weights decide: scaled to one per weighted sample
     n_weighted = np.count_nonzero(sample_weight)
     weights = sample_weight * (n_weighted / max(sample_weight.sum(), np.finfo(float).tiny))
     if models is None:
@@ -178,7 +180,8 @@ def decide_outliers(residuals, sample_weight, groups, options, keep=None, models
                       options.mixture_for(columns), subset_dof, test)
         for columns, candidates, test in zip(groups, models, tests)
     ]
-    evidence, mixtures = np.array([choice[0] for choice in choices]), [c[1] for c in choices]
+    evidence = np.array([group_evidence for group_evidence, _ in choices])
+    mixtures = [mixture for _, mixture in choices]
     if keep is None:
         keep = clears_margin(evidence, sample_weight, options, groups) | (
             options.outlier_component == "always")
@@ -254,7 +257,8 @@ def _choose_model(residuals, weights, n_weighted, candidates, options, mixture_o
             residuals, weights, max_iter=options.max_iter, tol=options.tol,
             outlier_model=model, **mixture_options,
         )
-        n_columns = mixture.n_columns or residuals.shape[1]  # the spanning ones
+        # the columns that span the residuals (repeated outputs count once)
+        n_columns = mixture.n_columns or residuals.shape[1]
         evidence = calibrated_evidence(mixture, n_weighted, n_columns, model,
                                        subset_dof=subset_dof)
         if model == "uniform":
@@ -271,25 +275,6 @@ def _choose_model(residuals, weights, n_weighted, candidates, options, mixture_o
     if supported:
         return supported[-1]
     return found[0]  # the uniform where it is a candidate: the seed's model
-
-
-def inlier_excess(mixture, n_weighted, n_columns, covariance_type):
-    """The weight of a uniform mixture's Gaussian beyond its parameters
-    (centre and covariance): negative where the Gaussian is fitted to fewer
-    samples than it has parameters.
-
-    Such a mixture is not evidence of outliers but a Gaussian fitted to a
-    handful of samples, the uniform explaining the rest: the residuals of
-    a network that has not yet learnt its task (they follow the targets'
-    own distribution; 8 outputs uniform in a box after one epoch: a
-    Gaussian of 18 of 3000 rows in 8 columns, 44 parameters), or a clean
-    fit's mixture collapsed onto a few rows. The calibrated test counts
-    such fits among the null draws it exceeds; refusing them keeps its
-    false-alarm rate at or below the stated level.
-    """
-    covariance = {"full": n_columns * (n_columns + 1) // 2, "diag": n_columns,
-                  "spherical": 1}[covariance_type]
-    return mixture.params.inlier_prior * n_weighted - (n_columns + covariance)
 
 
 def _gaussian_is_better(residuals, weights, uniform, gaussian):

@@ -18,7 +18,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LinearRegression
 
-from sklearn_gum import GUMRegressor, _em, _mixture, _residual_em
+from sklearn_gum import GUMRegressor, _calibration, _em, _mixture, _residual_em
 from sklearn_gum.exceptions import DegenerateMixtureWarning
 
 # The core runs warning-free unless it means to warn.
@@ -120,10 +120,10 @@ def test_a_uniform_whose_gaussian_holds_fewer_rows_than_its_parameters_is_refuse
     assert mixture.evidence > 1000 and held <= parameters  # what was kept before
     assert_allclose(decision.evidence, [held - parameters])
     assert not decision.keep[0]
-    excess = _em.inlier_excess(mixture, 3000, 8, covariance_type)
+    excess = _calibration.inlier_excess(mixture, 3000, 8, covariance_type)
     assert_allclose(excess, held - parameters)
     # a centre and one variance: 9 parameters
-    assert_allclose(_em.inlier_excess(mixture, 3000, 8, "spherical"), held - 9)
+    assert_allclose(_calibration.inlier_excess(mixture, 3000, 8, "spherical"), held - 9)
 
 
 def test_decision_passes_max_iter_and_tol_to_the_em():
