@@ -39,6 +39,7 @@ from scipy import stats
 
 from ._calibration import FALSE_ALARM_RATE, SUBSET_MIN_ROWS_PER_PARAMETER, interpolate_table
 from ._leverage import frequency_counts
+from ._mixture import trimmed_consistency
 from ._start import REWEIGHT_SHARE
 
 FACTOR_SIZES = np.array([10, 15, 20, 30, 50, 100, 300, 1000])
@@ -81,8 +82,7 @@ def largest_residual(studentized, sample_weight, fitted_rows):
     inside = sample_weight * (fitted_rows & weighted)
     centre = inside @ studentized / inside.sum()
     deviations = np.abs(studentized - centre)
-    radius = stats.chi2.ppf(REWEIGHT_SHARE, 1)
-    consistency = REWEIGHT_SHARE / stats.chi2.cdf(radius, 3)
+    consistency = trimmed_consistency(stats.chi2.ppf(REWEIGHT_SHARE, 1), 1)
     scale = np.sqrt(consistency * (inside @ deviations**2) / inside.sum())
     largest = deviations[weighted].max()
     if scale == 0:

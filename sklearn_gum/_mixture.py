@@ -67,6 +67,14 @@ class GroupParams:
         return "gaussian" if np.isfinite(self.outlier_scale) else "uniform"
 
 
+def trimmed_consistency(radius, n_columns):
+    """Factor that makes the second moment of Gaussian residuals kept within
+    the squared Mahalanobis ``radius`` consistent for their covariance:
+    ``F_{chi2, d}(radius) / F_{chi2, d+2}(radius)`` in ``d`` columns (the
+    share kept over the share of the second moment kept)."""
+    return stats.chi2.cdf(radius, n_columns) / stats.chi2.cdf(radius, n_columns + 2)
+
+
 def weighted_covariance(residuals, weights, covariance_type="full", reg_covar=1e-6,
                         dof=0.0, floor=0.0, total=None):
     """Weighted zero-mean second moment ``sum w e e^T / (sum w - dof)`` plus

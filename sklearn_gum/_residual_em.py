@@ -28,6 +28,7 @@ from ._mixture import (
     precision_weights,
     regularised,
     squared_distances,
+    trimmed_consistency,
     uniform_log_volume,
     weighted_covariance,
 )
@@ -98,8 +99,7 @@ def robust_covariance(residuals, sample_weight, *, covariance_type="full", reg_c
     inside = sample_weight > 0
     covariance = weighted_covariance(residuals, sample_weight, covariance_type, reg_covar,
                                      floor=floor)
-    cutoff = stats.chi2.ppf(0.5, n_columns)
-    consistency = 0.5 / stats.chi2.cdf(cutoff, n_columns + 2)
+    consistency = trimmed_consistency(stats.chi2.ppf(0.5, n_columns), n_columns)
     for _ in range(n_steps):
         distances = squared_distances(residuals, covariance)
         inside = distances <= _weighted_median(distances, sample_weight)

@@ -226,8 +226,7 @@ def _distances(residuals, weights, kept, dof, floor, radius):
         covariance = covariance * subset_scale_factor(counts.sum(), dof)
     else:
         inside = kept
-        consistency = (stats.chi2.cdf(radius, n_columns)
-                       / stats.chi2.cdf(radius, n_columns + 2))
+        consistency = _mixture.trimmed_consistency(radius, n_columns)
         covariance = consistency * _mixture.weighted_covariance(
             residuals, weights * kept, "full", 0.0, dof=dof,
         )
