@@ -149,17 +149,10 @@ def test_join_count_moments_are_exact(n_flagged):
     assert_allclose(sd, np.std(counts), rtol=1e-12)
 
 
-def test_a_large_set_is_tested_on_an_evenly_spaced_sample(monkeypatch):
+def test_a_large_set_is_tested_on_an_evenly_spaced_sample(rows_seen):
     """Mutant: every row searched. 5,000 rows: at most 2,000 (every third
     row) reach the neighbour search, and a region is still found."""
-    searched = []
-    fit = NearestNeighbors.fit
-
-    def record(self, X, *args, **kwargs):
-        searched.append(len(X))
-        return fit(self, X, *args, **kwargs)
-
-    monkeypatch.setattr(NearestNeighbors, "fit", record)
+    searched = rows_seen(NearestNeighbors, "fit")
     inputs = np.random.RandomState(3).uniform(-1, 1, size=(5000, 2))
     assert _coherence.clustered(inputs, inputs[:, 0] < -0.6)
     assert searched == [1667]

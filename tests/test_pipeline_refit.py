@@ -30,16 +30,8 @@ def spline_ridge():
 
 
 @pytest.fixture
-def spline_fits(monkeypatch):
-    calls = []
-    original = SplineTransformer.fit
-
-    def fit(self, X, y=None, **params):
-        calls.append(len(X))
-        return original(self, X, y, **params)
-
-    monkeypatch.setattr(SplineTransformer, "fit", fit)
-    return calls
+def spline_fits(rows_seen):
+    return rows_seen(SplineTransformer, "fit")
 
 
 def test_transformers_are_fitted_once_and_the_fit_is_unchanged(spline_fits,

@@ -398,19 +398,12 @@ def test_staged_boosting_keeps_the_training_predictions(monkeypatch):
     assert model.n_iter_ == 30
 
 
-def test_a_run_started_again_after_its_first_stage_bins_once(monkeypatch):
+def test_a_run_started_again_after_its_first_stage_bins_once(monkeypatch, rows_seen):
     """Mutant: the restarted run bins the training rows again (the same
     bins: the predictions are those of a run that bins its own)."""
     from sklearn_gum import _warm_hgb
 
-    binned = []
-    original = HistGradientBoostingRegressor._bin_data
-
-    def count(self, X, *args, **kwargs):
-        binned.append(len(X))
-        return original(self, X, *args, **kwargs)
-
-    monkeypatch.setattr(HistGradientBoostingRegressor, "_bin_data", count)
+    binned = rows_seen(HistGradientBoostingRegressor, "_bin_data")
     shared = GUMRegressor(hgb()).fit(X, Y)
     assert shared.has_outliers_[0] and binned == [len(X)]
     monkeypatch.setattr(_warm_hgb, "share_bins", lambda source, target: None)
