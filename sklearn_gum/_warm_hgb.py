@@ -14,19 +14,21 @@ warm run therefore trains a :class:`StagedBoosting`, which
   each continued fit as its own: the fit adds every new tree's values to
   it from the leaves the tree was grown on, as it does to its own copy, so
   that the E-steps read the training predictions without a pass of the
-  trees over the rows (only the first stage's trees make one).
+  trees over the rows. A first fit starts its own array; the fit hands it
+  to its loss at every iteration, where the class takes it
+  (:class:`_Watched`): no stage's trees are passed over the rows.
 
 These are private hooks of scikit-learn's implementation (``_bin_data``,
-``_raw_predict``, ``_predict_iterations``); :func:`staged` uses the class
-only where they exist. The fitted model is handed back as a plain
-``HistGradientBoostingRegressor`` (:func:`unstaged`).
+``_raw_predict``, ``_predict_iterations``, ``_get_loss``); :func:`staged`
+uses the class only where they exist. The fitted model is handed back as a
+plain ``HistGradientBoostingRegressor`` (:func:`unstaged`).
 """
 
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 
-HOOKS = ("_bin_data", "_raw_predict", "_predict_iterations")
+HOOKS = ("_bin_data", "_raw_predict", "_predict_iterations", "_get_loss")
 
 
 class StagedBoosting(HistGradientBoostingRegressor):
@@ -49,17 +51,31 @@ class StagedBoosting(HistGradientBoostingRegressor):
         return self._stage_binned
 
     def fit(self, X, y, *args, **kwargs):
-        """``HistGradientBoostingRegressor.fit``; a continued fit updates the
-        kept training predictions in place as it adds its trees."""
+        """``HistGradientBoostingRegressor.fit``; the training predictions
+        it updates in place as it adds its trees are kept."""
         self._stage_live = False
         try:
             super().fit(X, y, *args, **kwargs)
         except BaseException:
             self._stage_raw = None  # part-updated: recomputed when needed
             raise
+        finally:
+            watched = getattr(self, "_loss", None)
+            if isinstance(watched, _Watched):
+                self._loss = watched.loss
+        self._keep_fit_raw(getattr(watched, "raw", None))
+        return self
+
+    def _keep_fit_raw(self, raw):
+        """Keep ``raw``, the array of training predictions the fit passed to
+        its loss: the fit has added each of its trees to it."""
+        if raw is not None:
+            self._stage_raw, self._stage_live = raw, True
         if self._stage_live:  # the trees of this fit are in _stage_raw
             self._stage_trees = len(self._predictors)
-        return self
+
+    def _get_loss(self, *args, **kwargs):
+        return _Watched(super()._get_loss(*args, **kwargs))
 
     def _raw_predict(self, X, n_threads=None):
         if X is getattr(self, "_stage_binned", None):  # the training rows
@@ -90,6 +106,34 @@ class StagedBoosting(HistGradientBoostingRegressor):
     def training_prediction(self):
         """``predict`` of the training rows, from :meth:`training_raw`."""
         return self._loss.link.inverse(self.training_raw()).ravel()
+
+
+class _Watched:
+    """A fit's loss that keeps the raw predictions the fit passes to its
+    gradients (its own array of training predictions, updated in place)."""
+
+    def __init__(self, loss):
+        self.loss, self.raw = loss, None
+
+    def __getattr__(self, name):
+        if name == "loss":  # not set yet (a copy being made)
+            raise AttributeError(name)
+        return getattr(self.loss, name)
+
+    def __call__(self, *args, **kwargs):
+        return self.loss(*args, **kwargs)
+
+    def gradient(self, *args, **kwargs):
+        self._watch(args, kwargs)
+        return self.loss.gradient(*args, **kwargs)
+
+    def gradient_hessian(self, *args, **kwargs):
+        self._watch(args, kwargs)
+        return self.loss.gradient_hessian(*args, **kwargs)
+
+    def _watch(self, args, kwargs):
+        # (y_true, raw_prediction, ...), by position or by keyword
+        self.raw = kwargs["raw_prediction"] if "raw_prediction" in kwargs else args[1]
 
 
 def staged(estimator):
