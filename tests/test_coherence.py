@@ -147,6 +147,7 @@ def test_join_count_moments_are_exact(n_flagged):
     mean, sd = _coherence.join_count_moments(neighbours, n_flagged)
     assert_allclose(mean, np.mean(counts), rtol=1e-12)
     assert_allclose(sd, np.std(counts), rtol=1e-12)
+    assert_allclose(_coherence.join_count_mean(8, 2, n_flagged), mean, rtol=1e-12)
 
 
 def test_a_large_set_is_tested_on_an_evenly_spaced_sample(rows_seen):
@@ -163,3 +164,21 @@ def test_a_handful_of_rows_is_searched_for_fewer_neighbours():
     at one end: five neighbours each, and no region can be significant."""
     inputs = np.arange(6.0)[:, None]
     assert not _coherence.clustered(inputs, np.arange(6) < 2)
+
+
+def test_scattered_flags_are_answered_from_the_flagged_rows_neighbours(rows_seen):
+    """Mutants: the early answer off (every row searched), or taken at the
+    chance count instead of MIN_RATIO times it. Label errors (20% of 2,000
+    rows at random; the neighbours of flagged rows are flagged 1.08 times
+    as often as chance, 2.2 sd above it): only the flagged rows are
+    searched; a region (4.6 times chance) has all rows searched and is
+    found."""
+    queried = rows_seen(NearestNeighbors, "kneighbors")
+    rng = np.random.RandomState(4)
+    inputs = rng.uniform(-1, 1, size=(2000, 2))
+    errors = rng.uniform(size=2000) < 0.2
+    assert not _coherence.clustered(inputs, errors)
+    assert queried == [errors.sum()]
+    region = (inputs[:, 0] < -0.8) | (rng.uniform(size=2000) < 0.05)
+    assert _coherence.clustered(inputs, region)
+    assert queried[1:] == [region.sum(), 2000]
