@@ -513,7 +513,11 @@ def _prior(resp, sample_weight):
 
 def _weighted_median(values, weights):
     """The lower weighted median; a tie at half the weight is kept whatever
-    the rounding of the weights (their scale does not move it)."""
+    the rounding of the weights (their scale does not move it). Under
+    equal weights, the lower median, found without a sort."""
+    if weights[0] > 0 and np.all(weights == weights[0]):
+        middle = (len(values) - 1) // 2
+        return np.partition(values, middle)[middle]
     order = np.argsort(values)
     cumulative = np.cumsum(weights[order])
     half = 0.5 * cumulative[-1] * (1 - 1e-12)

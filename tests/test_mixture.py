@@ -645,10 +645,27 @@ def test_gaussian_start_by_hand():
         ([3.0, 1.0, 2.0], [1.0, 1.0, 5.0], 2.0),
         ([3.0, 1.0, 2.0, 4.0], [1.0, 6.0, 1.0, 1.0], 1.0),
         ([3.0, 1.0, 2.0, 4.0], [1.0, 1.0, 1.0, 6.0], 4.0),
+        ([5.0, 3.0, 1.0, 2.0, 4.0], [0.3] * 5, 3.0),  # equal weights, odd count
+        ([3.0, 1.0, 2.0, 4.0], [1 / 3] * 4, 2.0),
+        ([3.0, 1.0, 2.0, 4.0], [0.0] * 4, 1.0),  # no weight: the smallest
     ],
 )
 def test_weighted_median(values, weights, expected):
     assert _mixture._weighted_median(np.array(values), np.array(weights)) == expected
+
+
+def test_weighted_median_of_equal_weights_is_that_of_the_sorted_weights():
+    """The equal-weight path (no sort) against the cumulative weights, over
+    ties, counts and scales of the weights."""
+    rng = np.random.RandomState(0)
+    for size in range(1, 40):
+        values = rng.randint(0, 5, size).astype(float)
+        for scale in (1.0, 0.1, 1 / 3, 7.0):
+            weights = np.full(size, scale)
+            order = np.argsort(values)
+            cumulative = np.cumsum(weights[order])
+            at_half = np.searchsorted(cumulative, 0.5 * cumulative[-1] * (1 - 1e-12))
+            assert _mixture._weighted_median(values, weights) == values[order][at_half]
 
 
 def test_has_converged_allows_a_change_of_exactly_tol():
