@@ -530,3 +530,257 @@ def test_decided_mixtures_do_not_warn():
         warnings.simplefilter("error")
         _em.warn_if_degenerate(_result([0.011], resp, [True]))
         _em.warn_if_degenerate(_result([0.5], resp, [True]))
+
+
+# Written against the mutation run of the issue-20 round
+# (benchmarks/results/mutation.md): each names the mutants it kills.
+
+
+@pytest.mark.parametrize("model, exact, uniform, expected", [
+    ("auto", True, "moments", "auto"),     # least squares: the data choose
+    ("auto", False, "moments", "uniform"),  # a flexible regressor or a net
+    ("auto", True, 5.0, "uniform"),        # a fixed volume asks for the uniform
+    ("gaussian", False, "moments", "gaussian"),
+])
+def test_resolve_outlier_model(model, exact, uniform, expected):
+    """Mutants: the test of "auto" inverted or misspelt, ``exact or``, the
+    returned model lost or misspelt."""
+    options = _em.EMOptions(outlier_model=model, uniform=uniform)
+    resolved = _em.resolve_outlier_model(options, exact)
+    assert resolved.outlier_model == expected
+    assert dataclasses.replace(resolved, outlier_model=model) == options
+
+
+def test_far_inlier_resp_is_zero_beyond_float64_in_its_own_group_only():
+    """Mutants: the overflow (1e200 squared) or the ``-inf - -inf`` of a
+    contaminated normal left to warn, a NaN responsibility kept, one far
+    entry zeroing its whole group, 1 instead of 0."""
+    groups = PER_OUTPUT
+    params = [_mixture.GroupParams(0.8, np.eye(1), np.log(10.0)),
+              _mixture.GroupParams(0.8, np.eye(1), np.inf, 4.0)]
+    residuals = np.array([[0.0, 0.0], [np.inf, 0.5], [1e200, 1e200], [0.3, -np.inf]])
+    resp = _em.far_inlier_resp(residuals, groups, params)
+    near, _ = _em.score_groups(np.array([[0.0, 0.0], [0.3, 0.5]]), groups, params)
+    assert_allclose(resp, [[near[0, 0], near[0, 1]], [0.0, near[1, 1]], [0.0, 0.0],
+                           [near[1, 0], 0.0]])
+    assert np.all(near > 0.5)
+
+
+def _fake_choice(monkeypatch, calibrated, nec, excess):
+    """``_choose_model`` with both candidates' evidence set by hand:
+    ``calibrated`` and ``nec`` per model (uniform, gaussian), the uniform's
+    ``inlier_excess``."""
+    def residual_evidence(residuals, weights, outlier_model, **kwargs):
+        params = _mixture.GroupParams(0.9, np.eye(1), 0.0,
+                                      4.0 if outlier_model == "gaussian" else np.inf)
+        k = int(outlier_model == "gaussian")
+        return _residual_em.ResidualMixture(nec[k], params, np.zeros(1),
+                                            np.ones(len(residuals)), 1, True,
+                                            n_columns=1)
+
+    monkeypatch.setattr(_residual_em, "residual_evidence", residual_evidence)
+    monkeypatch.setattr(_em, "calibrated_evidence", lambda mixture, *args, **kwargs:
+                        calibrated[int(np.isfinite(mixture.params.outlier_scale))])
+    monkeypatch.setattr(_em, "inlier_excess", lambda *args: excess)
+    monkeypatch.setattr(_em, "_gaussian_is_better", lambda *args: False)
+    evidence, mixture = _em._choose_model(
+        DIRTY[:, :1], WEIGHTS, 200, ["uniform", "gaussian"], OPTIONS,
+        OPTIONS.mixture_for([0]))
+    return evidence, "gaussian" if np.isfinite(mixture.params.outlier_scale) else "uniform"
+
+
+@pytest.mark.parametrize("calibrated, nec, excess, expected", [
+    ([2.0, -1.0], [1.0, 1.0], 0.5, (2.0, "uniform")),    # a positive excess leaves it
+    ([2.0, -1.0], [1.0, 1.0], 0.0, (0.0, "uniform")),    # none caps it at 0: refused
+    ([-1.0, 0.0], [1.0, 1.0], 1.0, (-1.0, "uniform")),   # 0 is no support
+    ([-1.0, 0.5], [1.0, 1.0], 1.0, (0.5, "gaussian")),   # 0.5 is
+    ([1.0, 1.0], [0.5, -1.0], 1.0, (1.0, "uniform")),    # both: the uniform's NEC
+    ([1.0, 1.0], [0.0, 1.0], 1.0, (1.0, "gaussian")),    # undecided NEC gives way
+])
+def test_choose_model_at_its_boundaries(monkeypatch, calibrated, nec, excess, expected):
+    """Mutants: the inlier excess tested at >= 0 or > 1; support at >= 0 or
+    > 1; the second candidate's NEC read for the uniform's, or the NEC at
+    >= 0 or > 1."""
+    assert _fake_choice(monkeypatch, calibrated, nec, excess) == expected
+
+
+def test_gaussian_is_better_reads_the_residuals_about_each_centre():
+    """Mutant: the centre added instead of subtracted. Contaminated normal
+    residuals (30% of sd 5) about 5."""
+    rng = np.random.RandomState(0)
+    residuals = (np.where(rng.uniform(size=2000) < 0.7, 1.0, 5.0)
+                 * rng.normal(size=2000) + 5.0)[:, None]
+    weights = np.ones(2000)
+    options = dict(covariance_type="full", uniform="moments", reg_covar=1e-6)
+    mixtures = [_residual_em.residual_evidence(residuals, weights, outlier_model=model,
+                                               **options)
+                for model in ("uniform", "gaussian")]
+    assert _em._gaussian_is_better(residuals, weights, *[(1.0, m) for m in mixtures])
+
+
+def test_decide_outliers_takes_the_margin_over_the_weighted_rows():
+    """Mutant: the margin over no rows. 20 gross outliers in output 0
+    clear no margin of 1e3 per entry."""
+    options = dataclasses.replace(OPTIONS, min_evidence=1e3)
+    decision = _em.decide_outliers(DIRTY, WEIGHTS, PER_OUTPUT, options)
+    assert decision.evidence[0] > 0 and not decision.keep.any()
+
+
+def test_a_forced_contaminated_normal_starts_as_one():
+    """Mutants: the forced start of a group whose candidate is the
+    contaminated normal made a uniform (its model dropped or replaced)."""
+    options = dataclasses.replace(OPTIONS, outlier_model="gaussian",
+                                  outlier_component="always")
+    decision = _em.decide_outliers(CLEAN, WEIGHTS, PER_OUTPUT, options)
+    assert decision.forced.all()
+    assert [mixture.params.outlier_scale for mixture in decision.mixtures] == [9.0, 9.0]
+
+
+def test_switch_passes_the_outlier_model_and_the_floor():
+    """Mutants: ``switch`` drops its ``outlier_model``, or the floor of a
+    Gaussian group."""
+    floored = dataclasses.replace(OPTIONS, floor=np.array([500.0, 0.0]))
+    state = _em.EMState(PER_OUTPUT, WEIGHTS, floored, [True, False])
+    state.params = [None, None]
+    state.switch(0, DIRTY, True, outlier_model="gaussian")
+    state.switch(1, DIRTY, False)
+    assert np.isfinite(state.params[0].outlier_scale)
+    state.switch(0, DIRTY, False)
+    assert state.params[0].covariance[0, 0] == 500.0  # its variance: 133
+
+
+def test_a_result_keeps_the_variance_floor():
+    """Mutants: ``variance_floor`` left out of the result, the objective's
+    history misnamed."""
+    floored = dataclasses.replace(OPTIONS, floor=np.array([0.25, 0.5]))
+    state = _em.EMState(PER_OUTPUT, WEIGHTS, floored, [True, False])
+    state.start(DIRTY)
+    decision = SimpleNamespace(keep=[True, False], evidence=[1.0, -1.0])
+    result = state.result(None, decision)
+    assert_array_equal(result.variance_floor, [0.25, 0.5])
+    assert result.history["objective"][0] == state.history[0][2]
+
+
+def test_previous_volumes_are_read_once(monkeypatch):
+    """Mutant: after the E-step that weighs them, the previous volumes are
+    set to "" instead of None: a later E-step without an M-step, whose fit
+    is worse (residuals three times as large), would weigh them again."""
+    state = _em.EMState(PER_OUTPUT, WEIGHTS, OPTIONS, [True, False])
+    state.start(DIRTY)
+    state.m_step(DIRTY)
+    state.e_step(DIRTY)
+    scored = []
+    monkeypatch.setattr(state, "scorer", lambda *args: scored.append(1)
+                        or _em.score_groups(*args))
+    state.e_step(3 * DIRTY)
+    assert scored == [1]
+
+
+def test_options_of_a_network_take_the_network_margin():
+    """Mutant: ``network`` not passed to ``auto_min_evidence``."""
+    source = SimpleNamespace(**{field.name: getattr(_em.EMOptions(), field.name)
+                                for field in dataclasses.fields(_em.EMOptions)})
+    source.min_evidence = "auto"
+    assert _em.EMOptions.of(source, network=True).min_evidence == _em.NETWORK_MIN_EVIDENCE
+    assert _em.EMOptions.of(source).min_evidence == 0.0
+
+
+def test_mixture_for_reads_the_floor_of_its_columns():
+    """Mutant: the floor ignored."""
+    options = dataclasses.replace(OPTIONS, floor=np.array([0.25, 0.5]))
+    assert_array_equal(options.mixture_for(np.array([1]))["floor"], [0.5])
+
+
+def test_objective_adds_the_regressors_share_of_the_log_determinants():
+    """Mutants: the ``dof`` test inverted, any sign or factor of
+    ``L + dof / 2 sum_g log|Sigma_g| / W``."""
+    params = [_mixture.GroupParams(0.9, np.diag([2.0, 3.0]), 0.0),
+              _mixture.GroupParams(1.0, np.array([[5.0]]), np.inf)]
+    assert _em.objective(-1.5, params, 0.0, 40.0) == -1.5
+    assert _em.objective(-1.5, params, 4.0, 40.0) == pytest.approx(
+        -1.5 + 0.5 * 4.0 * np.log(30.0) / 40.0)
+
+
+def test_a_state_scores_its_objective_with_the_dof_it_was_given():
+    """Mutants: ``start`` or ``m_step`` dropping the regressor's ``dof``, or
+    ``objective`` dividing by 1 where it has one."""
+    state = _em.EMState(PER_OUTPUT, WEIGHTS, OPTIONS, [True, False])
+    state.start(DIRTY, dof=3.0)
+    expected = _em.objective(state.log_likelihood, state.params, 3.0, WEIGHTS.sum())
+    assert state.history[-1][2] == pytest.approx(expected)
+    assert expected != state.log_likelihood
+    state.m_step(DIRTY, dof=5.0)
+    state.e_step(DIRTY)
+    assert state.objective() == pytest.approx(
+        _em.objective(state.log_likelihood, state.params, 5.0, WEIGHTS.sum()))
+
+
+def test_m_step_of_a_contaminated_normal_updates_its_scale():
+    """Mutant: the group's ``k`` not passed on (a uniform's M-step)."""
+    state = _em.EMState(PER_OUTPUT, WEIGHTS, OPTIONS, [True, False])
+    state.params = [None, None]
+    state.switch(0, DIRTY, True, outlier_model="gaussian")
+    state.switch(1, DIRTY, False)
+    state.e_step(DIRTY)
+    state.m_step(DIRTY)
+    assert np.isfinite(state.params[0].outlier_scale)
+    assert state.params[0].log_volume == np.inf
+
+
+def test_a_volume_that_lowers_the_objective_gives_way_to_the_previous_one():
+    """Mutants: the previous volumes not recorded by the M-step (or only
+    where one did not change); the previous volume not restored, never
+    taken, or compared with no objective reached. A box a million times as
+    wide as the start's lowers the likelihood below the start's, whatever
+    the M-step of ``rho`` and ``Sigma`` gained: the E-step keeps the
+    start's."""
+    state = _em.EMState([np.array([0])], WEIGHTS, OPTIONS, [True])
+    state.start(DIRTY[:, :1])
+    start_volume = state.params[0].log_volume
+    state.m_step(DIRTY[:, :1])
+    assert state.params[0].log_volume != start_volume
+    assert state._previous_volumes == [start_volume]
+    state.params[0] = dataclasses.replace(state.params[0],
+                                          log_volume=start_volume + np.log(1e6))
+    state.e_step(DIRTY[:, :1])
+    assert state.params[0].log_volume == start_volume
+
+
+def test_decide_outliers_passes_the_subset_dof_the_model_and_the_tests(monkeypatch):
+    """Mutants: ``subset_dof``, the model or the test of each group not
+    passed on, or the tests ignored."""
+    seen = []
+    original = _em.calibrated_evidence
+
+    def recording(mixture, n_samples, n_columns, outlier_model="uniform",
+                  subset_dof=None):
+        seen.append((outlier_model, subset_dof))
+        return original(mixture, n_samples, n_columns, outlier_model, subset_dof)
+
+    monkeypatch.setattr(_em, "calibrated_evidence", recording)
+    options = dataclasses.replace(OPTIONS, outlier_model="auto")
+    decision = _em.decide_outliers(DIRTY, WEIGHTS, PER_OUTPUT, options, subset_dof=3,
+                                   tests=np.array([7.5, np.nan]))
+    assert seen == [("uniform", 3), ("gaussian", 3)] * 2
+    assert decision.evidence[0] == 7.5
+
+
+def test_a_wider_volume_is_judged_by_the_weighted_likelihood():
+    """Mutant: the likelihood compared with the reached objective left
+    unweighted. The 20 outliers weigh 0.01 each: a box e times as wide as
+    the start's barely lowers their share of the weighted likelihood, and
+    the M-step of ``rho`` and ``Sigma`` gained more; unweighted, their
+    lower density would give the box back."""
+    weights = np.r_[np.full(20, 0.01), WEIGHTS[20:]]
+    state = _em.EMState([np.array([0])], weights, OPTIONS, [True])
+    state.start(DIRTY[:, :1])
+    start_volume = state.params[0].log_volume
+    state.m_step(DIRTY[:, :1])
+    state.params[0] = dataclasses.replace(state.params[0], log_volume=start_volume + 1.0)
+    state.e_step(DIRTY[:, :1])
+    assert state.params[0].log_volume == start_volume + 1.0
+
+
+def test_refuted_evidence_is_at_or_below_zero():
+    """Mutants (no test reached ``refuted`` before): the bound moved."""
+    assert_array_equal(_em.refuted([0.0, -1.0, 0.5, 1e-12]), [True, True, False, False])

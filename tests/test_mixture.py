@@ -790,3 +790,164 @@ def test_rows_without_weight_are_as_if_dropped(tol):
     assert_allclose(padded_offset, offset)
     assert_allclose(padded_resp[:340], resp)
     assert_allclose(padded_log_lik[:340], log_lik)
+
+
+# Written against the mutation run of the issue-20 round
+# (benchmarks/results/mutation.md): each names the mutants it kills.
+
+
+@pytest.mark.parametrize("covariance_type, expected", [
+    ("spherical", [2.0, 5.0]),  # reg_covar 0.2 on both, then floor shortfall 0.8 on both
+    ("full", [2.0, 4.3]),       # reg_covar per column, floor on the first column only
+])
+def test_regularised_adds_reg_covar_then_raises_the_diagonal_to_the_floor(
+        covariance_type, expected):
+    """Mutants: the spherical test inverted or misspelt, the shortfall
+    subtracted."""
+    covariance = np.diag([1.0, 4.0])
+    result = _mixture.regularised(covariance, covariance_type, np.array([0.1, 0.3]),
+                                  np.array([2.0, 0.0]))
+    assert_allclose(np.diag(result), expected)
+    assert result[0, 1] == 0.0
+
+
+def test_outlier_scale_update_is_the_outliers_mean_distance_per_column():
+    """Mutants: no outlier weight gives 2 instead of 1, or is divided by;
+    outlier weight of at most 1 in all is not an empty component."""
+    residuals = np.array([[3.0], [0.0]])
+    covariance = np.array([[1.0]])
+    assert _mixture.outlier_scale_update(residuals, np.array([0.5, 0.0]), covariance) == 9.0
+    assert _mixture.outlier_scale_update(residuals, np.zeros(2), covariance) == 1.0
+    # at least 1 (mutant: at least 2)
+    assert _mixture.outlier_scale_update(np.array([[1.2]]), np.ones(1), covariance) == (
+        pytest.approx(1.44))
+    assert _mixture.outlier_scale_update(np.array([[0.5]]), np.ones(1), covariance) == 1.0
+
+
+def test_not_lower_tolerates_a_relative_1e_12_and_no_more():
+    """Mutants: the bound itself refused, the tolerance added, divided by
+    the scale, or at least 2e-12."""
+    bound = 1.0 - 1e-12 * max(1.0, abs(1.0))
+    assert _mixture.not_lower(bound, 1.0)
+    assert _mixture.not_lower(1.0 - 0.5e-12, 1.0)
+    assert not _mixture.not_lower(1.0 - 1.5e-12, 1.0)
+    assert _mixture.not_lower(-1e6 - 1e-7, -1e6)  # 1e-12 of 1e6 is 1e-6
+
+
+def test_a_zero_variance_of_one_column_has_no_cholesky_factor():
+    """Mutants: zero accepted, the message lost."""
+    with pytest.raises(ValueError, match="residual covariance is not positive definite"):
+        _mixture.cholesky_factor(np.array([[0.0]]))
+    assert_allclose(_mixture.cholesky_factor(np.array([[4.0]])), [[2.0]])
+
+
+def test_contaminated_m_step_keeps_the_covariance_type_and_the_floor():
+    """Mutants: the floor defaulting to 1, dropped, or the covariance type
+    not passed on (a diagonal type has no covariance between columns)."""
+    residuals = 0.1 * RESIDUALS_2D[:50]
+    resp = np.linspace(0.2, 1.0, 50)
+    weights = np.ones(50)
+    options = dict(covariance_type="diag", reg_covar=0.0)
+    plain = _mixture.contaminated_m_step(residuals, resp, weights, 4.0, **options)
+    assert plain.covariance[0, 1] == 0.0
+    assert np.all(np.diag(plain.covariance) < 0.05)  # no floor of 1
+    floored = _mixture.contaminated_m_step(residuals, resp, weights, 4.0,
+                                           floor=np.array([0.5, 0.0]), **options)
+    assert floored.covariance[0, 0] == 0.5
+    assert floored.covariance[1, 1] == plain.covariance[1, 1]
+
+
+def test_m_step_and_gaussian_params_pass_the_floor_on():
+    """Mutants: ``floor`` not passed to the covariance."""
+    residuals = 0.1 * RESIDUALS_2D[:50]
+    weights, floor = np.ones(50), np.array([0.5, 0.5])
+    params = _mixture.m_step(residuals, np.ones(50), weights, covariance_type="full",
+                             uniform="moments", reg_covar=0.0, floor=floor,
+                             mixture=False)
+    assert np.all(np.diag(params.covariance) >= 0.5)
+    gaussian = _mixture.gaussian_params(residuals, weights, "full", 0.0, floor=floor)
+    assert np.all(np.diag(gaussian.covariance) >= 0.5)
+
+
+def test_variance_floor_of_a_grid_is_a_twelfth_of_its_squared_step():
+    """Mutants: the step's square times 12 or over 13, its cube, twice the
+    step; the rows of zero weight read (their grid is finer), or those of
+    weight 1 left out."""
+    targets = np.array([[0.0], [0.5], [1.0], [1.5], [2.0], [2.5], [3.0], [0.25]])
+    weights = np.r_[np.ones(7), 0.0]
+    assert_allclose(_mixture.variance_floor(targets, weights), [0.25 / 12])
+    halves = np.r_[np.full(7, 0.5), 0.0]
+    assert_allclose(_mixture.variance_floor(targets, halves), [0.25 / 12])
+
+
+def test_a_uniform_log_density_has_the_distances_shape():
+    """Mutant: a scalar instead of one value per sample."""
+    params = _mixture.GroupParams(0.5, np.eye(1), np.log(8.0))
+    density = _mixture.outlier_log_density(np.zeros(3), 0.0, params)
+    assert density.shape == (3,)
+    assert_array_equal(density, np.full(3, -np.log(8.0)))
+
+
+def test_keep_better_volume_keeps_a_volume_that_did_not_change(monkeypatch):
+    """Mutant: an unchanged volume must also raise the likelihood to stay
+    (it then falls back to itself: the same parameters after a second
+    E-step). With the previous volume equal to the new one the E-step runs
+    once, whatever the likelihood reached before."""
+    calls = []
+    original = _mixture.e_step
+    monkeypatch.setattr(_mixture, "e_step",
+                        lambda *args: calls.append(1) or original(*args))
+    params = _mixture.GroupParams(0.8, np.eye(1), np.log(20.0))
+    kept, _, _ = _mixture.keep_better_volume(RESIDUALS_2D[:40, :1], params,
+                                             np.log(20.0), np.ones(40), np.inf)
+    assert kept is params and len(calls) == 1
+
+
+@pytest.mark.parametrize("values, expected", [
+    ([0.0, 0.0, 1.0, 1.0, 2.0, 2.0], 1.0),        # three values, step = the MAD
+    ([0.0, 0.5, 1.5, 1.0, 0.5, 2.0, np.nan], 0.5),  # a finer step; NaN left out
+    ([1000.0] * 20 + [1100.0, 1200.0], 0.0),      # a few far values: outliers
+    ([0.0, 1.0], 0.0),                            # two values: no grid
+    (list(np.linspace(0.013, 2.9, 40) ** 1.5), 0.0),  # continuous
+])
+def test_grid_step(values, expected):
+    """Mutants: the finite values lost, three gaps asked for, the gaps
+    multiplied by the step, the whole-multiple test lost, loosened to 1 or
+    added; the spread about the median's opposite; either condition dropped
+    or taken strictly; 1 or nothing returned."""
+    assert _mixture.grid_step(np.array(values)) == expected
+
+
+def test_contaminated_normal_outlier_density_matches_scipy():
+    """Mutants: any sign or factor of ``log N(e; 0, k Sigma)``."""
+    params = _mixture.GroupParams(0.7, COVARIANCE_2D, np.inf, 4.0)
+    distances = _mixture.squared_distances(RESIDUALS_2D, COVARIANCE_2D)
+    density = _mixture.outlier_log_density(
+        distances, _mixture.log_gaussian_peak(COVARIANCE_2D), params)
+    expected = stats.multivariate_normal(mean=[0, 0], cov=4.0 * COVARIANCE_2D).logpdf(
+        RESIDUALS_2D)
+    assert_allclose(density, expected)
+
+
+def test_precision_weights_of_a_contaminated_normal_and_of_a_uniform():
+    """Mutants: ``r - (1 - r) / k``, ``(1 + r)`` or ``(2 - r)``."""
+    resp = np.array([[0.5, 0.5], [0.2, 1.0]])
+    params = [_mixture.GroupParams(0.7, np.eye(1), np.inf, 4.0),
+              _mixture.GroupParams(0.7, np.eye(1), 0.0)]
+    assert_allclose(_mixture.precision_weights(resp, params),
+                    [[0.5 + 0.5 / 4, 0.5], [0.2 + 0.8 / 4, 1.0]])
+
+
+def test_contaminated_m_step_is_the_closed_form():
+    """Mutants: ``dof`` defaulting to 1, ``(1 + r) / k``, the covariance
+    type not passed on (full taken for diagonal), the log-volume not inf."""
+    residuals, weights = RESIDUALS_2D[:60], RNG.uniform(0.5, 2.0, size=60)
+    resp = np.linspace(0.1, 1.0, 60)
+    params = _mixture.contaminated_m_step(residuals, resp, weights, 4.0,
+                                          covariance_type="full", reg_covar=0.0)
+    precision = weights * (resp + (1 - resp) / 4.0)
+    expected = (residuals * precision[:, None]).T @ residuals / weights.sum()
+    assert_allclose(params.covariance, expected)
+    assert params.covariance[0, 1] != 0.0
+    assert params.log_volume == np.inf
+    assert params.inlier_prior == pytest.approx(weights @ resp / weights.sum())
