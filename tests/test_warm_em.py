@@ -399,6 +399,20 @@ def test_staged_boosting_keeps_the_training_predictions(monkeypatch):
     assert model.n_iter_ == 30
 
 
+def test_a_watched_loss_can_be_copied():
+    """Mutant: the watched loss looks for ``loss`` on itself before it has
+    one (a copy under construction): endless recursion."""
+    import copy
+
+    from sklearn_gum import _warm_hgb
+
+    watched = _warm_hgb._Watched(hgb()._get_loss(sample_weight=None))
+    watched.raw = np.arange(3.0)
+    copied = copy.deepcopy(watched)
+    assert_array_equal(copied.raw, watched.raw)
+    assert copied.constant_hessian == watched.loss.constant_hessian
+
+
 def test_a_run_started_again_after_its_first_stage_bins_once(monkeypatch, rows_seen):
     """Mutant: the restarted run bins the training rows again (the same
     bins: the predictions are those of a run that bins its own)."""
