@@ -182,3 +182,15 @@ def test_scattered_flags_are_answered_from_the_flagged_rows_neighbours(rows_seen
     region = (inputs[:, 0] < -0.8) | (rng.uniform(size=2000) < 0.05)
     assert _coherence.clustered(inputs, region)
     assert queried[1:] == [region.sum(), 2000]
+
+
+def test_a_count_above_twice_chance_but_within_one_sd_is_no_region():
+    """Mutant: the moments' screen answering yes. Four of 300 rows flagged
+    at random: one flagged neighbour among them is 2.5 times the chance
+    count (0.40) but within one standard deviation of it (0.84), where
+    the early answer does not apply and the screen must."""
+    rng = np.random.RandomState(0)
+    inputs = rng.uniform(-1, 1, size=(300, 2))
+    flags = np.zeros(300, dtype=bool)
+    flags[rng.choice(300, 4, replace=False)] = True
+    assert not _coherence.clustered(inputs, flags)
