@@ -53,7 +53,6 @@ class StagedBoosting(HistGradientBoostingRegressor):
     def fit(self, X, y, *args, **kwargs):
         """``HistGradientBoostingRegressor.fit``; the training predictions
         it updates in place as it adds its trees are kept."""
-        self._stage_live = False
         try:
             super().fit(X, y, *args, **kwargs)
         except BaseException:
@@ -63,16 +62,10 @@ class StagedBoosting(HistGradientBoostingRegressor):
             watched = getattr(self, "_loss", None)
             if isinstance(watched, _Watched):
                 self._loss = watched.loss
-        self._keep_fit_raw(getattr(watched, "raw", None))
+        raw = getattr(watched, "raw", None)
+        if raw is not None:  # the array the fit passed to its loss holds its trees
+            self._stage_raw, self._stage_trees = raw, len(self._predictors)
         return self
-
-    def _keep_fit_raw(self, raw):
-        """Keep ``raw``, the array of training predictions the fit passed to
-        its loss: the fit has added each of its trees to it."""
-        if raw is not None:
-            self._stage_raw, self._stage_live = raw, True
-        if self._stage_live:  # the trees of this fit are in _stage_raw
-            self._stage_trees = len(self._predictors)
 
     def _get_loss(self, *args, **kwargs):
         return _Watched(super()._get_loss(*args, **kwargs))
@@ -82,7 +75,6 @@ class StagedBoosting(HistGradientBoostingRegressor):
             # the kept array itself: the continued fit adds each new tree's
             # values to it, from the leaves the tree was grown on (as to its
             # own copy), which spares a pass of its trees over the rows
-            self._stage_live = True
             self.training_raw()
             return self._stage_raw
         return super()._raw_predict(X, n_threads)
@@ -161,7 +153,6 @@ def unstaged(estimator):
     """A :class:`StagedBoosting` as the plain estimator, without its caches."""
     if type(estimator) is StagedBoosting:
         estimator.__class__ = HistGradientBoostingRegressor
-        for name in ("_stage_binned", "_stage_bins", "_stage_raw", "_stage_trees",
-                     "_stage_live"):
+        for name in ("_stage_binned", "_stage_bins", "_stage_raw", "_stage_trees"):
             vars(estimator).pop(name, None)
     return estimator
