@@ -25,7 +25,8 @@ import numpy as np
 from sklearn.base import clone
 
 from . import _chunk_stats, _em, _regressor_em, _warm_em
-from ._linear_refit import MAX_CONDITION, LinearRefit, LinearSolution, ridge_penalty
+from ._linear_refit import (LinearRefit, LinearSolution, ridge_penalty,
+                            solve_normal_equations)
 from ._progress import iteration_budget
 from ._validation import check_groups
 from ._weighted_fit import effective_dof
@@ -237,16 +238,14 @@ class ChunkedFinish:
         M-step that gave ``params``, :func:`_chunk_stats.normal_equations`)."""
         gram, moment = _chunk_stats.normal_equations(stats, params)
         gram = self.solver.penalized(gram)
-        eigenvalues = np.linalg.eigvalsh(gram)
-        if not eigenvalues[0] > eigenvalues[-1] / MAX_CONDITION:
+        solution = solve_normal_equations(gram, moment)
+        if solution is None:
             raise ValueError(
                 "The weighted Gram matrix of the features is singular or "
                 "ill-conditioned (collinear or constant features): drop the "
                 "redundant columns of X."
             )
-        solution = np.linalg.solve(gram, moment)
-        return self.solver._solution(solution, (None, None, None, None), gram,
-                                     eigenvalues[-1] / eigenvalues[0])
+        return self.solver._solution(solution, (None, None, None, None), gram)
 
     def run(self, sampled, options, verbose):
         """The sample's kept run finished on all rows, as :func:`_finish` does

@@ -100,6 +100,34 @@ def test_ill_conditioned_features_fall_back_to_linear_regression():
     assert_allclose(fitted.coef_, reference.coef_)
 
 
+def test_normal_equations_are_solved_up_to_the_largest_condition():
+    """Cholesky's solve of a well-conditioned Gram matrix is numpy's; a
+    diagonal one (whose 1-norm condition is the 2-norm's, exactly) is
+    solved up to ``MAX_CONDITION`` and refused beyond, as is a singular or
+    indefinite one."""
+    features = RNG.normal(size=(50, 3))
+    gram, moment = features.T @ features, features.T @ RNG.normal(size=(50, 2))
+    solution = _linear_refit.solve_normal_equations(gram, moment)
+    assert_allclose(solution, np.linalg.solve(gram, moment), rtol=1e-12)
+    largest = _linear_refit.MAX_CONDITION
+    for condition, solved in [(0.5 * largest, True), (2 * largest, False)]:
+        diagonal = np.diag([1.0, 1.0 / condition])
+        answer = _linear_refit.solve_normal_equations(diagonal, np.ones((2, 1)))
+        assert (answer is not None) == solved
+        if solved:
+            assert_allclose(answer[:, 0], [1.0, condition])
+    for gram in (np.diag([1.0, 0.0]), np.diag([1.0, -1.0]), np.ones((2, 2))):
+        assert _linear_refit.solve_normal_equations(gram, np.ones((2, 1))) is None
+
+
+def test_a_solution_reads_the_condition_of_its_gram_matrix():
+    solution = LinearSolution(np.zeros((1, 2)), np.zeros(1), True, None,
+                              np.diag([4.0, 2.0, 0.5]))
+    assert solution.condition == 8.0
+    for singular in (np.diag([1.0, 0.0]), np.diag([1.0, -1e-12])):
+        assert LinearSolution(None, None, True, None, singular).condition == np.inf
+
+
 @pytest.mark.parametrize(
     "estimator, X_input, fit_params",
     [
