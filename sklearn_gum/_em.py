@@ -300,6 +300,8 @@ def score_groups(residuals, groups, params):
         _mixture.e_step(residuals[:, columns], group_params)
         for columns, group_params in zip(groups, params)
     ]
+    if len(results) == 1:  # one group: its (fresh) arrays as columns
+        return results[0][0][:, None], results[0][1][:, None]
     resp = np.column_stack([resp for resp, _ in results])
     log_lik = np.column_stack([log_lik for _, log_lik in results])
     return resp, log_lik

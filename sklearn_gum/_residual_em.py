@@ -148,11 +148,12 @@ def fit_residuals(residuals, sample_weight, *, covariance_type, uniform, reg_cov
         budget.step(n_iter)
         weights = sample_weight * precision_weights(resp[:, None], [params])[:, 0]
         offset = weights @ residuals / max(weights.sum(), np.finfo(float).tiny)
+        centred = residuals - offset
         previous_volume = params.log_volume
-        params = m_step(residuals - offset, resp, sample_weight,
-                        outlier_scale=params.outlier_scale, **options)
-        params, resp, log_lik = keep_better_volume(residuals - offset, params,
-                                                   previous_volume, sample_weight, mean)
+        params = m_step(centred, resp, sample_weight, outlier_scale=params.outlier_scale,
+                        **options)
+        params, resp, log_lik = keep_better_volume(centred, params, previous_volume,
+                                                   sample_weight, mean)
         previous, mean = mean, mean_log_likelihood(log_lik, sample_weight)
         converged = has_converged(previous, mean, tol)
         if converged:

@@ -951,3 +951,25 @@ def test_contaminated_m_step_is_the_closed_form():
     assert params.covariance[0, 1] != 0.0
     assert params.log_volume == np.inf
     assert params.inlier_prior == pytest.approx(weights @ resp / weights.sum())
+
+
+def test_weighted_mean_is_numpys_average_to_the_bit():
+    """The E-step's weighted means are ``np.average``'s sums, as floats,
+    whatever the total weight (one included); zero weight is refused as
+    ``np.average`` refuses it."""
+    rng = np.random.RandomState(4)
+    values = rng.standard_cauchy(1001)
+    for weights in (np.ones(1001), rng.uniform(size=1001), np.full(1001, 1 / 1001)):
+        mean = _mixture.weighted_mean(values, weights)
+        assert type(mean) is float and mean == np.average(values, weights=weights)
+    unit = np.zeros(1001)
+    unit[7] = 1.0
+    assert _mixture.weighted_mean(values, unit) == values[7]
+    with pytest.raises(ZeroDivisionError, match="^Weights sum to zero, can't be normalized$"):
+        _mixture.weighted_mean(values, np.zeros(1001))
+
+
+def test_log_gaussian_peak_of_one_column_is_the_normal_density_at_zero():
+    for variance in (1e-8, 0.3, 7.0, 1e12):
+        assert_allclose(_mixture.log_gaussian_peak(np.array([[variance]])),
+                        stats.norm.logpdf(0.0, scale=np.sqrt(variance)), rtol=1e-14)
