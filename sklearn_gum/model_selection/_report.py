@@ -6,7 +6,6 @@ pandas (``to_frame``) and matplotlib (``plot``) are imported lazily.
 import html
 from dataclasses import dataclass, field
 
-import numpy as np
 from sklearn.utils._param_validation import StrOptions, validate_params
 
 
