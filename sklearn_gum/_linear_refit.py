@@ -23,9 +23,8 @@ fit of clean data is exactly the estimator's own
 (:meth:`LinearRefit.materialize`).
 """
 
-import numbers
-
 import functools
+import numbers
 
 import numpy as np
 from scipy import sparse
