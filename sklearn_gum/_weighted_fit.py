@@ -30,6 +30,7 @@ from sklearn.utils.validation import _check_method_params, has_fit_parameter
 
 from ._kernel_predict import dual_prediction
 from ._mixture import cholesky_factor
+from ._neighbors_predict import NeighbourLists, supports_neighbour_lists
 from ._validation import check_prediction_scale, check_predictions, magnitude_limit
 
 
@@ -197,6 +198,9 @@ class WeightedRefit:
         self.limit = magnitude_limit(sample_weight)
         # EM iterations (refits or warm stages) a run may take
         self.max_refits = 100
+        self.neighbours = None  # a k-NN's training predictions from lists
+        if supports_neighbour_lists(estimator, len(sample_weight)):
+            self.neighbours = NeighbourLists(X, np.flatnonzero(sample_weight > 0))
 
     @property
     def weighting(self):
@@ -234,6 +238,8 @@ class WeightedRefit:
                 "for a weighted fit of its EM."
             )
             raise
+        if self.neighbours is not None:
+            self.neighbours.record(estimator, rows)
         return estimator
 
     def blank(self):
@@ -270,7 +276,11 @@ class WeightedRefit:
             X = copy.deepcopy(X)  # its predict may write into it
         n_rows = len(self.targets) if rows is None else len(rows)
         try:
-            prediction = dual_prediction(estimator, X)  # an SVR's, faster
+            prediction = None
+            if rows is None and self.neighbours is not None:
+                prediction = self.neighbours.predict(estimator)  # a k-NN's
+            if prediction is None:
+                prediction = dual_prediction(estimator, X)  # an SVR's, faster
             if prediction is None:
                 prediction = estimator.predict(X)
         except Exception as exc:
