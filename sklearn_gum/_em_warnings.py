@@ -7,6 +7,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from .exceptions import DegenerateMixtureWarning
+from ._mixture import _weighted_median
 from ._weighted_fit import linear_dof
 
 COLLAPSED_INLIER_PRIOR = 0.01
@@ -91,3 +92,29 @@ def warn_if_weights_below_dof(sample_weight, dof):
             "(sample_weight * n_samples / sample_weight.sum()).",
             UserWarning,
         )
+
+
+def warn_if_interpolated(residuals, targets, sample_weight):
+    """A :class:`~sklearn_gum.exceptions.DegenerateMixtureWarning` when a
+    flexible regressor reproduces targets that vary: in every output, at
+    least half of the weighted rows have residuals below ``sqrt(eps)``
+    times the root mean square of the targets (the rounding noise of a fit,
+    as in :func:`sklearn_gum._mixture.residual_scale`), and the targets do
+    not. Such residuals cannot show an outlier: a fully grown tree or a
+    distance-weighted k-NN fits every label, wrong or not, exactly. (Least
+    squares on the inputs fits exact data exactly, and leaves a residual at
+    any label off them: it is not asked.)"""
+    total = sample_weight.sum()
+    for column, target in zip(residuals.T, targets.T):
+        rounding = np.finfo(float).eps * (sample_weight @ target**2) / total
+        spread = sample_weight @ (target - sample_weight @ target / total) ** 2 / total
+        if not (_weighted_median(column**2, sample_weight) <= rounding < spread):
+            return
+    warnings.warn(
+        "The regressor reproduces its training targets: the median residual on "
+        "the training rows is at float64 rounding, so no outlier can show in its "
+        "residuals, and GUMRegressor returns the plain fit. Limit what it can "
+        "memorise (max_depth or min_samples_leaf for a tree, weights='uniform' "
+        "for k nearest neighbours).",
+        DegenerateMixtureWarning,
+    )

@@ -14,7 +14,7 @@ from sklearn.utils.validation import _num_features
 
 from . import _coherence, _em, _max_residual, _start, _warm_em
 from ._calibration import SUBSET_DOFS, SUBSET_MIN_ROWS_PER_PARAMETER
-from ._em_warnings import warn_if_weights_below_dof
+from ._em_warnings import warn_if_interpolated, warn_if_weights_below_dof
 from ._leverage import studentized
 from ._progress import Progress
 from ._weighted_fit import effective_dof, whitening_factor
@@ -143,6 +143,8 @@ def _fit(refit, groups, options, init, n_init, random_state, verbose):
                            subset_start=isinstance(init, str))
     warn_if_weights_below_dof(refit.sample_weight, effective_dof(first))
     if not decision.keep.any():
+        if _warm_em.em_path(refit) != "exact":
+            warn_if_interpolated(residuals, refit.targets, refit.sample_weight)
         result = _plain_result(refit, groups, options, decision, first, residuals,
                                init)
         return result, options

@@ -15,9 +15,11 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Lasso, LinearRegression, Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.ensemble import RandomForestRegressor
+from sklearn.neighbors import KNeighborsRegressor
 from sklearn.tree import DecisionTreeRegressor
 
-from sklearn_gum import GUMRegressor, _em, _mixture
+from sklearn_gum import GUMRegressor, _em, _em_warnings, _mixture
 from sklearn_gum._weighted_fit import effective_dof
 from sklearn_gum.datasets import load_hbk, load_stackloss, load_stars_cyg, load_wood
 from sklearn_gum.exceptions import DegenerateMixtureWarning
@@ -284,6 +286,60 @@ def test_a_healthy_mixture_does_not_warn():
         warnings.simplefilter("error", DegenerateMixtureWarning)
         _em.warn_if_degenerate(_result(0.9, resp))
         GUMRegressor().fit(X_UNITS, Y_UNITS)
+
+
+def _labels_with_gross_errors(seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.uniform(-2, 2, size=(300, 3))
+    y = X @ [1.0, -2.0, 0.5] + rng.normal(scale=0.3, size=300)
+    y[:60] += rng.choice([-1, 1], 60) * rng.uniform(10, 20, 60)
+    return X, y
+
+
+@pytest.mark.parametrize("estimator", [
+    DecisionTreeRegressor(random_state=0), KNeighborsRegressor(weights="distance"),
+    RandomForestRegressor(n_estimators=5, bootstrap=False, random_state=0),
+])
+def test_a_regressor_that_reproduces_its_labels_warns(estimator):
+    """A fully grown tree or a distance-weighted k-NN fits every label,
+    the 60 gross errors too: its residuals are all zero, GUM returns the
+    plain fit, and says why instead of reporting clean data."""
+    X, y = _labels_with_gross_errors()
+    with pytest.warns(DegenerateMixtureWarning,
+                      match="reproduces its training targets.*max_depth"):
+        gum = GUMRegressor(estimator).fit(X, y)
+    assert not gum.has_outliers_.any()
+
+
+def test_labels_a_regressor_can_miss_or_cannot_vary_do_not_warn():
+    X, y = _labels_with_gross_errors()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DegenerateMixtureWarning)
+        gum = GUMRegressor(KNeighborsRegressor(n_neighbors=10)).fit(X, y)
+        assert gum.has_outliers_.all() and (gum.outlier_proba_[:60] > 0.5).all()
+        for constant in (2.0, 0.0):  # nothing to reproduce
+            GUMRegressor(DecisionTreeRegressor()).fit(X, np.full(300, constant))
+        GUMRegressor(LinearRegression()).fit(X, X @ [1.0, 2.0, 3.0])
+
+
+def test_interpolation_is_half_the_weighted_rows_at_rounding_in_every_output():
+    targets = np.column_stack([np.linspace(1, 2, 10), np.linspace(-3, 3, 10)])
+    weights = np.ones(10)
+    rounding = np.finfo(float).eps * np.mean(targets**2, axis=0)
+    at_rounding = np.sqrt(rounding) * np.r_[np.ones(5), np.full(5, 10.0)][:, None]
+    with pytest.warns(DegenerateMixtureWarning):
+        _em_warnings.warn_if_interpolated(at_rounding, targets, weights)
+    above = at_rounding.copy()
+    above[4] *= 1.01  # the lower median of the squares just above rounding
+    for residuals, rows in [(above, weights), (at_rounding, np.r_[0.0, np.ones(9)])]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", DegenerateMixtureWarning)
+            _em_warnings.warn_if_interpolated(residuals, targets, rows)
+    one_output = at_rounding.copy()
+    one_output[:, 1] = 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DegenerateMixtureWarning)
+        _em_warnings.warn_if_interpolated(one_output, targets, weights)
 
 
 # ------------------------------------------- real data: start, floor, warnings
