@@ -7,7 +7,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from .exceptions import DegenerateMixtureWarning
-from ._mixture import _weighted_median
+from ._mixture import _weighted_median, rounding_variance
 from ._weighted_fit import linear_dof
 
 COLLAPSED_INLIER_PRIOR = 0.01
@@ -99,17 +99,18 @@ def warn_if_interpolated(residuals, targets, sample_weight):
     flexible regressor reproduces targets that vary: in every output, at
     least half of the weighted rows have residuals below ``sqrt(eps)``
     times the root mean square of the targets (the rounding noise of a fit,
-    as in :func:`sklearn_gum._mixture.residual_scale`), and the targets do
+    :func:`sklearn_gum._mixture.rounding_variance`), and the targets do
     not. Such residuals cannot show an outlier: a fully grown tree or a
     distance-weighted k-NN fits every label, wrong or not, exactly. (Least
     squares on the inputs fits exact data exactly, and leaves a residual at
     any label off them: it is not asked.)"""
+    rounding = rounding_variance(targets, sample_weight)
+    medians = np.array([_weighted_median(column**2, sample_weight)
+                        for column in residuals.T])
     total = sample_weight.sum()
-    for column, target in zip(residuals.T, targets.T):
-        rounding = np.finfo(float).eps * (sample_weight @ target**2) / total
-        spread = sample_weight @ (target - sample_weight @ target / total) ** 2 / total
-        if not (_weighted_median(column**2, sample_weight) <= rounding < spread):
-            return
+    spread = sample_weight @ (targets - sample_weight @ targets / total) ** 2 / total
+    if not np.all((medians <= rounding) & (rounding < spread)):
+        return
     warnings.warn(
         "The regressor reproduces its training targets: the median residual on "
         "the training rows is at float64 rounding, so no outlier can show in its "

@@ -165,10 +165,15 @@ def variance_floor(targets, sample_weight):
     floor : ndarray of shape (n_columns,)
     """
     seen = targets[sample_weight > 0]
-    total = max(sample_weight.sum(), np.finfo(float).tiny)
-    floor = np.finfo(float).eps * (sample_weight @ targets**2) / total
     steps = np.array([grid_step(column) for column in seen.T])
-    return np.maximum(floor, steps**2 / 12)
+    return np.maximum(rounding_variance(targets, sample_weight), steps**2 / 12)
+
+
+def rounding_variance(targets, sample_weight):
+    """Per column, ``eps`` times the weighted mean square of ``targets``:
+    the variance of the float64 rounding noise in a fit to them."""
+    total = max(sample_weight.sum(), np.finfo(float).tiny)
+    return np.finfo(float).eps * (sample_weight @ targets**2) / total
 
 
 def grid_step(values):
@@ -206,10 +211,9 @@ def residual_scale(residuals, sample_weight, targets=None):
     squares = residuals**2
     scale = np.array([_weighted_median(column, sample_weight) for column in squares.T])
     scale = scale / stats.chi2.ppf(0.5, 1)
-    total = max(sample_weight.sum(), np.finfo(float).tiny)
     if targets is not None:
-        rounding = np.finfo(float).eps * (sample_weight @ targets**2) / total
-        scale = np.maximum(scale, rounding)
+        scale = np.maximum(scale, rounding_variance(targets, sample_weight))
+    total = max(sample_weight.sum(), np.finfo(float).tiny)
     mean_square = sample_weight @ squares / total
     scale = np.where(scale > 0, scale, mean_square)
     return np.where(scale > 0, scale, 1.0)

@@ -10,9 +10,9 @@ inliers of the row's list of nearest rows among all of them: one search of
 EM, at the first refit, serves every refit (a fifth more than one search
 of ``k`` at 1000 x 8, k = 10); a row with fewer than ``k`` inliers on its
 list is searched by the refit's own ``kneighbors``. A fit that keeps no
-outliers searches as before. The mean over the same neighbours, in the same order, is the prediction
-``predict`` gives, up to equidistant rows (which either search may order
-differently). Only uniform weights (the default) and non-precomputed
+outliers searches as before. The mean over the same neighbours, in the
+same order, is the prediction ``predict`` gives, up to equidistant rows
+(which either search may order differently). Only uniform weights (the default) and non-precomputed
 metrics take this route; the fitted estimators and their ``predict`` are
 untouched.
 """

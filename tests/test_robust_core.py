@@ -323,9 +323,13 @@ def test_labels_a_regressor_can_miss_or_cannot_vary_do_not_warn():
 
 
 def test_interpolation_is_half_the_weighted_rows_at_rounding_in_every_output():
-    targets = np.column_stack([np.linspace(1, 2, 10), np.linspace(-3, 3, 10)])
+    # targets of mean square 1 and 4: the level eps * 4^j and its root are
+    # exact, so that five squared residuals sit at it to the bit
+    signs = np.resize([1.0, -1.0], 10)
+    targets = np.column_stack([signs, 2 * signs])
     weights = np.ones(10)
-    rounding = np.finfo(float).eps * np.mean(targets**2, axis=0)
+    rounding = _mixture.rounding_variance(targets, weights)
+    assert_array_equal(rounding, np.finfo(float).eps * np.array([1.0, 4.0]))
     at_rounding = np.sqrt(rounding) * np.r_[np.ones(5), np.full(5, 10.0)][:, None]
     with pytest.warns(DegenerateMixtureWarning):
         _em_warnings.warn_if_interpolated(at_rounding, targets, weights)
