@@ -18,6 +18,7 @@ The maths of a single group lives in :mod:`sklearn_gum._mixture`.
 """
 
 import dataclasses
+import math
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -334,8 +335,16 @@ def objective(log_likelihood, params, dof, total_weight):
     freedom fitted to ``total_weight`` units of weight."""
     if not dof:
         return log_likelihood
-    log_dets = sum(np.linalg.slogdet(group.covariance)[1] for group in params)
+    log_dets = sum(_log_det(group.covariance) for group in params)
     return log_likelihood + 0.5 * dof * log_dets / total_weight
+
+
+def _log_det(covariance):
+    """``log |covariance|``; of one positive variance, the one log that
+    ``slogdet`` takes of it, without the array calls."""
+    if covariance.shape == (1, 1) and 0 < covariance[0, 0] < np.inf:
+        return math.log(covariance[0, 0])
+    return np.linalg.slogdet(covariance)[1]
 
 
 class EMState:
@@ -505,9 +514,9 @@ class EMState:
         previous = self.history[-1][2] if self.history else -np.inf
         self.e_step(residuals)
         self.n_iter += 1
-        if check:
+        if check:  # the objective the E-step recorded
             self.converged = _mixture.has_converged(
-                previous, self.objective(), self.options.tol
+                previous, self.history[-1][2], self.options.tol
             )
         return self.converged
 

@@ -17,6 +17,8 @@ label noise. A group without outliers has ``rho = 1``.
 """
 
 import dataclasses
+import functools
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +36,7 @@ TUKEY_SCALE = 9.0
 # outlier decision stops (see residual_evidence).
 DECISION_TOL = 0.01
 _LOG_2PI = np.log(2 * np.pi)
+TINY = np.finfo(float).tiny
 
 
 @dataclass
@@ -65,6 +68,13 @@ class GroupParams:
         if self.inlier_prior >= 1:
             return None
         return "gaussian" if np.isfinite(self.outlier_scale) else "uniform"
+
+
+@functools.lru_cache
+def median_consistency(n_columns):
+    """:func:`trimmed_consistency` at the median squared distance
+    ``chi2_{d, 0.5}``: the factor of the best half of the residuals."""
+    return trimmed_consistency(stats.chi2.ppf(0.5, n_columns), n_columns)
 
 
 def trimmed_consistency(radius, n_columns):
@@ -123,13 +133,17 @@ def weighted_covariance(residuals, weights, covariance_type="full", reg_covar=1e
 def dof_divisor(total, dof):
     """``sum w - dof``, or ``min(sum w, 1)`` when less than one unit of
     weight would be left (see :func:`weighted_covariance`)."""
-    return max(total - dof, min(total, 1.0), np.finfo(float).tiny)
+    return max(total - dof, min(total, 1.0), TINY)
 
 
 def regularised(covariance, covariance_type, reg_covar, floor):
     """``covariance`` plus ``reg_covar`` on the diagonal, which is then
     raised to ``floor`` where it falls below (alike for every column of a
     spherical covariance)."""
+    if covariance.shape == (1, 1) and covariance.dtype == np.float64:  # on floats
+        variance = covariance[0, 0] + np.ravel(reg_covar)[0]
+        shortfall = np.ravel(floor)[0] - variance
+        return np.array([[variance + np.maximum(shortfall, 0.0)]])
     n_columns = covariance.shape[0]
     diagonal = np.diag_indices(n_columns)
     reg_covar = np.zeros(n_columns) + reg_covar
@@ -172,7 +186,7 @@ def variance_floor(targets, sample_weight):
 def rounding_variance(targets, sample_weight):
     """Per column, ``eps`` times the weighted mean square of ``targets``:
     the variance of the float64 rounding noise in a fit to them."""
-    total = max(sample_weight.sum(), np.finfo(float).tiny)
+    total = max(sample_weight.sum(), TINY)
     return np.finfo(float).eps * (sample_weight @ targets**2) / total
 
 
@@ -213,7 +227,7 @@ def residual_scale(residuals, sample_weight, targets=None):
     scale = scale / stats.chi2.ppf(0.5, 1)
     if targets is not None:
         scale = np.maximum(scale, rounding_variance(targets, sample_weight))
-    total = max(sample_weight.sum(), np.finfo(float).tiny)
+    total = max(sample_weight.sum(), TINY)
     mean_square = sample_weight @ squares / total
     scale = np.where(scale > 0, scale, mean_square)
     return np.where(scale > 0, scale, 1.0)
@@ -231,20 +245,28 @@ def cholesky_factor(covariance, role="",
                     degenerate="the residuals are degenerate. Increase reg_covar."):
     """Lower Cholesky factor of a residual covariance, or a ``ValueError``
     that says why there is none (``role`` and ``degenerate`` complete it)."""
-    name = f"The residual covariance{role}"
-    if not np.isfinite(covariance).all():
-        raise ValueError(
-            f"{name} is not finite: the squared residuals overflow float64. "
-            "Rescale y, or check the estimator's predictions."
-        )
     if covariance.shape == (1, 1):  # one column: no factorisation to call
-        if not covariance[0, 0] > 0:
-            raise ValueError(f"{name} is not positive definite: {degenerate}")
+        variance = covariance[0, 0]
+        if not math.isfinite(variance):
+            raise ValueError(_not_finite(role))
+        if not variance > 0:
+            raise ValueError(_not_positive(role, degenerate))
         return np.sqrt(covariance)
+    if not np.isfinite(covariance).all():
+        raise ValueError(_not_finite(role))
     try:
         return linalg.cholesky(covariance, lower=True)
     except linalg.LinAlgError as exc:
-        raise ValueError(f"{name} is not positive definite: {degenerate}") from exc
+        raise ValueError(_not_positive(role, degenerate)) from exc
+
+
+def _not_finite(role):
+    return (f"The residual covariance{role} is not finite: the squared residuals "
+            "overflow float64. Rescale y, or check the estimator's predictions.")
+
+
+def _not_positive(role, degenerate):
+    return f"The residual covariance{role} is not positive definite: {degenerate}"
 
 
 def gaussian_log_density(residuals, covariance):
@@ -282,7 +304,7 @@ def _log_box_widths(residuals, outlier_weights, sample_weight, uniform):
         widths = support.max(axis=0) - support.min(axis=0)
     else:
         # Moments of a uniform on [a, b]: b - a = 2 sqrt(3 (C2 - C1^2)).
-        total = max(outlier_weights.sum(), np.finfo(float).tiny)
+        total = max(outlier_weights.sum(), TINY)
         first = outlier_weights @ residuals / total
         second = outlier_weights @ residuals**2 / total
         widths = 2 * np.sqrt(3 * np.maximum(second - first**2, 0))
@@ -406,12 +428,13 @@ def log_components(distances, log_peak, params):
 def outlier_log_density(distances, log_peak, params):
     """Log-density of the outlier component at residuals whose squared
     Mahalanobis distances under ``Sigma`` are ``distances`` (``log_peak``:
-    the log-density of ``N(0, Sigma)`` at zero)."""
+    the log-density of ``N(0, Sigma)`` at zero); the uniform's, the same at
+    every residual, as one float."""
     if np.isfinite(params.outlier_scale):
         scale = params.outlier_scale
         n_columns = params.covariance.shape[0]
         return log_peak - 0.5 * n_columns * np.log(scale) - 0.5 * distances / scale
-    return np.full(np.shape(distances), -params.log_volume)
+    return -params.log_volume
 
 
 def precision_weights(resp, params):
@@ -521,7 +544,7 @@ def outlier_scale_update(residuals, outlier_weights, covariance):
 
 def _prior(resp, sample_weight):
     inlier_weight = sample_weight @ resp
-    return max(inlier_weight / max(sample_weight.sum(), np.finfo(float).tiny),
+    return max(inlier_weight / max(sample_weight.sum(), TINY),
                MIN_INLIER_PRIOR)
 
 
@@ -549,6 +572,8 @@ def inlier_share(resp, threshold, sample_weight):
     """Weighted share of samples (averaged over groups) whose outlier
     probability ``1 - r`` is below ``threshold``."""
     inliers = (1 - resp) < threshold
+    if inliers.shape[1] == 1:  # its mean over one group: the flags as floats
+        return weighted_mean(inliers[:, 0].astype(float), sample_weight)
     return weighted_mean(inliers.mean(axis=1), sample_weight)
 
 

@@ -11,10 +11,11 @@ maths of one E- and M-step lives in :mod:`sklearn_gum._mixture`.
 from typing import NamedTuple
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 from ._mixture import (
     DECISION_TOL,
+    TINY,
     TUKEY_SCALE,
     GroupParams,
     _weighted_median,
@@ -24,11 +25,11 @@ from ._mixture import (
     keep_better_volume,
     m_step,
     mean_log_likelihood,
+    median_consistency,
     outlier_scale_update,
     precision_weights,
     regularised,
     squared_distances,
-    trimmed_consistency,
     uniform_log_volume,
     weighted_covariance,
 )
@@ -99,7 +100,7 @@ def robust_covariance(residuals, sample_weight, *, covariance_type="full", reg_c
     inside = sample_weight > 0
     covariance = weighted_covariance(residuals, sample_weight, covariance_type, reg_covar,
                                      floor=floor)
-    consistency = trimmed_consistency(stats.chi2.ppf(0.5, n_columns), n_columns)
+    consistency = median_consistency(n_columns)
     for _ in range(n_steps):
         distances = squared_distances(residuals, covariance)
         inside = distances <= _weighted_median(distances, sample_weight)
@@ -147,7 +148,7 @@ def fit_residuals(residuals, sample_weight, *, covariance_type, uniform, reg_cov
     for n_iter in range(1, max_iter + 1):
         budget.step(n_iter)
         weights = sample_weight * precision_weights(resp[:, None], [params])[:, 0]
-        offset = weights @ residuals / max(weights.sum(), np.finfo(float).tiny)
+        offset = weights @ residuals / max(weights.sum(), TINY)
         centred = residuals - offset
         previous_volume = params.log_volume
         params = m_step(centred, resp, sample_weight, outlier_scale=params.outlier_scale,
@@ -221,7 +222,7 @@ def residual_evidence(residuals, sample_weight, *, covariance_type, uniform,
         The evidence (positive when the data support the outlier component),
         the fitted mixture and the convergence of its EM.
     """
-    tol = min(tol, DECISION_TOL / max(sample_weight.sum(), np.finfo(float).tiny))
+    tol = min(tol, DECISION_TOL / max(sample_weight.sum(), TINY))
     n_columns = residuals.shape[1]
     options = dict(covariance_type=covariance_type, uniform=uniform,
                    reg_covar=np.broadcast_to(reg_covar, (n_columns,)),
@@ -247,7 +248,7 @@ def residual_evidence(residuals, sample_weight, *, covariance_type, uniform,
         ratio = max(ratio, 0.0)
     if len(kept) < n_columns:
         weights = sample_weight * precision_weights(resp[:, None], [params])[:, 0]
-        offset = weights @ residuals / max(weights.sum(), np.finfo(float).tiny)
+        offset = weights @ residuals / max(weights.sum(), TINY)
         params = m_step(residuals - offset, resp, sample_weight,
                         outlier_scale=params.outlier_scale, **options)
     return ResidualMixture(evidence, params, offset, resp, n_iter, converged, ratio,

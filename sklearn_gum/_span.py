@@ -29,6 +29,8 @@ def spanning_columns(residuals, sample_weight, resolution):
     -------
     kept : ndarray of int
     """
+    if residuals.shape[1] == 1:  # the first column is always kept
+        return np.array([0])
     scaled = _weighted_rows(residuals, sample_weight)
     kept = []
     for j in range(residuals.shape[1]):
@@ -62,6 +64,8 @@ def conditional_coordinates(residuals, covariance, sample_weight, resolution):
         replaced.
     """
     variances = np.diag(covariance).copy()
+    if len(variances) == 1:  # one column spans its residuals
+        return residuals, variances
     redundant = _redundant_columns(residuals, sample_weight, resolution)
     if not redundant.any() or np.count_nonzero(covariance - np.diag(variances)) == 0:
         return residuals, variances

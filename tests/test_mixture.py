@@ -880,12 +880,16 @@ def test_variance_floor_of_a_grid_is_a_twelfth_of_its_squared_step():
     assert_allclose(_mixture.variance_floor(targets, halves), [0.25 / 12])
 
 
-def test_a_uniform_log_density_has_the_distances_shape():
-    """Mutant: a scalar instead of one value per sample."""
+def test_a_uniform_log_density_is_one_float_and_e_steps_keep_their_shape():
+    """The uniform's density is the same at every residual: one float, which
+    the E-step's arrays broadcast (one value per sample each)."""
     params = _mixture.GroupParams(0.5, np.eye(1), np.log(8.0))
     density = _mixture.outlier_log_density(np.zeros(3), 0.0, params)
-    assert density.shape == (3,)
-    assert_array_equal(density, np.full(3, -np.log(8.0)))
+    assert isinstance(density, float) and density == -np.log(8.0)
+    resp, log_lik = _mixture.e_step(np.zeros((3, 1)), params)
+    assert resp.shape == log_lik.shape == (3,)
+    inlier = 0.5 / np.sqrt(2 * np.pi)
+    assert_allclose(resp, inlier / (inlier + 0.5 / 8.0), rtol=1e-15)
 
 
 def test_keep_better_volume_keeps_a_volume_that_did_not_change(monkeypatch):
