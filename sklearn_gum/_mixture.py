@@ -17,12 +17,11 @@ label noise. A group without outliers has ``rho = 1``.
 """
 
 import dataclasses
-import functools
 import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import linalg, stats
+from scipy import linalg, special, stats
 
 from ._span import conditional_coordinates
 
@@ -70,11 +69,11 @@ class GroupParams:
         return "gaussian" if np.isfinite(self.outlier_scale) else "uniform"
 
 
-@functools.lru_cache
 def median_consistency(n_columns):
     """:func:`trimmed_consistency` at the median squared distance
     ``chi2_{d, 0.5}``: the factor of the best half of the residuals."""
-    return trimmed_consistency(stats.chi2.ppf(0.5, n_columns), n_columns)
+    # scipy.stats.chi2.ppf's own formula, without its argument checks
+    return trimmed_consistency(2 * special.gammaincinv(n_columns / 2, 0.5), n_columns)
 
 
 def trimmed_consistency(radius, n_columns):
@@ -82,7 +81,8 @@ def trimmed_consistency(radius, n_columns):
     the squared Mahalanobis ``radius`` consistent for their covariance:
     ``F_{chi2, d}(radius) / F_{chi2, d+2}(radius)`` in ``d`` columns (the
     share kept over the share of the second moment kept)."""
-    return stats.chi2.cdf(radius, n_columns) / stats.chi2.cdf(radius, n_columns + 2)
+    # chdtr is scipy.stats.chi2.cdf's own function, without its checks
+    return special.chdtr(n_columns, radius) / special.chdtr(n_columns + 2, radius)
 
 
 def weighted_covariance(residuals, weights, covariance_type="full", reg_covar=1e-6,

@@ -701,6 +701,14 @@ def test_objective_adds_the_regressors_share_of_the_log_determinants():
         -1.5 + 0.5 * 4.0 * np.log(30.0) / 40.0)
 
 
+@pytest.mark.parametrize("variance", [0.0, 1e-300, 0.7, 3.0, 1e300, np.inf])
+def test_the_log_determinant_of_one_variance_is_slogdets(variance):
+    """Mutants: zero or infinity taken by the one-log shortcut (``math.log``
+    refuses zero; slogdet gives -inf)."""
+    covariance = np.array([[variance]])
+    assert _em._log_det(covariance) == np.linalg.slogdet(covariance)[1]
+
+
 def test_a_state_scores_its_objective_with_the_dof_it_was_given():
     """Mutants: ``start`` or ``m_step`` dropping the regressor's ``dof``, or
     ``objective`` dividing by 1 where it has one."""

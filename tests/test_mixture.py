@@ -841,6 +841,38 @@ def test_a_zero_variance_of_one_column_has_no_cholesky_factor():
     assert_allclose(_mixture.cholesky_factor(np.array([[4.0]])), [[2.0]])
 
 
+@pytest.mark.parametrize("covariance", [np.array([[np.inf]]), np.diag([1.0, np.nan])])
+def test_a_variance_beyond_float64_says_so_with_its_role(covariance):
+    """Mutants: the message of one column's or several columns' infinite
+    variance lost, or its role dropped."""
+    with pytest.raises(ValueError, match=r"^The residual covariance of group 2 is not "
+                                         r"finite: the squared residuals overflow"):
+        _mixture.cholesky_factor(covariance, role=" of group 2")
+
+
+@pytest.mark.parametrize("covariance", [np.array([[-1.0]]), -np.eye(2)])
+def test_a_degenerate_variance_says_why_with_its_role(covariance):
+    """Mutants: the role or the reason of a degenerate covariance dropped."""
+    with pytest.raises(ValueError, match=r"^The residual covariance of group 2 is not "
+                                         r"positive definite: all equal\.$"):
+        _mixture.cholesky_factor(covariance, role=" of group 2",
+                                 degenerate="all equal.")
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "diag", "spherical"])
+@pytest.mark.parametrize("reg_covar, floor", [(0.5, 0.0), (np.array([0.5]), 2.0),
+                                              (0.0, np.array([3.0]))])
+def test_one_variance_is_regularised_as_the_diagonal_of_many(covariance_type, reg_covar,
+                                                             floor):
+    """The one-column shortcut of ``regularised`` gives the numbers (and a
+    new array) of the general diagonal update."""
+    covariance = np.array([[1.25]])
+    result = _mixture.regularised(covariance, covariance_type, reg_covar, floor)
+    assert result is not covariance and covariance[0, 0] == 1.25
+    expected = max(1.25 + float(np.ravel(reg_covar)[0]), float(np.ravel(floor)[0]))
+    assert result.shape == (1, 1) and result[0, 0] == expected
+
+
 def test_contaminated_m_step_keeps_the_covariance_type_and_the_floor():
     """Mutants: the floor defaulting to 1, dropped, or the covariance type
     not passed on (a diagonal type has no covariance between columns)."""
