@@ -53,10 +53,11 @@ def sample_weight_key(estimator):
     return "sample_weight" if has_fit_parameter(estimator, "sample_weight") else None
 
 
-def may_write_inputs(estimator):
+def may_write_inputs(estimator, params=None):
     """Whether ``estimator`` (or a nested one) was told it may overwrite its
-    input: a parameter ``copy_X`` or ``copy`` set to False."""
-    params = estimator.get_params(deep=True) if hasattr(estimator, "get_params") else {}
+    input: a parameter ``copy_X`` or ``copy`` set to False (``params``: its
+    deep parameters, if at hand)."""
+    params = _deep_params(estimator) if params is None else params
     return any(
         value is False and name.rsplit("__", 1)[-1] in ("copy_X", "copy")
         for name, value in params.items()
@@ -84,15 +85,19 @@ def keeps_inputs(estimator):
     from scikit-learn (or numpy, scipy, sklearn-gum), none told to overwrite
     its input. Any other estimator gets copies (a third-party ``fit`` may
     write into ``X``, ``y`` or ``sample_weight``)."""
-    if may_write_inputs(estimator):
+    params = _deep_params(estimator)
+    if may_write_inputs(estimator, params):
         return False
-    params = estimator.get_params(deep=True) if hasattr(estimator, "get_params") else {}
     nested = [
         value for value in params.values()
         if hasattr(value, "fit") or hasattr(value, "transform")
         or (callable(value) and not isinstance(value, type))
     ]
     return all(_from_trusted_package(value) for value in [estimator, *nested])
+
+
+def _deep_params(estimator):
+    return estimator.get_params(deep=True) if hasattr(estimator, "get_params") else {}
 
 
 def _final_step(estimator):
