@@ -16,6 +16,7 @@ from . import _coherence, _em, _max_residual, _start, _warm_em
 from ._calibration import SUBSET_DOFS, SUBSET_MIN_ROWS_PER_PARAMETER
 from ._em_warnings import warn_if_interpolated, warn_if_weights_below_dof
 from ._leverage import studentized
+from ._neighbors_predict import median_start
 from ._progress import Progress
 from ._weighted_fit import effective_dof, whitening_factor
 
@@ -138,9 +139,14 @@ def _fit(refit, groups, options, init, n_init, random_state, verbose):
             "the init estimator")
         prediction = refit.predict(first, source=source)
         residuals = refit.targets - prediction
-        options = options.scaled(residuals, refit.sample_weight, refit.targets)
+        unscaled, options = options, options.scaled(residuals, refit.sample_weight,
+                                                     refit.targets)
         decision = _decide(refit, first, residuals, fitted_rows, groups, options,
                            subset_start=isinstance(init, str))
+        late = None if init is not None else _median_decision(refit, first, groups,
+                                                              unscaled, decision)
+        if late is not None:  # a k-NN's median of its neighbours keeps one
+            prediction, options, decision = late
     warn_if_weights_below_dof(refit.sample_weight, effective_dof(first))
     if not decision.keep.any():
         if _warm_em.em_path(refit) != "exact":
@@ -301,6 +307,35 @@ def _first_stage_decision(refit, groups, options):
     if not decision.keep.any():
         return None
     return model, prediction, options, decision
+
+
+def _median_decision(refit, plain, groups, options, decision):
+    """``(predictions, scaled options, decision)`` of a k-NN's robust start
+    (:func:`sklearn_gum._neighbors_predict.median_start`: each row's median
+    label of its k nearest other rows) where the plain fit's ``decision``
+    kept nothing and the start keeps an outlier component; else None.
+
+    The plain fit decides first: where it keeps a component, the EM starts
+    from it as before. A gross error moves the mean of each of its reverse
+    neighbours by 1/k of itself, and their residuals fill the gap between
+    inliers and errors: there the plain fit's decision can refuse errors
+    the median shows. Started from the median on every fit instead, the EM
+    also flagged inliers where a k-NN cannot follow a steep target (clean
+    friedman3 labels with 10% uniform errors, 3,000 rows, k = 10: 11% of
+    the inliers flagged against 5%, test RMSE 1.45-1.63 times the clean-row
+    fit's against 1.21-1.32).
+    """
+    if decision.keep.any():
+        return None
+    prediction = median_start(refit)
+    if prediction is None:
+        return None
+    residuals = refit.targets - prediction
+    options = options.scaled(residuals, refit.sample_weight, refit.targets)
+    robust = _decide(refit, plain, residuals, None, groups, options, subset_start=False)
+    if not robust.keep.any():
+        return None
+    return prediction, options, robust
 
 
 def _second_look(refit, first, options):

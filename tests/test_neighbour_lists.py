@@ -33,7 +33,8 @@ def test_refit_predictions_from_lists_are_its_own_to_the_bit(estimator, n_output
     lists = NeighbourLists(X, base)
     plain = fitted(KNeighborsRegressor(**estimator.get_params()), base, targets)
     lists.record(plain, base)  # (the lists keep a weak reference to it)
-    assert lists.predict(plain) is None  # a fit on every row: its own search
+    # a fit on every row: its prediction searches the lists
+    assert_array_equal(lists.predict(plain), plain.predict(X))
     for share in (0.95, 0.7, 0.4, 0.1):  # the last: most rows searched again
         rows = np.sort(RNG.choice(400, int(share * 400), replace=False))
         refit = fitted(KNeighborsRegressor(**estimator.get_params()), rows, targets)
@@ -60,21 +61,23 @@ def test_only_rows_with_fewer_than_k_listed_inliers_are_searched_again():
     assert 0 < short.sum() < 400 and searched == [short.sum()]
 
 
-def test_lists_are_searched_once_by_the_plain_fit_at_the_first_refit(monkeypatch):
+def test_lists_are_searched_once_by_the_plain_fits_prediction(monkeypatch):
     base = np.arange(400)
     lists = NeighbourLists(X, base)
     plain = fitted(KNeighborsRegressor(n_neighbors=5), base, Y)
+    expected = plain.predict(X)
     lists.record(plain, base)
     searches = []
     search = plain.kneighbors
     monkeypatch.setattr(plain, "kneighbors", lambda *a, **k: searches.append(a[1]) or search(*a, **k))
-    assert lists.predict(plain) is None and searches == []
+    assert_array_equal(lists.predict(plain), expected)
+    assert searches == [LIST_FACTOR * 5]
     for seed in range(3):
         rows = np.sort(np.random.RandomState(seed).choice(400, 300, replace=False))
         refit = fitted(KNeighborsRegressor(n_neighbors=5), rows, Y)
         lists.record(refit, rows)
         assert_array_equal(lists.predict(refit), refit.predict(X))
-    assert searches == [LIST_FACTOR * 5]  # once, at the first refit
+    assert searches == [LIST_FACTOR * 5]  # once, by the plain fit's prediction
 
 
 def test_no_lists_once_the_plain_fit_is_gone():
@@ -125,20 +128,23 @@ def test_which_regressors_take_the_lists():
 
 def test_gum_fit_with_lists_is_the_fit_without(monkeypatch):
     """Each refit of the EM predicts the training rows from the lists, and
-    the fit is the one without them to the bit."""
+    the fit is the one without them to the bit (both from the plain fit's
+    residuals: the median start needs the lists)."""
     y = Y[:, 0].copy()
     y[:80] += RNG.choice([-1, 1], 80) * RNG.uniform(15, 30, 80)
+    monkeypatch.setattr("sklearn_gum._regressor_em.median_start", lambda refit: None)
     used = []
     from_lists = NeighbourLists._from_lists
     monkeypatch.setattr(NeighbourLists, "_from_lists",
                         lambda self, est, position: used.append(1)
                         or from_lists(self, est, position))
     with_lists = GUMRegressor(KNeighborsRegressor(n_neighbors=10)).fit(X, y)
-    assert with_lists.n_iter_ >= 2 and len(used) == with_lists.n_iter_
+    # the plain fit's prediction, then every refit's
+    assert with_lists.n_iter_ >= 2 and len(used) == with_lists.n_iter_ + 1
     monkeypatch.setattr("sklearn_gum._weighted_fit.supports_neighbour_lists",
                         lambda estimator, n_rows: False)
     without = GUMRegressor(KNeighborsRegressor(n_neighbors=10)).fit(X, y)
-    assert len(used) == with_lists.n_iter_
+    assert len(used) == with_lists.n_iter_ + 1
     assert_array_equal(with_lists.outlier_proba_, without.outlier_proba_)
     assert_array_equal(with_lists.predict(X), without.predict(X))
     assert with_lists.n_iter_ == without.n_iter_
