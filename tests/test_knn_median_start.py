@@ -92,25 +92,31 @@ def test_one_search_and_the_plain_fit_on_clean_data(monkeypatch):
     (KNeighborsRegressor(n_neighbors=5), 1, 5),
 ])
 def test_no_median_start_where_the_lists_do_not_serve(estimator, n_outputs, n_rows):
-    """Distance weights (no lists), several outputs, at most k weighted rows."""
+    """Distance weights (no lists), several outputs, at most k weighted rows
+    (k of them: one row's k nearest others would include itself)."""
     rng = np.random.RandomState(0)
     refit = WeightedRefit(estimator, rng.normal(size=(n_rows, 2)),
                           rng.normal(size=(n_rows, n_outputs)), np.ones(n_rows), {},
                           n_outputs == 1)
+    plain = refit.fit(refit.blank(), refit.sample_weight)  # kept: the lists need it
+    assert plain is not None
     assert median_start(refit) is None
 
 
-def test_the_start_reads_the_plain_fits_lists():
+@pytest.mark.parametrize("k", [4, 12])
+def test_the_start_reads_the_plain_fits_lists(k):
+    """The k nearest others in order, the row itself first on its list
+    (lists of 24 entries: an unstable sort would reorder them)."""
     X, y = _gross_errors(1)
-    refit = WeightedRefit(KNeighborsRegressor(n_neighbors=4), X, y[:, None],
+    refit = WeightedRefit(KNeighborsRegressor(n_neighbors=k), X, y[:, None],
                           np.ones(300), {}, True)
     assert median_start(refit) is None  # no plain fit yet
     plain = refit.fit(refit.blank(), refit.sample_weight)
     prediction = median_start(refit)
-    others = plain.kneighbors(X, 5, return_distance=False)
+    others = plain.kneighbors(X, k + 1, return_distance=False)
     assert (others[:, 0] == np.arange(300)).all()  # continuous inputs: itself first
     assert_array_equal(prediction[:, 0], np.median(y[others[:, 1:]], axis=1))
-    assert _neighbors_predict.LIST_FACTOR * 4 >= 5
+    assert _neighbors_predict.LIST_FACTOR * k >= k + 1
 
 
 def test_the_plain_fit_decides_first(monkeypatch):
