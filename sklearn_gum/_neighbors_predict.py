@@ -20,18 +20,18 @@ The same lists give the k-NN's robust start (:func:`median_start`): each
 row's prediction as the median label of its ``k`` nearest *other* rows,
 which decides about outliers and starts the EM where the plain fit's
 residuals keep none (:func:`sklearn_gum._regressor_em._median_decision`).
-A gross label error
-moves the mean of every row that has it among its ``k`` neighbours by
-``1/k`` of itself: on 300 x 3 rows with 20% errors of 10-20 (noise 0.3)
-the residuals of those rows sat between the inliers' and the errors',
-and the decision on the plain fit's residuals kept nothing at k = 4 to 6
-(3 seeds; all 60 errors flagged at k = 3, 8 and 10). The median of the
-others does not move while fewer than half of them are errors: every
-error flagged at every k from 3 to 10. The row itself is left out: its
-own label is the median of a list that holds it in a fifth to a half of
-the rows, whose residuals are then exactly zero, a spike a narrow
-Gaussian fits, and on clean friedman3 labels (200 x 4, k = 5) that start
-kept a uniform in 19 of 20 seeds (the region rule refused 16).
+A gross label error moves the mean of every row that has it among its
+``k`` neighbours by ``1/k`` of itself: on 300 x 3 rows with 20% errors of
+10-20 (noise 0.3) the residuals of those rows sat between the inliers'
+and the errors', and the decision on the plain fit's residuals kept
+nothing in 7 of 9 fits at k = 4 to 6 (3 seeds; all 60 errors flagged at
+k = 3, 8 and 10). The median of the others does not move while fewer
+than half of them are errors: every error flagged at every k from 3 to
+10. The row itself is left out: its own label is the median of a list
+that holds it in a fifth to a half of the rows, whose residuals are then
+exactly zero, a spike a narrow Gaussian fits, and on clean friedman3
+labels (200 x 4, k = 5) that start kept a uniform in 19 of 20 seeds (the
+region rule refused 16).
 """
 
 import weakref
