@@ -59,10 +59,9 @@ class NeighbourLists:
     """The rows each refit was fitted on, and the neighbour lists of the
     training rows ``X`` among the ``base`` rows (those of positive weight).
 
-    The lists are searched at the first prediction of a refit on some of
-    the base rows, by the latest fit on all of them (the plain fit that
-    starts the EM), instead of that refit's own search: a fit that keeps
-    no outliers searches as before.
+    The lists are searched once, at the first prediction from them, by the
+    latest fit on every base row (the plain fit, whose own prediction is
+    the first), instead of each refit's own search.
 
     Parameters
     ----------
@@ -117,9 +116,7 @@ class NeighbourLists:
         ``k`` nearest base rows other than itself (a twin, a row with the
         same inputs, stays), from the lists."""
         lists = self.lists()
-        others = lists != np.arange(len(lists))[:, None]
-        first = np.argsort(~others, axis=1, kind="stable")[:, :k]
-        neighbours = np.take_along_axis(lists, first, axis=1)
+        neighbours = _first_marked(lists, lists != np.arange(len(lists))[:, None], k)
         return np.median(targets[neighbours, 0], axis=1)[:, None]
 
     def _from_lists(self, estimator, position):
@@ -129,9 +126,7 @@ class NeighbourLists:
         k = estimator.n_neighbors
         fitted = position[self._lists] >= 0
         complete = fitted.sum(axis=1) >= k
-        # per row, the list positions of its first k fitted rows, in order
-        first = np.argsort(~fitted[complete], axis=1, kind="stable")[:, :k]
-        neighbours = position[np.take_along_axis(self._lists[complete], first, axis=1)]
+        neighbours = position[_first_marked(self._lists[complete], fitted[complete], k)]
         targets = estimator._y.reshape(len(estimator._y), -1)
         prediction = np.empty((len(self.X), targets.shape[1]))
         prediction[complete] = np.mean(targets[neighbours], axis=1)
@@ -139,6 +134,13 @@ class NeighbourLists:
             rest = estimator.predict(_safe_indexing(self.X, np.flatnonzero(~complete)))
             prediction[~complete] = np.reshape(rest, (-1, targets.shape[1]))
         return prediction.ravel() if estimator._y.ndim == 1 else prediction
+
+
+def _first_marked(lists, marked, k):
+    """Per row of ``lists``, its first ``k`` entries where ``marked`` is
+    True, in list order (rows with fewer take unmarked ones after them)."""
+    first = np.argsort(~marked, axis=1, kind="stable")[:, :k]
+    return np.take_along_axis(lists, first, axis=1)
 
 
 def median_start(refit):
